@@ -1,0 +1,196 @@
+// `aiosim compare SPEC`: the same base config under each value of one key,
+// at several points, side by side. Each run is its own process (SimGrid
+// allows one simulation per process).
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <toml++/toml.h>
+
+#include "commands.hpp"
+#include "sim/atomic_file.hpp"
+
+namespace fs = std::filesystem;
+
+namespace app {
+
+namespace {
+
+struct Point {
+  std::string label;
+  std::vector<std::string> sets;
+};
+
+struct Spec {
+  fs::path base;
+  std::string vary;
+  std::vector<std::string> values;
+  std::vector<Point> points;
+};
+
+[[noreturn]] void spec_error(const std::string& file, const toml::node* n, const std::string& key, const std::string& msg) {
+  if (n) fmt::print(stderr, "aiosim: {}:{}: {}: {}\n", file, n->source().begin.line, key, msg);
+  else fmt::print(stderr, "aiosim: {}: {}: {}\n", file, key, msg);
+  std::exit(kExitBadInput);
+}
+
+Spec load_spec(const std::string& file) {
+  toml::table t;
+  try {
+    t = toml::parse_file(file);
+  } catch (const toml::parse_error& e) {
+    fmt::print(stderr, "aiosim: {}:{}: {}\n", file, e.source().begin.line, e.description());
+    std::exit(kExitBadInput);
+  }
+  Spec s;
+  const toml::table* c = t["compare"].as_table();
+  if (!c) spec_error(file, nullptr, "compare", "missing [compare] table");
+  for (const auto& [k, v] : *c)
+    if (k != "base" && k != "vary" && k != "values" && k != "point")
+      spec_error(file, &v, "compare." + std::string(k.str()), "unknown key (known: base, vary, values, point)");
+  auto base = c->get_as<std::string>("base");
+  if (!base) spec_error(file, c->get("base"), "compare.base", "expected a config file name (string)");
+  s.base = fs::path(file).parent_path() / base->get();
+  auto vary = c->get_as<std::string>("vary");
+  if (!vary) spec_error(file, c->get("vary"), "compare.vary", "expected a config key (string)");
+  s.vary = vary->get();
+  const toml::array* values = c->get_as<toml::array>("values");
+  if (!values || values->empty()) spec_error(file, c->get("values"), "compare.values", "expected a non-empty array of strings");
+  for (const auto& v : *values) {
+    if (!v.is_string()) spec_error(file, &v, "compare.values", "expected strings");
+    s.values.push_back(*v.value<std::string>());
+  }
+  const toml::array* points = c->get_as<toml::array>("point");
+  if (!points || points->empty()) spec_error(file, c->get("point"), "compare.point", "expected [[compare.point]] tables");
+  for (const auto& pn : *points) {
+    const toml::table* p = pn.as_table();
+    if (!p) spec_error(file, &pn, "compare.point", "expected a table");
+    Point pt;
+    for (const auto& [k, v] : *p)
+      if (k != "label" && k != "set") spec_error(file, &v, "compare.point." + std::string(k.str()), "unknown key (known: label, set)");
+    auto label = p->get_as<std::string>("label");
+    if (!label) spec_error(file, p->get("label"), "compare.point.label", "expected a string");
+    pt.label = label->get();
+    if (const toml::array* sets = p->get_as<toml::array>("set"))
+      for (const auto& v : *sets) {
+        if (!v.is_string()) spec_error(file, &v, "compare.point.set", "expected \"key=value\" strings");
+        pt.sets.push_back(*v.value<std::string>());
+      }
+    s.points.push_back(std::move(pt));
+  }
+  return s;
+}
+
+struct Job {
+  std::size_t point, value;
+  fs::path out;
+  std::vector<std::string> argv;
+};
+
+pid_t spawn(const std::vector<std::string>& args) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+double get(const nlohmann::json& j, std::initializer_list<const char*> path) {
+  const nlohmann::json* p = &j;
+  for (const char* k : path) {
+    if (!p->contains(k)) return 0.0;
+    p = &(*p)[k];
+  }
+  return p->is_number() ? p->get<double>() : 0.0;
+}
+
+}  // namespace
+
+int cmd_compare(const CompareArgs& a, const std::string& self) {
+  Spec spec = load_spec(a.spec);
+  fs::path out = a.out;
+  bool temp = false;
+  if (out.empty()) {
+    char tmpl[] = "/tmp/aiosim-compare-XXXXXX";
+    if (!mkdtemp(tmpl)) {
+      fmt::print(stderr, "aiosim: cannot create a temporary directory\n");
+      return kExitIo;
+    }
+    out = tmpl;
+    temp = true;
+  }
+  std::vector<Job> jobs;
+  for (std::size_t p = 0; p < spec.points.size(); ++p)
+    for (std::size_t v = 0; v < spec.values.size(); ++v) {
+      Job j{p, v, out / fmt::format("point{}-{}", p, spec.values[v]), {}};
+      j.argv = {self, "run", spec.base.string(), "--quiet", "--out", j.out.string()};
+      for (const auto& s : spec.points[p].sets) j.argv.insert(j.argv.end(), {"--set", s});
+      j.argv.insert(j.argv.end(), {"--set", spec.vary + "=" + spec.values[v]});
+      jobs.push_back(std::move(j));
+    }
+
+  // Run them, at most a.jobs at a time.
+  std::map<pid_t, std::size_t> running;
+  std::size_t next = 0, done = 0;
+  int worst = kExitOk;
+  while (done < jobs.size()) {
+    while (next < jobs.size() && static_cast<int>(running.size()) < a.jobs) {
+      running[spawn(jobs[next].argv)] = next;
+      ++next;
+    }
+    int status = 0;
+    pid_t pid = wait(&status);
+    if (pid < 0) break;
+    std::size_t i = running[pid];
+    running.erase(pid);
+    ++done;
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : kExitIo;
+    fmt::print(stderr, "[{}/{}] {} / {}={}: {}\n", done, jobs.size(), spec.points[jobs[i].point].label, spec.vary,
+               spec.values[jobs[i].value], code == 0 ? "ok" : fmt::format("failed (exit {})", code));
+    if (code != 0 && worst == kExitOk) worst = code;
+  }
+
+  std::string table = fmt::format("{:<10} {:<14} {:>14} {:>15} {:>16} {:>18} {:>11} {:>6}\n", "point", spec.vary.substr(spec.vary.find('.') + 1),
+                                  "completions/s", "ctx_lock/compl", "ctx_lock p99 ns", "compl_lock p99 ns", "spinning %", "lost");
+  std::string csv = "point," + spec.vary +
+                    ",completions_per_s,ctx_lock_per_completion,ctx_lock_wait_p99_ns,completion_lock_wait_p99_ns,"
+                    "spinning_pct,lost,kernel_races\n";
+  for (const Job& j : jobs) {
+    std::ifstream in(j.out / "result.json");
+    const std::string& label = spec.points[j.point].label;
+    const std::string& value = spec.values[j.value];
+    if (!in) {
+      table += fmt::format("{:<10} {:<14} {:>14}\n", label, value, "(failed)");
+      continue;
+    }
+    nlohmann::json r = nlohmann::json::parse(in);
+    bool split = r["design"]["completion_lock"].get<bool>();
+    double cps = get(r, {"throughput", "completed_per_s"});
+    double per = get(r, {"per_completion", "ctx_lock_acquisitions"});
+    double p99 = get(r, {"locks", "ctx_lock", "wait_ns", "p99"});
+    double cp99 = get(r, {"locks", "completion_lock", "wait_ns", "p99"});
+    double spin = 100.0 * get(r, {"cpu_share", "spinning"});
+    double lost = get(r, {"correctness", "lost"});
+    double races = get(r, {"correctness", "kernel_races"});
+    table += fmt::format("{:<10} {:<14} {:>14.0f} {:>15.3f} {:>16.0f} {:>18} {:>11.2f} {:>6.0f}\n", label, value, cps, per, p99,
+                         split ? fmt::format("{:.0f}", cp99) : std::string("-"), spin, lost);
+    csv += fmt::format("{},{},{:.1f},{:.4f},{:.1f},{},{:.3f},{:.0f},{:.0f}\n", label, value, cps, per, p99,
+                       split ? fmt::format("{:.1f}", cp99) : std::string(""), spin, lost, races);
+  }
+  fmt::print("{}", table);
+  if (!temp) sim::write_file_atomically(out / "comparison.csv", csv);
+  else fs::remove_all(out);
+  return worst;
+}
+
+}  // namespace app

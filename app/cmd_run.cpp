@@ -1,0 +1,52 @@
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "models/workload/schema.hpp"
+#include "models/workload/simulation.hpp"
+#include "sim/atomic_file.hpp"
+#include "sim/violation.hpp"
+#include "version.hpp"
+
+namespace app {
+
+std::string version_string() { return fmt::format("aiosim {} ({})", AIOSIM_VERSION, AIOSIM_GIT_COMMIT); }
+
+int cmd_run(const RunArgs& a) {
+  std::vector<std::string> sets = a.sets;
+  if (a.seed >= 0) sets.push_back(fmt::format("seed={}", a.seed));
+  sim::config::Config cfg = [&] {
+    try {
+      return sim::config::Config::load(models::run_schema(), a.config, sets);
+    } catch (const sim::config::ConfigError& e) {
+      fmt::print(stderr, "aiosim: {}\n", e.what());
+      std::exit(kExitBadInput);
+    }
+  }();
+  models::RunReport rep;
+  try {
+    rep = models::run_simulation(cfg, version_string());
+  } catch (const sim::config::ConfigError& e) {
+    fmt::print(stderr, "aiosim: {}\n", e.what());
+    return kExitBadInput;
+  } catch (const sim::Violation& v) {
+    fmt::print(stderr, "aiosim: VIOLATION: {}\n{}", v.what(), v.details());
+    return kExitViolation;
+  }
+  if (!a.quiet) fmt::print("{}", rep.table);
+  if (!a.out.empty()) {
+    try {
+      std::filesystem::create_directories(a.out);
+      sim::write_file_atomically(std::filesystem::path(a.out) / "result.json", rep.result.dump(2) + "\n");
+      sim::write_file_atomically(std::filesystem::path(a.out) / "summary.csv", rep.summary_csv);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "aiosim: {}\n", e.what());
+      return kExitIo;
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace app

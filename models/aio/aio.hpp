@@ -1,0 +1,110 @@
+#pragma once
+// The AIO core of fs/aio.c as one class whose methods are the kernel's
+// functions, each a coroutine that reads like its C original.
+//
+// The base class is the code of the seed's parent (the -mm tree of April
+// 2013, "v3.9" below) with each hunk of the seed behind a switch, so any
+// subset of the seed can be simulated (ablation); "lazy-cancel" is all
+// switches on. A new kioctx design derives from it and overrides what it
+// changes (models/designs/).
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "models/aio/kioctx.hpp"
+#include "models/aio/ledger.hpp"
+#include "models/aio/slab.hpp"
+
+namespace models {
+
+// The seed's hunks.
+struct Switches {
+  bool lazy_list = false;        // only kiocb_set_cancel_fn puts a kiocb on active_reqs
+  bool completion_lock = false;  // the ring is written under completion_lock, not ctx_lock
+  bool cancel_xchg = false;      // cancel/complete decided by xchg/cmpxchg on ki_cancel, not KIF_CANCELLED
+  bool zero_alloc = false;       // kmem_cache_alloc(..., __GFP_ZERO)
+};
+
+// Work that touches no shared line, in simulated time.
+struct KernelCosts {
+  sim::Time syscall = 100 * sim::kNs;
+  sim::Time copy_iocb = 60 * sim::kNs;
+  sim::Time copy_event = 20 * sim::kNs;
+  sim::Time submit_io = 400 * sim::kNs;
+};
+
+// struct file: what ki_retry reaches through f_op->aio_write.
+struct file {
+  file(std::string name) : line(name + ".f_count"), f_count(line, "f_count", 1), name_(std::move(name)) {}
+  virtual ~file() = default;
+  virtual Task<long> aio_write(kiocb& req) = 0;
+  CacheLine line;
+  Shared<long> f_count;
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+};
+
+// A user-space struct iocb, as io_submit passes it.
+struct UserIocb {
+  std::uint64_t id = 0;  // aio_data and the iocb pointer, both
+  file* filp = nullptr;
+};
+
+class AioDesign {
+ public:
+  AioDesign(std::string name, Switches sw) : name_(std::move(name)), sw_(sw) {}
+  virtual ~AioDesign() = default;
+
+  const std::string& name() const { return name_; }
+  const Switches& switches() const { return sw_; }
+  void set_switches(const Switches& s) { sw_ = s; }
+  void attach(sim::Machine& m, kioctx& ctx, KiocbSlab& slab, Ledger& ledger, const KernelCosts& costs);
+
+  kioctx& ctx() { return *ctx_; }
+  Ledger& ledger() { return *ledger_; }
+
+  // Syscalls.
+  virtual Task<long> do_io_submit(kioctx& ctx, std::span<const UserIocb> iocbs);
+  virtual Task<long> sys_io_getevents(kioctx& ctx, long min_nr, long nr, io_event* events);
+  virtual Task<long> sys_io_cancel(kioctx& ctx, std::uint64_t iocb, io_event& result);
+  virtual Task<long> sys_io_destroy(kioctx& ctx);
+
+  // fs/aio.c internals.
+  virtual Task<bool> lookup_ioctx(kioctx& ctx);
+  virtual Task<void> put_ioctx(kioctx& ctx);
+  virtual Task<kiocb*> __aio_get_req(kioctx& ctx);
+  virtual Task<long> kiocb_batch_refill(kioctx& ctx, kiocb_batch& batch);
+  virtual Task<void> kiocb_batch_free(kioctx& ctx, kiocb_batch& batch);
+  virtual Task<kiocb*> aio_get_req(kioctx& ctx, kiocb_batch& batch);
+  virtual Task<void> kiocb_free(kiocb& req);
+  virtual Task<void> aio_put_req(kiocb& req);
+  virtual Task<long> io_submit_one(kioctx& ctx, const UserIocb& iocb, kiocb_batch& batch);
+  virtual Task<void> aio_complete(kiocb& iocb, long res, long res2);
+  virtual Task<void> kiocb_set_cancel_fn(kiocb& req, kiocb_cancel_fn cancel);
+  virtual Task<int> kiocb_cancel(kioctx& ctx, kiocb& kiocb, io_event& res);
+  virtual Task<kiocb*> lookup_kiocb(kioctx& ctx, std::uint64_t iocb);
+  virtual Task<long> aio_read_events_ring(kioctx& ctx, io_event* event, long nr);
+  virtual Task<bool> aio_read_events(kioctx& ctx, long min_nr, long nr, io_event* event, long& i);
+  virtual Task<long> read_events(kioctx& ctx, long min_nr, long nr, io_event* event);
+  virtual Task<void> kill_ioctx(kioctx& ctx);
+  virtual Task<void> free_ioctx(kioctx& ctx);
+
+  // list.h on active_reqs, with the neighbours' lines touched.
+  Task<void> list_add(kiocb& req, kioctx& ctx);
+  Task<void> list_del(kiocb& req, kioctx& ctx, bool init);
+
+ protected:
+  sim::Machine* machine_ = nullptr;
+  kioctx* ctx_ = nullptr;
+  KiocbSlab* slab_ = nullptr;
+  Ledger* ledger_ = nullptr;
+  KernelCosts costs_;
+
+ private:
+  std::string name_;
+  Switches sw_;
+};
+
+}  // namespace models

@@ -1,0 +1,100 @@
+#pragma once
+// The user-space view: every submitted request must yield exactly one result
+// (an io_event in the ring, or io_cancel's successful return), none twice,
+// none lost, none after io_destroy has finished. The ledger sees each result
+// as the kernel produces it and stops the run at the first violation.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/time.hpp"
+
+namespace models {
+
+struct kiocb;
+
+enum class LostPolicy { Stop, Count };
+
+class Ledger {
+ public:
+  struct Counts {
+    std::uint64_t submitted = 0;
+    std::uint64_t results = 0;
+    std::uint64_t ring_events = 0;
+    std::uint64_t cancel_results = 0;
+    std::uint64_t reaped = 0;
+    std::uint64_t duplicates = 0;
+    std::uint64_t lost = 0;
+    std::uint64_t violations = 0;
+    std::uint64_t teardown_dropped = 0;
+  };
+
+  explicit Ledger(LostPolicy lost_policy = LostPolicy::Stop) : lost_policy_(lost_policy) {}
+
+  // A request id for a new user iocb.
+  std::uint64_t submit(sim::Time at);
+  // aio_complete wrote an io_event for `id` into the ring.
+  void ring_event(std::uint64_t id, const char* path);
+  // aio_complete found the request cancelled and wrote no event.
+  void event_suppressed(std::uint64_t id, const char* path);
+  // io_cancel on `id` is about to run / returned `ret` (0: the result is io_cancel's).
+  void cancel_started(std::uint64_t id);
+  void cancel_returned(std::uint64_t id, long ret);
+  // An io_event for `id` reached user space through io_getevents.
+  void reaped(std::uint64_t id);
+  // free_ioctx has finished waiting: nothing may complete afterwards.
+  void teardown_complete() { torn_down_ = true; }
+  // io_submit did not take this iocb (it returned fewer): not submitted.
+  void not_submitted(std::uint64_t id);
+  // free_ioctx cancelled it: io_destroy's caller gets no result for it.
+  void teardown_cancel(std::uint64_t id) { reqs_.at(id).teardown = true; }
+
+  const Counts& counts() const { return counts_; }
+  std::uint64_t in_flight() const;
+  sim::Time submitted_at(std::uint64_t id) const { return reqs_.at(id).submitted; }
+  sim::Time event_at(std::uint64_t id) const { return reqs_.at(id).result_at; }
+  bool has_result(std::uint64_t id) const { return reqs_.at(id).results > 0; }
+
+  // Called once when `n` results have been delivered.
+  void on_target(std::uint64_t n, void (*fn)(void*), void* arg) {
+    target_ = n;
+    target_fn_ = fn;
+    target_arg_ = arg;
+  }
+
+  // Callback for violations: (headline, details). The simulation installs
+  // one that adds the CPUs' recent steps and throws.
+  using Report = void (*)(void* arg, const std::string& headline, const std::string& details);
+  void on_violation(Report r, void* arg) {
+    report_ = r;
+    report_arg_ = arg;
+  }
+
+ private:
+  struct Req {
+    sim::Time submitted = 0;
+    sim::Time result_at = -1;
+    std::uint8_t results = 0;
+    bool suppressed = false;
+    bool cancel_in_progress = false;
+    bool cancel_failed = false;
+    bool teardown = false;
+    const char* first_path = nullptr;
+  };
+  void deliver(std::uint64_t id, const char* path, bool from_cancel);
+  void check_lost(std::uint64_t id);
+  void violation(const std::string& headline, const std::string& details);
+  sim::Time now() const;
+
+  LostPolicy lost_policy_;
+  std::vector<Req> reqs_;
+  Counts counts_;
+  bool torn_down_ = false;
+  std::uint64_t target_ = 0;
+  void (*target_fn_)(void*) = nullptr;
+  void* target_arg_ = nullptr;
+  Report report_ = nullptr;
+  void* report_arg_ = nullptr;
+};
+
+}  // namespace models

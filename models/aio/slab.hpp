@@ -1,0 +1,25 @@
+#pragma once
+// kmem_cache for kiocbs: objects are recycled, not constructed anew, so a
+// reused kiocb keeps whatever its last user left in fields nobody
+// initialises -- which is why the seed allocates with __GFP_ZERO.
+#include <memory>
+#include <vector>
+
+#include "models/aio/kernel_types.hpp"
+
+namespace models {
+
+class KiocbSlab {
+ public:
+  kiocb& alloc();
+  void free(kiocb& k);
+  std::size_t in_use() const { return in_use_; }
+  std::size_t capacity() const { return objects_.size(); }
+
+ private:
+  std::vector<std::unique_ptr<kiocb>> objects_;
+  std::vector<kiocb*> free_;
+  std::size_t in_use_ = 0;
+};
+
+}  // namespace models

@@ -1,0 +1,30 @@
+#pragma once
+// The kioctx designs aiosim knows. Adding one: a new file in this folder
+// defining a class derived from AioDesign (or a set of switches), plus one
+// line in registry.cpp.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/aio/aio.hpp"
+
+namespace models {
+
+struct DesignInfo {
+  std::string name;
+  std::string description;
+  bool planted_bug = false;  // a deliberately broken variant, for the explorer's tests
+  std::function<std::unique_ptr<AioDesign>()> make;
+};
+
+const std::vector<DesignInfo>& designs();
+const DesignInfo* find_design(const std::string& name);
+
+// Registration functions, one per design file.
+DesignInfo seed_era_v39();
+DesignInfo seed_era_lazy_cancel();
+DesignInfo broken_plain_cancel();
+DesignInfo broken_irq_unsafe_cancel();
+
+}  // namespace models

@@ -1,0 +1,56 @@
+#pragma once
+// A block-like device: each request is serviced for a time drawn from a
+// distribution (requests overlap: an NVMe-style device with deep queues),
+// then completes by an interrupt on one of the configured CPUs, whose
+// handler calls aio_complete() in IRQ context. Its kiocbs are not
+// cancellable.
+#include <memory>
+#include <vector>
+
+#include "models/aio/aio.hpp"
+#include "sim/distribution.hpp"
+#include "sim/rng.hpp"
+
+namespace models {
+
+enum class IrqRouting { RoundRobin, Submitter };
+
+class BlockDevice final : public file {
+ public:
+  struct Config {
+    sim::Distribution service;
+    std::vector<int> irq_cpus;
+    IrqRouting routing = IrqRouting::RoundRobin;
+    sim::Time irq_work = 300 * sim::kNs;   // driver handler before aio_complete
+    sim::Time submit_io = 400 * sim::kNs;  // ki_retry's filesystem + block layer work
+    long bytes = 4096;
+  };
+
+  BlockDevice(sim::Machine& m, AioDesign& aio, Config cfg, std::uint64_t seed);
+
+  // f_op->aio_write, reached from io_submit_one's ki_retry.
+  Task<long> aio_write(kiocb& req) override;
+
+  std::uint64_t completions() const { return completions_; }
+
+ private:
+  struct Request final : sim::Event, sim::IrqRequest {
+    BlockDevice* dev = nullptr;
+    kiocb* iocb = nullptr;
+    int cpu = 0;
+    void fire() override;  // the device finished: raise the interrupt
+  };
+  static Task<void> blk_irq_handler(sim::IrqRequest& r);
+  Request& alloc_request();
+
+  sim::Machine& machine_;
+  AioDesign& aio_;
+  Config cfg_;
+  sim::Rng rng_;
+  std::vector<std::unique_ptr<Request>> pool_;
+  std::vector<Request*> free_;
+  std::size_t next_irq_cpu_ = 0;
+  std::uint64_t completions_ = 0;
+};
+
+}  // namespace models

@@ -1,0 +1,88 @@
+#include "models/workload/schema.hpp"
+
+namespace models {
+
+namespace {
+
+using sim::config::Schema;
+using sim::config::Type;
+
+Schema make_schema() {
+  Schema s;
+  s.add("seed", Type::Int, 1, "run seed; every source and lock derives its own stream from it").min(0);
+
+  s.add("machine.preset", Type::String, "x86-2s-modern", "coherence cost preset (aiosim presets lists them)")
+      .choices({"x86-2s-modern", "xeon-westmere-ex", "opteron-magny-cours", "zero"});
+  s.add_optional("machine.sockets", Type::Int, "sockets (default: the preset's)").range(1, 64);
+  s.add_optional("machine.cores_per_socket", Type::Int, "cores per socket (default: the preset's)").range(1, 1024);
+  s.add("machine.threads_per_core", Type::Int, 1, "SMT threads per core").range(1, 8);
+  s.add("machine.wakeup_latency", Type::Duration, "2us", "try_to_wake_up until the woken task runs").min(0);
+  s.add_map("machine.cost", Type::Float, "override one coherence cost, ns (e.g. machine.cost.\"atomic_shared.one_hop\")");
+
+  s.add("kioctx.design", Type::String, "lazy-cancel", "kioctx design (aiosim designs lists them)");
+  s.add("kioctx.lock", Type::String, "qspinlock", "spinlock implementation").choices({"ticket", "qspinlock", "tas"});
+  s.add("kioctx.nr_events", Type::Int, 4096, "io_setup(nr_events): ring size requested").range(1, 65536);
+  s.add_optional("kioctx.lazy_list", Type::Bool, "seed hunk: only cancellable kiocbs go on active_reqs");
+  s.add_optional("kioctx.completion_lock", Type::Bool, "seed hunk: the ring is written under completion_lock");
+  s.add_optional("kioctx.cancel_xchg", Type::Bool, "seed hunk: cancel/complete race settled by xchg/cmpxchg on ki_cancel");
+  s.add_optional("kioctx.zero_alloc", Type::Bool, "seed hunk: kiocbs allocated with __GFP_ZERO");
+  s.add("kioctx.layout_preset", Type::String, "packed", "kioctx field layout")
+      .choices({"packed", "cacheline-aligned"});
+  s.add_map("kioctx.layout", Type::String, "move one kioctx field to a named cache line");
+
+  s.add("workload.kiocbs", Type::Int, 200000, "stop after this many results (0: run for workload.duration)").min(0);
+  s.add("workload.duration", Type::Duration, "0ns", "simulated time to run when workload.kiocbs is 0").min(0);
+  s.add("workload.warmup", Type::Duration, "0ns", "statistics start at this simulated time").min(0);
+  s.add("workload.submitters", Type::CpuList, "0-3", "CPUs whose task runs an io_submit loop");
+  s.add("workload.batch", Type::Int, 8, "iocbs per io_submit").range(1, 4096);
+  s.add("workload.queue_depth", Type::Int, 32, "in-flight cap per submitter").range(1, 1 << 20);
+  s.add("workload.think", Type::Distribution, "1us", "user-space work between io_submit calls");
+  s.add("workload.reapers", Type::CpuList, "", "CPUs running io_getevents loops (empty: submitters reap their own)");
+  s.add("workload.min_nr", Type::Int, 1, "io_getevents min_nr").range(1, 1 << 20);
+  s.add("workload.nr", Type::Int, 32, "io_getevents nr").range(1, 1 << 20);
+  s.add("workload.usb_fraction", Type::Float, 0.01, "fraction of iocbs sent to the USB gadget endpoint").range(0, 1);
+
+  s.add("block.service", Type::Distribution, "exp(20us)", "device service time per request");
+  s.add("block.irq_cpus", Type::CpuList, "0-3", "CPUs taking the completion interrupts");
+  s.add("block.irq_routing", Type::String, "round-robin", "which IRQ CPU completes a request")
+      .choices({"round-robin", "submitter"});
+  s.add("block.irq_work", Type::Duration, "300ns", "handler work before aio_complete (driver, blk-mq)").min(0);
+
+  s.add("usb.bus_mbps", Type::Float, 480.0, "bus signalling rate (USB 2.0 high speed: 480)").min(1);
+  s.add("usb.efficiency", Type::Float, 0.8, "share of the bus rate a bulk transfer gets").range(0.01, 1);
+  s.add("usb.transfer_bytes", Type::Int, 4096, "bytes per endpoint request").range(1, 1 << 24);
+  s.add("usb.irq_cpu", Type::Int, 0, "CPU taking the UDC interrupt").min(0);
+  s.add("usb.cancel_fraction", Type::Float, 0.2, "fraction of USB requests that user space cancels").range(0, 1);
+  s.add("usb.cancel_delay", Type::Distribution, "uniform(0us,150us)", "from submission to the io_cancel call");
+  s.add("usb.cancellers", Type::CpuList, "", "CPUs running io_cancel callers");
+  s.add("usb.cancel_rate", Type::Float, 0.0, "rate mode: io_cancel calls per second per canceller (0: fraction mode)").min(0);
+  s.add("usb.cancel_target", Type::String, "oldest", "rate mode: which in-flight USB request to cancel")
+      .choices({"oldest", "random"});
+
+  s.add("invariants.kernel_races", Type::String, "stop",
+        "gadgetfs' own io_cancel races (lost result, freed iocb->private): stop the run, or count them")
+      .choices({"stop", "count"});
+
+  s.add("teardown.at", Type::Duration, "0ns", "io_destroy at this simulated time (0: never)").min(0);
+  s.add("teardown.cpu", Type::Int, -1, "CPU whose task calls io_destroy (-1: the last CPU)").min(-1);
+
+  s.add("costs.syscall", Type::Duration, "100ns", "syscall entry and exit").min(0);
+  s.add("costs.copy_iocb", Type::Duration, "60ns", "copy_from_user of one iocb and its checks").min(0);
+  s.add("costs.copy_event", Type::Duration, "20ns", "copy_to_user of one io_event").min(0);
+  s.add("costs.submit_io", Type::Duration, "400ns", "ki_retry: the filesystem and block layer submit path").min(0);
+
+  s.add("engine.clock", Type::String, "simgrid", "drive time from SimGrid's clock or the driver alone")
+      .choices({"simgrid", "internal"});
+  s.add("engine.sync_quantum", Type::Duration, "1us", "advance SimGrid's clock at most once per quantum").min(0);
+  s.add("engine.max_events", Type::Int, 0, "stop with an error after this many events (0: no limit)").min(0);
+  return s;
+}
+
+}  // namespace
+
+const Schema& run_schema() {
+  static const Schema s = make_schema();
+  return s;
+}
+
+}  // namespace models

@@ -1,0 +1,378 @@
+#include "models/workload/simulation.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "models/designs/registry.hpp"
+#include "models/workload/workload.hpp"
+#include "sim/presets.hpp"
+#include "sim/simgrid_clock.hpp"
+#include "sim/timed_driver.hpp"
+#include "sim/violation.hpp"
+
+namespace models {
+
+using nlohmann::ordered_json;
+using sim::config::Config;
+
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+sim::Topology topology_from(const Config& cfg, const sim::MachinePreset& p) {
+  sim::Topology t = p.topology;
+  if (cfg.has("machine.sockets")) t.sockets = static_cast<int>(cfg.get_int("machine.sockets"));
+  if (cfg.has("machine.cores_per_socket")) t.cores_per_socket = static_cast<int>(cfg.get_int("machine.cores_per_socket"));
+  t.threads_per_core = static_cast<int>(cfg.get_int("machine.threads_per_core"));
+  if (t.cpus() > 8192) throw cfg.error_at("machine.cores_per_socket", fmt::format("{} CPUs: at most 8192 are supported", t.cpus()));
+  return t;
+}
+
+sim::CoherenceCosts costs_from(const Config& cfg, const sim::MachinePreset& p) {
+  sim::CoherenceCosts c = p.costs;
+  auto keys = sim::cost_keys(c);
+  for (const auto& [k, v] : cfg.get_map("machine.cost")) {
+    auto it = std::find_if(keys.begin(), keys.end(), [&](auto& e) { return e.first == k; });
+    if (it == keys.end()) {
+      std::vector<std::string> names;
+      for (auto& e : keys) names.push_back(e.first);
+      throw cfg.error_at("machine.cost." + k, "unknown cost; known: " + join(names));
+    }
+    double ns = std::stod(v);
+    if (ns < 0) throw cfg.error_at("machine.cost." + k, "a cost must be >= 0 ns");
+    *it->second = ns;
+  }
+  return c;
+}
+
+Layout layout_from(const Config& cfg) {
+  Layout layout = cfg.get_string("kioctx.layout_preset") == "packed" ? packed_layout() : cacheline_aligned_layout();
+  const auto& fields = kioctx_fields();
+  for (const auto& [field, line] : cfg.get_map("kioctx.layout")) {
+    if (std::find(fields.begin(), fields.end(), field) == fields.end())
+      throw cfg.error_at("kioctx.layout." + field, "not a kioctx field; fields: " + join(fields));
+    for (auto& [f, l] : layout)
+      if (f == field) l = line;
+  }
+  return layout;
+}
+
+void check_cpus(const Config& cfg, const char* key, const std::vector<int>& cpus, int ncpus) {
+  for (int c : cpus)
+    if (c >= ncpus) throw cfg.error_at(key, fmt::format("CPU {} does not exist: the machine has CPUs 0-{}", c, ncpus - 1));
+}
+
+// Each CPU runs one task: the roles must not share one.
+void check_roles(const Config& cfg, const std::vector<std::pair<const char*, std::vector<int>>>& roles) {
+  std::map<int, const char*> owner;
+  for (const auto& [key, cpus] : roles)
+    for (int c : cpus) {
+      auto [it, fresh] = owner.emplace(c, key);
+      if (!fresh)
+        throw cfg.error_at(key, fmt::format("CPU {} already runs a task for {}; each CPU runs one task", c, it->second));
+    }
+}
+
+ordered_json dist_json(const sim::Histogram& h, bool full) {
+  ordered_json j;
+  j["mean"] = h.count() ? h.mean() / 1000.0 : 0.0;
+  j["p50"] = sim::to_ns(h.percentile(50));
+  if (full) j["p90"] = sim::to_ns(h.percentile(90));
+  j["p99"] = sim::to_ns(h.percentile(99));
+  if (full) j["p99_9"] = sim::to_ns(h.percentile(99.9));
+  j["max"] = sim::to_ns(h.max());
+  return j;
+}
+
+ordered_json lock_json(const sim::LockBase& l, double window_ps) {
+  const auto& s = l.stats();
+  ordered_json j;
+  j["kind"] = sim::to_string(l.kind());
+  j["acquisitions"] = s.acquisitions;
+  j["contended"] = s.contended;
+  ordered_json w = dist_json(s.wait, true);
+  ordered_json h;
+  h["mean"] = s.hold.count() ? s.hold.mean() / 1000.0 : 0.0;
+  h["p50"] = sim::to_ns(s.hold.percentile(50));
+  h["p99"] = sim::to_ns(s.hold.percentile(99));
+  h["max"] = sim::to_ns(s.hold.max());
+  j["wait_ns"] = w;
+  j["hold_ns"] = h;
+  j["utilization"] = window_ps > 0 ? static_cast<double>(s.held_total) / window_ps : 0.0;
+  j["max_waiters"] = s.max_waiters;
+  j["mean_waiters"] = window_ps > 0 ? static_cast<double>(s.waiter_time / window_ps) : 0.0;
+  j["line"] = l.line().name();
+  j["line_transfers"] = l.line().transfers();
+  return j;
+}
+
+struct Violated {
+  sim::Machine* m;
+};
+
+}  // namespace
+
+RunReport run_simulation(const Config& cfg, const std::string& version) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  const std::uint64_t seed = static_cast<std::uint64_t>(cfg.get_int("seed"));
+
+  // The machine.
+  const sim::MachinePreset* preset = sim::find_preset(cfg.get_string("machine.preset"));
+  const sim::Topology topo = topology_from(cfg, *preset);
+  sim::Machine m(topo, costs_from(cfg, *preset));
+  m.seed = seed;
+  m.wakeup_latency = cfg.get_duration_ps("machine.wakeup_latency");
+  const sim::Time warmup = cfg.get_duration_ps("workload.warmup");
+  m.set_stats_start(warmup);
+  sim::TimedDriver driver(m);
+
+  // The kioctx design and its switches.
+  const DesignInfo* info = find_design(cfg.get_string("kioctx.design"));
+  if (!info) {
+    std::vector<std::string> names;
+    for (const auto& d : designs()) names.push_back(d.name);
+    throw cfg.error_at("kioctx.design", fmt::format("unknown design \"{}\"; known: {}", cfg.get_string("kioctx.design"), join(names)));
+  }
+  std::unique_ptr<AioDesign> aio = info->make();
+  Switches sw = aio->switches();
+  if (cfg.has("kioctx.lazy_list")) sw.lazy_list = cfg.get_bool("kioctx.lazy_list");
+  if (cfg.has("kioctx.completion_lock")) sw.completion_lock = cfg.get_bool("kioctx.completion_lock");
+  if (cfg.has("kioctx.cancel_xchg")) sw.cancel_xchg = cfg.get_bool("kioctx.cancel_xchg");
+  if (cfg.has("kioctx.zero_alloc")) sw.zero_alloc = cfg.get_bool("kioctx.zero_alloc");
+  aio->set_switches(sw);
+
+  const Layout layout = layout_from(cfg);
+  const sim::LockKind lock_kind = sim::lock_kind_from_string(cfg.get_string("kioctx.lock"));
+  const auto nr_events = static_cast<unsigned>(cfg.get_int("kioctx.nr_events"));
+  kioctx ctx(m, nr_events, lock_kind, layout);
+
+  // Roles and their CPUs.
+  const int ncpus = topo.cpus();
+  WorkloadConfig wc;
+  wc.submitters = cfg.get_cpu_list("workload.submitters");
+  wc.reapers = cfg.get_cpu_list("workload.reapers");
+  wc.cancellers = cfg.get_cpu_list("usb.cancellers");
+  const auto irq_cpus = cfg.get_cpu_list("block.irq_cpus");
+  check_cpus(cfg, "workload.submitters", wc.submitters, ncpus);
+  check_cpus(cfg, "workload.reapers", wc.reapers, ncpus);
+  check_cpus(cfg, "usb.cancellers", wc.cancellers, ncpus);
+  check_cpus(cfg, "block.irq_cpus", irq_cpus, ncpus);
+  const int usb_irq_cpu = static_cast<int>(cfg.get_int("usb.irq_cpu"));
+  check_cpus(cfg, "usb.irq_cpu", {usb_irq_cpu}, ncpus);
+  if (wc.submitters.empty()) throw cfg.error_at("workload.submitters", "at least one submitter CPU is needed");
+  wc.teardown_at = cfg.get_duration_ps("teardown.at");
+  wc.teardown_cpu = static_cast<int>(cfg.get_int("teardown.cpu"));
+  if (wc.teardown_cpu < 0) wc.teardown_cpu = ncpus - 1;
+  check_cpus(cfg, "teardown.cpu", {wc.teardown_cpu}, ncpus);
+  std::vector<std::pair<const char*, std::vector<int>>> roles = {
+      {"workload.submitters", wc.submitters}, {"workload.reapers", wc.reapers}, {"usb.cancellers", wc.cancellers}};
+  if (wc.teardown_at > 0) roles.push_back({"teardown.cpu", {wc.teardown_cpu}});
+  check_roles(cfg, roles);
+
+  wc.batch = cfg.get_int("workload.batch");
+  wc.queue_depth = cfg.get_int("workload.queue_depth");
+  wc.think = cfg.get_distribution("workload.think");
+  wc.min_nr = cfg.get_int("workload.min_nr");
+  wc.nr = cfg.get_int("workload.nr");
+  wc.usb_fraction = cfg.get_float("workload.usb_fraction");
+  wc.cancel_fraction = cfg.get_float("usb.cancel_fraction");
+  wc.cancel_delay = cfg.get_distribution("usb.cancel_delay");
+  wc.cancel_rate = cfg.get_float("usb.cancel_rate");
+  wc.cancel_oldest = cfg.get_string("usb.cancel_target") == "oldest";
+  wc.target_results = static_cast<std::uint64_t>(cfg.get_int("workload.kiocbs"));
+  const RingGeometry ring = RingGeometry::for_max_reqs(nr_events);
+  if (wc.queue_depth >= static_cast<long>(ring.nr))
+    throw cfg.error_at("workload.queue_depth", fmt::format("queue depth {} does not fit the ring: io_setup({}) gives a ring of {} events, at most {} in flight",
+                                                           wc.queue_depth, nr_events, ring.nr, ring.nr - 1));
+  if (wc.min_nr > wc.nr) throw cfg.error_at("workload.min_nr", "min_nr must not exceed workload.nr");
+  if (wc.target_results == 0 && cfg.get_duration_ps("workload.duration") == 0 && wc.teardown_at == 0)
+    throw cfg.error_at("workload.kiocbs", "set workload.kiocbs, workload.duration or teardown.at: the run needs an end");
+  if (wc.usb_fraction > 0 && (wc.cancel_fraction > 0 || wc.cancel_rate > 0) && wc.cancellers.empty())
+    throw cfg.error_at("usb.cancellers", "USB cancels are configured but no canceller CPU is given");
+
+  const bool count_races = cfg.get_string("invariants.kernel_races") == "count";
+  KiocbSlab slab;
+  Ledger ledger(count_races ? LostPolicy::Count : LostPolicy::Stop);
+  KernelCosts kc;
+  kc.syscall = cfg.get_duration_ps("costs.syscall");
+  kc.copy_iocb = cfg.get_duration_ps("costs.copy_iocb");
+  kc.copy_event = cfg.get_duration_ps("costs.copy_event");
+  kc.submit_io = cfg.get_duration_ps("costs.submit_io");
+  aio->attach(m, ctx, slab, ledger, kc);
+
+  BlockDevice::Config bc;
+  bc.service = cfg.get_distribution("block.service");
+  bc.irq_cpus = irq_cpus;
+  bc.routing = cfg.get_string("block.irq_routing") == "submitter" ? IrqRouting::Submitter : IrqRouting::RoundRobin;
+  bc.irq_work = cfg.get_duration_ps("block.irq_work");
+  bc.submit_io = kc.submit_io;
+  BlockDevice blk(m, *aio, bc, seed);
+  UsbGadget::Config uc;
+  uc.bus_mbps = cfg.get_float("usb.bus_mbps");
+  uc.efficiency = cfg.get_float("usb.efficiency");
+  uc.transfer_bytes = cfg.get_int("usb.transfer_bytes");
+  uc.irq_cpu = usb_irq_cpu;
+  UsbGadget usb(m, *aio, uc, count_races ? UsbGadget::RacePolicy::Count : UsbGadget::RacePolicy::Stop);
+
+  Workload w(m, *aio, ctx, ledger, blk, &usb, wc, seed);
+  if (wc.target_results > 0)
+    ledger.on_target(
+        wc.target_results, [](void* p) { static_cast<Workload*>(p)->finish(sim::current().local); }, &w);
+  w.start();
+
+  const sim::Time duration = cfg.get_duration_ps("workload.duration");
+  const sim::Time until = wc.target_results > 0 ? sim::kNever : (duration > 0 ? duration : sim::kNever);
+  const std::int64_t max_events = cfg.get_int("engine.max_events");
+  (void)max_events;
+  try {
+    if (cfg.get_string("engine.clock") == "simgrid") {
+      sim::SimgridClock clock(m, driver, cfg.get_duration_ps("engine.sync_quantum"));
+      clock.run(until);
+    } else {
+      driver.run(until);
+    }
+  } catch (sim::Violation& v) {
+    // Add what the CPUs did last: the current context first.
+    std::string more = "\nlast steps:\n";
+    if (sim::current_context) more += fmt::format("  {} (in {}):\n{}", sim::current_context->name(), sim::current_context->call_chain(), sim::current_context->history());
+    v.append(more);
+    throw;
+  }
+
+  if (!w.done() && wc.target_results > 0) {
+    std::string stuck;
+    for (int i = 0; i < ncpus; ++i) {
+      const sim::Context& t = m.cpu(i).task();
+      if (t.state() == sim::ContextState::Blocked) stuck += fmt::format("  {} blocked in {}\n", t.name(), t.call_chain());
+    }
+    throw sim::Violation(sim::ViolationKind::Invariant,
+                         fmt::format("the run stalled at {:.3f} us with {} requests in flight and nothing left to happen",
+                                     sim::to_ns(driver.now()) / 1000.0, ledger.in_flight()),
+                         stuck);
+  }
+  const sim::Time end = w.done() ? w.end_time() : driver.now();
+  for (int i = 0; i < ncpus; ++i) m.cpu(i).close_accounting(end);
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  const double window_ps = static_cast<double>(end > warmup ? end - warmup : 0);
+  const double window_s = window_ps / 1e12;
+  const auto& counts = ledger.counts();
+
+  ordered_json r;
+  r["aiosim_version"] = version;
+  r["seed"] = seed;
+  r["design"] = {{"name", aio->name()},
+                 {"lazy_list", sw.lazy_list},
+                 {"completion_lock", sw.completion_lock},
+                 {"cancel_xchg", sw.cancel_xchg},
+                 {"zero_alloc", sw.zero_alloc}};
+  ordered_json lay;
+  for (const auto& [f, l] : layout) lay[f] = l;
+  r["layout"] = lay;
+  r["machine"] = {{"preset", preset->name}, {"sockets", topo.sockets}, {"cores_per_socket", topo.cores_per_socket},
+                  {"threads_per_core", topo.threads_per_core}, {"cpus", ncpus}, {"ring_events", ring.nr}};
+  r["sim"] = {{"kiocbs", counts.results},
+              {"simulated_s", sim::to_sec(end)},
+              {"measured_s", window_s},
+              {"wall_s", wall_s},
+              {"events", driver.events()},
+              {"events_per_kiocb", counts.results ? static_cast<double>(driver.events()) / counts.results : 0.0}};
+  // Rates over the measured window (after warm-up).
+  r["throughput"] = {{"submitted_per_s", window_s > 0 ? counts.submitted / window_s : 0.0},
+                     {"completed_per_s", window_s > 0 ? counts.results / window_s : 0.0},
+                     {"cancelled_per_s", window_s > 0 ? counts.cancel_results / window_s : 0.0}};
+  r["latency_ns"] = {{"submit_to_event", dist_json(w.submit_to_event(), true)},
+                     {"submit_to_reap", dist_json(w.submit_to_reap(), true)}};
+  ordered_json locks;
+  locks["ctx_lock"] = lock_json(ctx.ctx_lock, window_ps);
+  if (sw.completion_lock) locks["completion_lock"] = lock_json(ctx.completion_lock, window_ps);
+  locks["ring_lock"] = lock_json(ctx.ring_lock, window_ps);
+  locks["wait_lock"] = lock_json(ctx.wait.lock, window_ps);
+  locks["dev_lock"] = lock_json(usb.dev_lock(), window_ps);
+  locks["udc_lock"] = lock_json(usb.udc_lock(), window_ps);
+  r["locks"] = locks;
+  const double completions = static_cast<double>(counts.results);
+  r["per_completion"] = {
+      {"ctx_lock_acquisitions", completions ? ctx.ctx_lock.stats().acquisitions / completions : 0.0},
+      {"completion_lock_acquisitions", completions && sw.completion_lock ? ctx.completion_lock.stats().acquisitions / completions : 0.0},
+      {"line_transfers", completions ? m.coherence().total_transfers() / completions : 0.0}};
+  ordered_json cpus = ordered_json::array();
+  sim::Time spin_total = 0, busy_total = 0;
+  for (int i = 0; i < ncpus; ++i) {
+    const sim::Cpu& c = m.cpu(i);
+    ordered_json cj;
+    cj["task_ns"] = sim::to_ns(c.time_in(sim::Activity::Task));
+    cj["spin_ns"] = sim::to_ns(c.time_in(sim::Activity::Spin));
+    cj["irq_ns"] = sim::to_ns(c.time_in(sim::Activity::Irq));
+    cj["idle_ns"] = sim::to_ns(c.time_in(sim::Activity::Idle));
+    cj["irq_latency_ns"] = {{"mean", c.irq_latency().count() ? c.irq_latency().mean() / 1000.0 : 0.0},
+                            {"p99", sim::to_ns(c.irq_latency().percentile(99))},
+                            {"count", c.irq_latency().count()}};
+    cpus.push_back(cj);
+    spin_total += c.time_in(sim::Activity::Spin);
+    busy_total += c.time_in(sim::Activity::Task) + c.time_in(sim::Activity::Spin) + c.time_in(sim::Activity::Irq);
+  }
+  r["cpus"] = cpus;
+  r["cpu_share"] = {{"spinning", window_ps > 0 ? spin_total / (window_ps * ncpus) : 0.0},
+                    {"busy", window_ps > 0 ? busy_total / (window_ps * ncpus) : 0.0}};
+  // Transfers per named line (kiocb and ring lines summed by name).
+  std::map<std::string, std::uint64_t> by_line;
+  for (const sim::CacheLine* l : ctx.lines()) by_line[l->name()] += l->transfers();
+  by_line[ctx.ring_header.name()] += ctx.ring_header.transfers();
+  for (const auto& l : ctx.slot_lines) by_line[l->name()] += l->transfers();
+  by_line[blk.line.name()] += blk.line.transfers();
+  by_line[usb.line.name()] += usb.line.transfers();
+  ordered_json lines;
+  for (const auto& [n, t] : by_line) lines[n] = {{"transfers", t}};
+  r["cachelines"] = lines;
+  r["correctness"] = {{"submitted", counts.submitted},   {"results", counts.results},
+                      {"ring_events", counts.ring_events}, {"cancel_results", counts.cancel_results},
+                      {"reaped", counts.reaped},         {"duplicates", counts.duplicates},
+                      {"lost", counts.lost},             {"kernel_races", usb.races() + counts.lost},
+                      {"teardown_dropped", counts.teardown_dropped}, {"in_flight", ledger.in_flight()},
+                      {"violations", counts.violations}, {"torn_down", w.torn_down()}};
+  r["cancels"] = {{"io_cancel_calls", w.cancels().calls}, {"succeeded", w.cancels().succeeded},
+                  {"einval", w.cancels().einval}, {"usb_dequeued", usb.dequeued()}, {"usb_completed", usb.completed()}};
+  r["config"] = cfg.to_json();
+
+  RunReport rep;
+  rep.result = r;
+  const auto& cl = ctx.ctx_lock.stats();
+  const double spin_pct = 100.0 * r["cpu_share"]["spinning"].get<double>();
+  rep.summary_csv = fmt::format(
+      "design,cpus,lock,completions_per_s,ctx_lock_per_completion,ctx_lock_wait_p99_ns,completion_lock_wait_p99_ns,"
+      "spinning_pct,submit_to_event_p99_ns,lost,kernel_races\n"
+      "{},{},{},{:.1f},{:.4f},{:.1f},{:.1f},{:.3f},{:.1f},{},{}\n",
+      aio->name(), ncpus, to_string(lock_kind), r["throughput"]["completed_per_s"].get<double>(),
+      r["per_completion"]["ctx_lock_acquisitions"].get<double>(), sim::to_ns(cl.wait.percentile(99)),
+      sw.completion_lock ? sim::to_ns(ctx.completion_lock.stats().wait.percentile(99)) : 0.0, spin_pct,
+      sim::to_ns(w.submit_to_event().percentile(99)), counts.lost, usb.races() + counts.lost);
+  rep.table = fmt::format(
+      "design {} (lazy_list={} completion_lock={} cancel_xchg={} zero_alloc={}), {} CPUs, {} locks, preset {}\n"
+      "  results          {:>12}   ({} ring events, {} io_cancel results)\n"
+      "  simulated        {:>12.3f} ms  (wall {:.2f} s, {} events)\n"
+      "  completions/s    {:>12.0f}\n"
+      "  ctx_lock         {:>12} acquisitions ({:.3f} per completion), wait p99 {:.0f} ns, util {:.1f}%\n"
+      "  completion_lock  {:>12} acquisitions, wait p99 {:.0f} ns\n"
+      "  submit->event    p50 {:.0f} ns, p99 {:.0f} ns\n"
+      "  CPU spinning     {:>11.2f}%\n"
+      "  correctness      duplicates {}, lost {}, gadgetfs races {}, in flight at end {}\n",
+      aio->name(), sw.lazy_list, sw.completion_lock, sw.cancel_xchg, sw.zero_alloc, ncpus, to_string(lock_kind),
+      preset->name, counts.results, counts.ring_events, counts.cancel_results, sim::to_ns(end) / 1e6, wall_s,
+      driver.events(), r["throughput"]["completed_per_s"].get<double>(), cl.acquisitions,
+      r["per_completion"]["ctx_lock_acquisitions"].get<double>(), sim::to_ns(cl.wait.percentile(99)),
+      100.0 * r["locks"]["ctx_lock"]["utilization"].get<double>(), ctx.completion_lock.stats().acquisitions,
+      sim::to_ns(ctx.completion_lock.stats().wait.percentile(99)), sim::to_ns(w.submit_to_event().percentile(50)),
+      sim::to_ns(w.submit_to_event().percentile(99)), spin_pct, counts.duplicates, counts.lost, usb.races(),
+      ledger.in_flight());
+  return rep;
+}
+
+}  // namespace models

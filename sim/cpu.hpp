@@ -1,0 +1,89 @@
+#pragma once
+// A simulated CPU: a task context, a hardirq context, the IRQ-enable flag,
+// pending interrupts, and where its time went.
+#include <array>
+#include <cstdint>
+#include <memory>
+
+#include <boost/intrusive/list.hpp>
+
+#include "sim/context.hpp"
+#include "sim/stats/histogram.hpp"
+
+namespace simgrid::s4u {
+class Host;
+}
+
+namespace sim {
+
+class Machine;
+
+// An interrupt waiting to be handled; embedded in the device request that
+// raises it, so raising one allocates nothing.
+struct IrqRequest : boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::normal_link>> {
+  using Handler = Task<void> (*)(IrqRequest&);
+  Handler handler = nullptr;
+  const char* name = "irq";
+  void* owner = nullptr;  // the device, for handlers shared by several
+  Time raised = 0;
+};
+
+enum class Activity : std::uint8_t { Idle, Task, Spin, Irq };
+inline constexpr int kActivities = 4;
+
+class Cpu {
+ public:
+  Cpu(Machine& m, int id);
+  Cpu(const Cpu&) = delete;
+  Cpu& operator=(const Cpu&) = delete;
+
+  int id() const { return id_; }
+  Machine& machine() const { return *machine_; }
+  Context& task() { return task_; }
+  Context& irq() { return irq_; }
+  const Context& task() const { return task_; }
+  const Context& irq() const { return irq_; }
+
+  // The hardware IRQ-enable flag (EFLAGS.IF).
+  bool irqs_enabled() const { return irqs_enabled_; }
+  // For local_irq_* and spin_lock_irq*: change the flag at time `at`; turning
+  // it on starts any interrupt that was held off.
+  void set_irqs_enabled(bool on, Time at);
+
+  // A device raises an interrupt on this CPU now.
+  void raise_irq(IrqRequest& r);
+  bool irq_pending() const { return !pending_.empty(); }
+  bool in_irq_handler() const { return irq_.state() != ContextState::Idle; }
+  // Start the first pending handler at `at` (the explorer calls this when it
+  // chooses to deliver the interrupt).
+  void start_irq(Time at);
+  void irq_finished(Time at);  // the IRQ context's root returned
+
+  // Time accounting: what the task context is doing, and spinning in IRQ.
+  void set_task_activity(Activity a, Time at);
+  void set_irq_spinning(bool spinning, Time at);
+  Time time_in(Activity a) const { return time_[static_cast<int>(a)]; }
+  void close_accounting(Time at);  // charge the current activity up to `at`
+  const Histogram& irq_latency() const { return irq_latency_; }
+
+  simgrid::s4u::Host* host = nullptr;
+
+ private:
+  Activity effective() const;
+  void charge(Time at);
+
+  Machine* machine_;
+  int id_;
+  Context task_;
+  Context irq_;
+  bool irqs_enabled_ = true;
+  boost::intrusive::list<IrqRequest> pending_;
+
+  Activity task_activity_ = Activity::Idle;
+  bool irq_spinning_ = false;
+  Time since_ = 0;
+  std::array<Time, kActivities> time_{};
+  Histogram irq_latency_;
+};
+
+}  // namespace sim

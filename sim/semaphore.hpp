@@ -1,0 +1,28 @@
+#pragma once
+// A user-space semaphore (futex-backed): one thread waits with its CPU idle,
+// others post; a post to a sleeper wakes it after the wake-up latency.
+#include <deque>
+
+#include "sim/access.hpp"
+
+namespace sim {
+
+class Semaphore {
+ public:
+  struct WaitOp {
+    Semaphore* sem;
+    bool await_ready() const { return sem->count_ > 0 && (--sem->count_, true); }
+    void await_suspend(std::coroutine_handle<> h);
+    void await_resume();
+  };
+  WaitOp wait() { return WaitOp{this}; }
+  // From any context (or an event callback): at time `at`.
+  void post(Time at);
+  int waiters() const { return static_cast<int>(waiters_.size()); }
+
+ private:
+  int count_ = 0;
+  std::deque<Context*> waiters_;
+};
+
+}  // namespace sim
