@@ -217,6 +217,11 @@ std::vector<int> cpu_list(const KeyDef& def, const toml::node& n) {
     } catch (const std::invalid_argument& e) {
       bad("invalid CPU list " + quote(s->get()) + ": " + e.what());
     }
+  } else if (const auto* one = n.as_integer()) {
+    // A single CPU: `--set usb.irq_cpus=3` parses as an integer.
+    if (one->get() < 0) bad("invalid CPU list: negative CPU id " + std::to_string(one->get()));
+    if (one->get() > kMaxCpuId) bad("invalid CPU list: CPU id " + std::to_string(one->get()) + " is too large");
+    cpus.push_back(static_cast<int>(one->get()));
   } else if (const auto* a = n.as_array()) {
     for (std::size_t i = 0; i < a->size(); ++i) {
       const auto* v = a->get(i)->as_integer();

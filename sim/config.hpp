@@ -53,7 +53,7 @@ enum class Type {
   String,
   Duration,      // "250ns", "20us", "1.5ms", "2s" or a bare integer (ns); stored as int64 ps
   Distribution,  // a string parsed by sim::Distribution::parse
-  CpuList,       // array of ints or "0-15,32,40-47"; stored sorted and unique
+  CpuList,       // one int, an array of ints, or "0-15,32,40-47"; stored sorted and unique
   StringList,    // array of strings
 };
 

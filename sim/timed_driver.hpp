@@ -25,7 +25,7 @@ class TimedDriver final : public Driver {
 
   Time now() const override { return now_; }
   bool timed() const override { return true; }
-  bool may_continue(Context& c) override { return c.local < queue_.top_time() && c.local < epoch_end_; }
+  bool may_continue(Context& c) override { return c.local < queue_.top_time(); }
   void yield(Context& c) override;
   void make_runnable(Context& c) override;
   void withdraw(Context& c) override;

@@ -7,14 +7,56 @@
 
 namespace models {
 
+namespace {
+const char* const kCancelPath = "io_cancel returned 0 (result copied to user)";
+}
+
 sim::Time Ledger::now() const { return sim::current_context ? sim::current_context->local : 0; }
 
-std::uint64_t Ledger::submit(sim::Time at) {
-  Req r;
+std::uint64_t Ledger::submit(sim::Time at, int owner) {
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(reqs_.size());
+    reqs_.emplace_back();
+  }
+  Req& r = reqs_[slot];
+  const std::uint32_t gen = r.generation + 1;
+  r = Req{};
+  r.generation = gen;
+  r.live = true;
   r.submitted = at;
-  reqs_.push_back(r);
+  r.owner = owner;
   ++counts_.submitted;
-  return reqs_.size() - 1;
+  return (static_cast<std::uint64_t>(gen) << 32) | slot;
+}
+
+bool Ledger::tracked(std::uint64_t id) const {
+  const auto slot = static_cast<std::uint32_t>(id);
+  return slot < reqs_.size() && reqs_[slot].live && reqs_[slot].generation == static_cast<std::uint32_t>(id >> 32);
+}
+
+Ledger::Req& Ledger::req(std::uint64_t id) {
+  if (!tracked(id))
+    throw sim::Violation(sim::ViolationKind::Invariant,
+                         fmt::format("request {}:{} is not in flight (already finished, or never submitted)",
+                                     id >> 32, static_cast<std::uint32_t>(id)));
+  return reqs_[static_cast<std::uint32_t>(id)];
+}
+
+const Ledger::Req& Ledger::req(std::uint64_t id) const { return const_cast<Ledger*>(this)->req(id); }
+
+// Forget a request once user space has all it will ever get and the kernel
+// is done with it.
+void Ledger::maybe_release(std::uint64_t id) {
+  Req& r = req(id);
+  if (r.cancel_in_progress || !r.completed) return;
+  const bool finished = r.results > 0 ? (r.reaped || r.first_path == kCancelPath) : (r.suppressed && (r.teardown || r.cancel_failed));
+  if (!finished) return;
+  r.live = false;
+  free_slots_.push_back(static_cast<std::uint32_t>(id));
 }
 
 std::uint64_t Ledger::in_flight() const {
@@ -28,7 +70,7 @@ void Ledger::violation(const std::string& headline, const std::string& details) 
 }
 
 void Ledger::deliver(std::uint64_t id, const char* path, bool from_cancel) {
-  Req& r = reqs_.at(id);
+  Req& r = req(id);
   if (torn_down_)
     violation(fmt::format("request {} yields a result after io_destroy finished", id),
               fmt::format("  path: {}\n", path));
@@ -47,40 +89,52 @@ void Ledger::deliver(std::uint64_t id, const char* path, bool from_cancel) {
   if (counts_.results == target_ && target_fn_) target_fn_(target_arg_);
 }
 
-void Ledger::ring_event(std::uint64_t id, const char* path) { deliver(id, path, false); }
-
-void Ledger::event_suppressed(std::uint64_t id, const char*) {
-  Req& r = reqs_.at(id);
-  r.suppressed = true;
-  if (r.teardown && r.results == 0) {
-    ++counts_.teardown_dropped;
-    return;
-  }
-  check_lost(id);
+void Ledger::ring_event(std::uint64_t id, const char* path) {
+  deliver(id, path, false);
+  req(id).completed = true;
 }
 
-void Ledger::cancel_started(std::uint64_t id) { reqs_.at(id).cancel_in_progress = true; }
+void Ledger::event_suppressed(std::uint64_t id, const char*) {
+  Req& r = req(id);
+  r.suppressed = true;
+  r.completed = true;
+  if (r.teardown && r.results == 0) ++counts_.teardown_dropped;
+  else check_lost(id);
+  maybe_release(id);
+}
+
+void Ledger::cancel_started(std::uint64_t id) {
+  if (tracked(id)) req(id).cancel_in_progress = true;
+}
 
 void Ledger::cancel_returned(std::uint64_t id, long ret) {
-  Req& r = reqs_.at(id);
-  r.cancel_in_progress = false;
-  if (ret == 0) {
-    deliver(id, "io_cancel returned 0 (result copied to user)", true);
+  if (!tracked(id)) {
+    // User space cancelled a request that had already finished: io_cancel
+    // must have failed.
+    if (ret == 0) violation(fmt::format("io_cancel succeeds on request {} that already has its result", id), "");
     return;
   }
-  r.cancel_failed = true;
-  check_lost(id);
+  Req& r = req(id);
+  r.cancel_in_progress = false;
+  if (ret == 0) {
+    deliver(id, kCancelPath, true);
+  } else {
+    r.cancel_failed = true;
+    check_lost(id);
+  }
+  maybe_release(id);
 }
 
 void Ledger::not_submitted(std::uint64_t id) {
-  (void)reqs_.at(id);
+  req(id).live = false;
+  free_slots_.push_back(static_cast<std::uint32_t>(id));
   --counts_.submitted;
 }
 
 // aio_complete dropped the event because the request was marked cancelled,
 // and io_cancel did not report success: user space hears nothing of it.
 void Ledger::check_lost(std::uint64_t id) {
-  Req& r = reqs_.at(id);
+  Req& r = req(id);
   if (!(r.suppressed && r.cancel_failed) || r.results > 0 || r.cancel_in_progress) return;
   ++counts_.lost;
   if (lost_policy_ == LostPolicy::Count) return;
@@ -93,9 +147,11 @@ void Ledger::check_lost(std::uint64_t id) {
 
 void Ledger::reaped(std::uint64_t id) {
   ++counts_.reaped;
-  Req& r = reqs_.at(id);
+  Req& r = req(id);
   if (r.results == 0)
     violation(fmt::format("io_getevents returns an event for request {} that has none", id), "");
+  r.reaped = true;
+  maybe_release(id);
 }
 
 }  // namespace models

@@ -31,8 +31,11 @@ class Ledger {
 
   explicit Ledger(LostPolicy lost_policy = LostPolicy::Stop) : lost_policy_(lost_policy) {}
 
-  // A request id for a new user iocb.
-  std::uint64_t submit(sim::Time at);
+  // A request id for a new user iocb (`owner`: the submitting thread).
+  // Ids name a slot and its generation: the ledger keeps only requests
+  // still in flight, so its memory follows the in-flight count, not the
+  // length of the run.
+  std::uint64_t submit(sim::Time at, int owner = 0);
   // aio_complete wrote an io_event for `id` into the ring.
   void ring_event(std::uint64_t id, const char* path);
   // aio_complete found the request cancelled and wrote no event.
@@ -47,13 +50,18 @@ class Ledger {
   // io_submit did not take this iocb (it returned fewer): not submitted.
   void not_submitted(std::uint64_t id);
   // free_ioctx cancelled it: io_destroy's caller gets no result for it.
-  void teardown_cancel(std::uint64_t id) { reqs_.at(id).teardown = true; }
+  void teardown_cancel(std::uint64_t id) { req(id).teardown = true; }
 
   const Counts& counts() const { return counts_; }
   std::uint64_t in_flight() const;
-  sim::Time submitted_at(std::uint64_t id) const { return reqs_.at(id).submitted; }
-  sim::Time event_at(std::uint64_t id) const { return reqs_.at(id).result_at; }
-  bool has_result(std::uint64_t id) const { return reqs_.at(id).results > 0; }
+  // About a request still tracked (not yet finished from user space's view).
+  bool tracked(std::uint64_t id) const;
+  sim::Time submitted_at(std::uint64_t id) const { return req(id).submitted; }
+  sim::Time event_at(std::uint64_t id) const { return req(id).result_at; }
+  int owner(std::uint64_t id) const { return req(id).owner; }
+  // True once it has a result (finished requests count as having one).
+  bool has_result(std::uint64_t id) const { return !tracked(id) || req(id).results > 0; }
+  std::size_t slots() const { return reqs_.size(); }
 
   // Called once when `n` results have been delivered.
   void on_target(std::uint64_t n, void (*fn)(void*), void* arg) {
@@ -79,8 +87,16 @@ class Ledger {
     bool cancel_in_progress = false;
     bool cancel_failed = false;
     bool teardown = false;
+    bool completed = false;  // aio_complete has run for it
+    bool reaped = false;
+    bool live = false;
+    int owner = 0;
+    std::uint32_t generation = 0;
     const char* first_path = nullptr;
   };
+  Req& req(std::uint64_t id);
+  const Req& req(std::uint64_t id) const;
+  void maybe_release(std::uint64_t id);
   void deliver(std::uint64_t id, const char* path, bool from_cancel);
   void check_lost(std::uint64_t id);
   void violation(const std::string& headline, const std::string& details);
@@ -88,6 +104,7 @@ class Ledger {
 
   LostPolicy lost_policy_;
   std::vector<Req> reqs_;
+  std::vector<std::uint32_t> free_slots_;
   Counts counts_;
   bool torn_down_ = false;
   std::uint64_t target_ = 0;

@@ -43,13 +43,13 @@ void Workload::finish(sim::Time at) {
 
 void Workload::account_reaped(const io_event& ev, sim::Time at) {
   const std::uint64_t id = ev.data;
-  ledger_.reaped(id);
   if (at >= machine_.stats_start()) {
     sim::Time submitted = ledger_.submitted_at(id);
     submit_to_event_.record(ledger_.event_at(id) - submitted);
     submit_to_reap_.record(at - submitted);
   }
-  Submitter& owner = *submitters_[static_cast<std::size_t>(owner_[id])];
+  Submitter& owner = *submitters_[static_cast<std::size_t>(ledger_.owner(id))];
+  ledger_.reaped(id);
   --owner.inflight;
   if (owner.waiting) {
     owner.waiting = false;
@@ -74,7 +74,9 @@ Task<void> Workload::submitter_thread(Submitter& s) {
   const long index = std::find_if(submitters_.begin(), submitters_.end(), [&](auto& p) { return p.get() == &s; }) -
                      submitters_.begin();
   while (!done_) {
-    while (s.inflight >= cfg_.queue_depth && !done_) {
+    // Like fio's iodepth_batch: submit whole batches, so wait until a batch fits.
+    const long want = std::min(cfg_.batch, cfg_.queue_depth);
+    while (cfg_.queue_depth - s.inflight < want && !done_) {
       if (self_reap) {
         if (co_await reap(s.events, cfg_.min_nr) < 0) co_return;
       } else {
@@ -86,8 +88,7 @@ Task<void> Workload::submitter_thread(Submitter& s) {
     const long n = std::min(cfg_.batch, cfg_.queue_depth - s.inflight);
     for (long i = 0; i < n; ++i) {
       UserIocb& u = s.iocbs[static_cast<std::size_t>(i)];
-      u.id = ledger_.submit(sim::current().local);
-      owner_.push_back(static_cast<int>(index));
+      u.id = ledger_.submit(sim::current().local, static_cast<int>(index));
       bool to_usb = usb_ && cfg_.usb_fraction > 0 && s.rng->bernoulli(cfg_.usb_fraction);
       u.filp = to_usb ? static_cast<file*>(usb_) : static_cast<file*>(&blk_);
     }
@@ -161,13 +162,15 @@ Task<void> Workload::canceller_thread(Canceller& c) {
       target = p.id;
     }
     if (done_) co_return;
+    if (!ledger_.tracked(target)) continue;  // finished meanwhile: user space would not cancel it
+    const int owner_index = ledger_.owner(target);
     ++cancels_.calls;
     long ret = co_await aio_.sys_io_cancel(ctx_, target, result);
     if (ret == -EINVAL) ++cancels_.einval;
     if (ret == 0) {
       ++cancels_.succeeded;
       // io_cancel's result is this request's result: it leaves flight.
-      Submitter& owner = *submitters_[static_cast<std::size_t>(owner_[target])];
+      Submitter& owner = *submitters_[static_cast<std::size_t>(owner_index)];
       --owner.inflight;
       if (owner.waiting) {
         owner.waiting = false;

@@ -98,7 +98,6 @@ class Workload {
 
   std::vector<std::unique_ptr<Submitter>> submitters_;
   std::vector<std::unique_ptr<Canceller>> cancellers_;
-  std::vector<int> owner_;  // request id -> submitter index
   std::priority_queue<PendingCancel, std::vector<PendingCancel>, std::greater<>> pending_cancels_;
   std::vector<std::uint64_t> usb_inflight_;  // rate mode targets (ids, oldest first)
   std::size_t next_canceller_ = 0;

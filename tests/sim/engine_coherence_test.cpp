@@ -250,22 +250,43 @@ TEST_CASE("two CPUs hitting one line at the same time queue: the second waits fo
   }
 }
 
-TEST_CASE("a write to a line with spinners: they all re-read it and keep it busy", "[engine][coherence]") {
+TEST_CASE("a write to a line with spinners: they all re-read it, the first one keeps it busy",
+          "[engine][coherence]") {
   Coherence coh(kSmall, distinct_costs());
   CacheLine line("lock");
   coh.access(line, 0, AccessKind::Store, 0);  // Modified on 0
   line.add_spinner(1);
   line.add_spinner(2);
   const Time T = 1 * us;
-  // CPU 0 owns it: store_hit = 7. Then spinner 1 re-reads (load_modified
-  // same_socket 13) and spinner 2 (one hop 14), one after the other: the line
-  // is busy until T + 7 + 13 + 14 = T + 34, and Shared by {0, 1, 2}.
+  // CPU 0 owns it: store_hit = 7. Then the spinners re-read it: the first
+  // (CPU 1) pulls it out of CPU 0's cache (load_modified.same_socket = 13),
+  // the line busy meanwhile, until T + 7 + 13 = T + 20; CPU 2 is then served
+  // Shared without occupying it. Two transfers; Shared by {0, 1, 2}.
   CHECK(coh.access(line, 0, AccessKind::Store, T) == 7 * ns);
   CHECK(line.owner() == -1);
   CHECK(line.sharer_count() == 3);
   CHECK(line.transfers() == 2);
   // CPU 3's atomic at T + 7 must invalidate the farthest sharer (CPU 0 or 1,
-  // one hop: atomic_shared.one_hop = 64) after the re-reads: wait 27.
-  CHECK(coh.access(line, 3, AccessKind::Rmw, T + 7 * ns) == (27 + 64) * ns);
-  CHECK(line.transfers() == 3 + 2);  // its own transfer, then spinners 1 and 2 re-read again
+  // one hop: atomic_shared.one_hop = 64) after the first re-read: wait 13.
+  CHECK(coh.access(line, 3, AccessKind::Rmw, T + 7 * ns) == (13 + 64) * ns);
+  // Its own transfer, then spinners 1 and 2 re-read again.
+  CHECK(line.transfers() == 2 + 1 + 2);
+}
+
+TEST_CASE("loads of a Shared line do not queue; ownership changes do", "[engine][coherence]") {
+  Coherence coh(kSmall, distinct_costs());
+  CacheLine line("l");
+  coh.access(line, 0, AccessKind::Store, 0);  // Modified on 0
+  const Time T = 1 * us;
+  // CPU 2 pulls it from Modified (load_modified.one_hop = 14): serialised,
+  // busy until T + 14. Shared {0, 2}.
+  CHECK(coh.access(line, 2, AccessKind::Load, T) == 14 * ns);
+  // Loads of the Shared line during that time are answered in parallel:
+  // CPU 1 by CPU 0 (same socket), CPU 3 by CPU 2 (same socket): 23 each, no wait.
+  CHECK(coh.access(line, 1, AccessKind::Load, T + 1 * ns) == 23 * ns);
+  CHECK(coh.access(line, 3, AccessKind::Load, T + 2 * ns) == 23 * ns);
+  // A store is an ownership change: it waits until T + 14, then invalidates
+  // the farthest sharer of {0, 1, 2, 3} from CPU 1 (one hop): 11 + 44.
+  CHECK(coh.access(line, 1, AccessKind::Store, T + 3 * ns) == (11 + 44) * ns);
+  CHECK(line.transfers() == 4);
 }

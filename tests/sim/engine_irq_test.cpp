@@ -332,3 +332,39 @@ TEST_CASE("with spin_lock_irqsave in the task the same pair does not deadlock", 
   CHECK(l.stats().contended == 0);
   CHECK(l.holder() == nullptr);
 }
+
+namespace {
+// Ends with private work after the unlock, no step after it.
+sim::Task<void> ends_after_unlock(sim::Spinlock& l, Time hold, Time after) {
+  auto f = co_await sim::spin_lock_irqsave(l);
+  sim::cpu_work(hold);
+  co_await sim::spin_unlock_irqrestore(l, f);
+  sim::cpu_work(after);
+}
+}  // namespace
+
+// The task holds the lock with IRQs off [0,10]; the IRQ raised at 3 runs
+// [10,12]; the task's last 5 us of work (after the unlock, with no step
+// after it) run [12,17], not [10,15] under the handler. Closed at 20:
+// task 10 + 5 = 15, irq 2, idle [17,20] = 3.
+TEST_CASE("a task ending with private work after re-enabling IRQs finishes after the handler", "[engine][irq]") {
+  sim::Machine m(zero().topology, zero().costs);
+  sim::TimedDriver d(m);
+  sim::CacheLine line("l");
+  sim::Spinlock l("l", line, sim::LockKind::Ticket, m);
+  TimedIrq irq;
+  irq.handler = timed_handler;
+  irq.work = 2 * us;
+  Device dev(m, 0, irq);
+  m.cpu(0).task().start(ends_after_unlock(l, 10 * us, 5 * us), 0);
+  d.schedule(dev, 3 * us);
+  d.run();
+  CHECK(irq.started == 10 * us);
+  CHECK(irq.finished == 12 * us);
+  CHECK(m.cpu(0).task().state() == sim::ContextState::Idle);
+  m.cpu(0).close_accounting(20 * us);
+  CHECK(m.cpu(0).time_in(sim::Activity::Task) == 15 * us);
+  CHECK(m.cpu(0).time_in(sim::Activity::Irq) == 2 * us);
+  CHECK(m.cpu(0).time_in(sim::Activity::Idle) == 3 * us);
+  CHECK(m.cpu(0).time_in(sim::Activity::Spin) == 0);
+}
