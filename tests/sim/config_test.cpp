@@ -262,7 +262,7 @@ TEST_CASE("CPU lists", "[config]") {
   CHECK(err_str("[machine]\ncpus = [-1]\n") == "x.toml:2: machine.cpus: invalid CPU list: negative CPU id -1");
 }
 
-TEST_CASE("--set overrides the file", "[config]") {
+TEST_CASE("overrides given with --set win over the file", "[config]") {
   const Config c = Config::load(test_schema(), kData + "basic.toml",
                                 {"kioctx.lock=tas", "workload.threads = 16", "workload.duration=250us",
                                  "machine.cpus=[1,2]", "machine.smt=true", "layout.p50=median",
@@ -293,7 +293,7 @@ TEST_CASE("--set overrides the file", "[config]") {
   CHECK(Config::from_string(s, "", "x.toml", {"run.name=baseline"}).get_string("run.name") == "baseline");
 }
 
-TEST_CASE("--set errors name --set and the key", "[config]") {
+TEST_CASE("errors in --set name --set and the key", "[config]") {
   CHECK(err_str("", {"kioctx.lok=tas"}) == "--set: kioctx.lok: unknown key; did you mean \"kioctx.lock\"?");
   CHECK(err_str("", {"kioctx.lock=tiket"}) == "--set: kioctx.lock: expected one of ticket, qspinlock, tas, got \"tiket\"");
   CHECK(err_str("", {"workload.threads=many"}) == "--set: workload.threads: expected an integer, got string \"many\"");

@@ -273,7 +273,7 @@ TEST_CASE("a write to a line with spinners: they all re-read it, the first one k
   CHECK(line.transfers() == 2 + 1 + 2);
 }
 
-TEST_CASE("loads of a Shared line do not queue; ownership changes do", "[engine][coherence]") {
+TEST_CASE("loads of a Shared line do not queue but ownership changes do", "[engine][coherence]") {
   Coherence coh(kSmall, distinct_costs());
   CacheLine line("l");
   coh.access(line, 0, AccessKind::Store, 0);  // Modified on 0

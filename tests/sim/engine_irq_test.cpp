@@ -154,7 +154,7 @@ TEST_CASE("an IRQ raised with IRQs enabled preempts the task, which resumes afte
 // the first runs (handlers run with IRQs off), starts at 3 us (latency
 // 3 - 1.5 = 1.5 us), ends at 5 us. The task (10 us of work) is
 // preempted at 1 us with 9 us left: finished at 5 + 9 = 14 us = 10 + 2 + 2.
-TEST_CASE("an IRQ raised during a handler runs right after it; the task waits for both", "[engine][irq]") {
+TEST_CASE("an IRQ raised during a handler runs right after it, and the task waits for both", "[engine][irq]") {
   sim::Machine m(zero().topology, zero().costs);
   sim::TimedDriver d(m);
   sim::CacheLine xl("x");

@@ -75,7 +75,7 @@ TEST_CASE("streams are deterministic and independent", "[rng]") {
   CHECK(Rng::derive_seed(9, "rep", 0) != Rng::derive_seed(9, "rop", 0));
 }
 
-TEST_CASE("uniform01 lies in [0,1) with mean 1/2", "[rng]") {
+TEST_CASE("uniform01 lies in 0 to 1 (exclusive) with mean 1/2", "[rng]") {
   Rng r(2024, "uniform");
   constexpr int n = 1'000'000;
   double sum = 0;
