@@ -1,6 +1,9 @@
 #include "sim/coherence.hpp"
 
 #include <algorithm>
+#include <bit>
+
+#include "sim/observer.hpp"
 
 namespace sim {
 
@@ -15,16 +18,50 @@ void CacheLine::remove_spinner(int cpu) {
 void CacheLine::reset_state() {
   owner_ = -1;
   sharers_.reset();
+  nsharers_ = 0;
+  socket_mask_ = 0;
+  std::fill(socket_count_.begin(), socket_count_.end(), 0);
   busy_until_ = 0;
 }
 
+void Coherence::add_sharer(CacheLine& line, int cpu) const {
+  if (line.sharers_[cpu]) return;
+  line.sharers_.set(cpu);
+  ++line.nsharers_;
+  const int s = topo_.socket_of(cpu);
+  if (line.socket_count_[s]++ == 0) line.socket_mask_ |= std::uint64_t{1} << s;
+}
+
+void Coherence::clear_sharers(CacheLine& line) const {
+  if (line.nsharers_ == 0) return;
+  line.sharers_.reset();
+  line.nsharers_ = 0;
+  for (std::uint64_t m = line.socket_mask_; m; m &= m - 1) line.socket_count_[std::countr_zero(m)] = 0;
+  line.socket_mask_ = 0;
+}
+
+// The farthest CPU that must answer, from the per-socket summary: another
+// socket if any sharer is there (by hop count), else this socket. An SMT
+// sibling counts as the same socket here (a conservative simplification).
 Distance Coherence::farthest_sharer(const CacheLine& line, int cpu) const {
-  Distance far = Distance::Self;
-  for (auto i = line.sharers_.find_first(); i != boost::dynamic_bitset<>::npos; i = line.sharers_.find_next(i)) {
-    Distance d = topo_.distance(cpu, static_cast<int>(i));
-    if (d > far) far = d;
+  const int mine = topo_.socket_of(cpu);
+  const std::uint64_t others = line.socket_mask_ & ~(std::uint64_t{1} << mine);
+  if (others) {
+    int hops = 1;
+    for (std::uint64_t m = others; m && hops < 2; m &= m - 1) hops = std::max(hops, topo_.hops(mine, std::countr_zero(m)));
+    return hops == 1 ? Distance::OneHop : Distance::TwoHops;
   }
-  return far;
+  const std::uint32_t here = line.socket_count_[mine] - (line.sharers_[cpu] ? 1 : 0);
+  return here > 0 ? Distance::SameSocket : Distance::Self;
+}
+
+Distance Coherence::nearest_sharer(const CacheLine& line, int cpu) const {
+  const int mine = topo_.socket_of(cpu);
+  if (line.socket_count_[mine] > (line.sharers_[cpu] ? 1u : 0u)) return Distance::SameSocket;
+  int hops = 2;
+  for (std::uint64_t m = line.socket_mask_ & ~(std::uint64_t{1} << mine); m && hops > 1; m &= m - 1)
+    hops = std::min(hops, topo_.hops(mine, std::countr_zero(m)));
+  return hops == 1 ? Distance::OneHop : Distance::TwoHops;
 }
 
 Distance Coherence::farthest_spinner(const CacheLine& line, int cpu) const {
@@ -43,19 +80,13 @@ double Coherence::base_cost(const CacheLine& line, int cpu, AccessKind kind, boo
   const auto& c = costs_;
   const bool here_m = line.owner_ == cpu;
   const bool here_s = line.owner_ < 0 && line.shared_by(cpu);
-  const std::size_t nshare = line.owner_ < 0 ? line.sharers_.count() : 0;
+  const std::size_t nshare = line.owner_ < 0 ? line.nsharers_ : 0;
 
   if (kind == AccessKind::Load) {
     if (here_m || here_s) return c.load_hit;
     transfer = line.owner_ >= 0 || nshare > 0;
     if (line.owner_ >= 0) return c.load_modified[static_cast<int>(topo_.distance(cpu, line.owner_))];
-    if (nshare > 0) {
-      // Served by the nearest sharer.
-      Distance near = Distance::TwoHops;
-      for (auto i = line.sharers_.find_first(); i != boost::dynamic_bitset<>::npos; i = line.sharers_.find_next(i))
-        near = std::min(near, topo_.distance(cpu, static_cast<int>(i)));
-      return c.load_shared[static_cast<int>(near)];
-    }
+    if (nshare > 0) return c.load_shared[static_cast<int>(nearest_sharer(line, cpu))];  // served by the nearest
     return c.memory;
   }
 
@@ -84,10 +115,23 @@ Time Coherence::transfer_cost(int from_cpu, int to_cpu) const {
 }
 
 Time Coherence::access(CacheLine& line, int cpu, AccessKind kind, Time at) {
-  if (line.sharers_.size() < static_cast<std::size_t>(topo_.cpus())) line.sharers_.resize(topo_.cpus());
+  if (line.sharers_.size() < static_cast<std::size_t>(topo_.cpus())) {
+    line.sharers_.resize(topo_.cpus());
+    line.socket_count_.assign(topo_.sockets, 0);
+  }
   bool transfer;
   Time cost = from_ns(base_cost(line, cpu, kind, transfer));
   const bool counted = at >= stats_start_;
+  Observer* const obs = observer_ ? *observer_ : nullptr;
+  // Who supplies the line, for the observer: its owner, its only other
+  // sharer, or -1 (several sharers).
+  int from = -1;
+  if (obs && transfer) {
+    if (line.owner_ >= 0) from = line.owner_;
+    else if (line.nsharers_ - (line.sharers_[cpu] ? 1 : 0) == 1)
+      for (auto i = line.sharers_.find_first(); i != boost::dynamic_bitset<>::npos; i = line.sharers_.find_next(i))
+        if (static_cast<int>(i) != cpu) from = static_cast<int>(i);
+  }
   if (counted) ++line.accesses_;
   if (transfer) {
     // Ownership moves one request at a time: wait for the line's last
@@ -103,19 +147,20 @@ Time Coherence::access(CacheLine& line, int cpu, AccessKind kind, Time at) {
       ++line.transfers_;
       ++total_transfers_;
     }
+    if (obs) obs->on_transfer(line, from, cpu, at, cost);
   }
 
   if (kind == AccessKind::Load) {
     if (line.owner_ >= 0 && line.owner_ != cpu) {
-      line.sharers_.set(line.owner_);
+      add_sharer(line, line.owner_);
       line.owner_ = -1;
     }
-    if (line.owner_ != cpu) line.sharers_.set(cpu);
+    if (line.owner_ != cpu) add_sharer(line, cpu);
     return cost;
   }
 
   line.owner_ = cpu;
-  line.sharers_.reset();
+  clear_sharers(line);
   if (!line.spinners_.empty()) {
     // Every spinner re-reads the line it just lost: the first read pulls it
     // out of the writer's cache (the line is busy meanwhile), the others are
@@ -124,12 +169,13 @@ Time Coherence::access(CacheLine& line, int cpu, AccessKind kind, Time at) {
     std::uint64_t moved = 0;
     for (int s : line.spinners_) {
       if (s == cpu || line.sharers_[s]) continue;
+      if (obs) obs->on_transfer(line, moved == 0 ? cpu : -1, s, at + cost, moved == 0 ? transfer_cost(cpu, s) : 0);
       if (moved == 0) reread_done += transfer_cost(cpu, s);
-      line.sharers_.set(s);
+      add_sharer(line, s);
       ++moved;
     }
     if (moved > 0) {
-      line.sharers_.set(cpu);
+      add_sharer(line, cpu);
       line.owner_ = -1;
       line.busy_until_ = std::max(line.busy_until_, reread_done);
       if (counted) {

@@ -27,6 +27,7 @@ namespace sim {
 enum class AccessKind : std::uint8_t { Load, Store, Rmw };
 
 class Coherence;
+class Observer;
 
 class CacheLine {
  public:
@@ -40,7 +41,7 @@ class CacheLine {
 
   int owner() const { return owner_; }
   bool shared_by(int cpu) const { return cpu < static_cast<int>(sharers_.size()) && sharers_[cpu]; }
-  std::size_t sharer_count() const { return sharers_.count(); }
+  std::size_t sharer_count() const { return nsharers_; }
 
   void add_spinner(int cpu) { spinners_.push_back(cpu); }
   void remove_spinner(int cpu);
@@ -54,6 +55,11 @@ class CacheLine {
   std::string name_;
   int owner_ = -1;                    // CPU holding it Modified, or -1
   boost::dynamic_bitset<> sharers_;  // CPUs holding it Shared (when owner_ < 0)
+  // Summaries of sharers_ so a cost needs no scan: how many, and how many
+  // per socket (sockets with any: socket_mask_).
+  std::uint32_t nsharers_ = 0;
+  std::uint64_t socket_mask_ = 0;
+  std::vector<std::uint16_t> socket_count_;
   std::vector<int> spinners_;         // CPUs spinning on it (may repeat)
   Time busy_until_ = 0;
   std::uint64_t transfers_ = 0;
@@ -81,8 +87,15 @@ class Coherence {
   void set_stats_start(Time t) { stats_start_ = t; }
   std::uint64_t total_transfers() const { return total_transfers_; }
 
+  // Where the machine keeps its observer: each transfer is reported to it
+  // (Observer::on_transfer) when one is installed.
+  void set_observer_slot(Observer* const* slot) { observer_ = slot; }
+
  private:
   Distance farthest_sharer(const CacheLine& line, int cpu) const;
+  Distance nearest_sharer(const CacheLine& line, int cpu) const;
+  void add_sharer(CacheLine& line, int cpu) const;
+  void clear_sharers(CacheLine& line) const;
   Distance farthest_spinner(const CacheLine& line, int cpu) const;
   double base_cost(const CacheLine& line, int cpu, AccessKind kind, bool& transfer) const;
 
@@ -90,6 +103,7 @@ class Coherence {
   CoherenceCosts costs_;
   Time stats_start_ = 0;
   std::uint64_t total_transfers_ = 0;
+  Observer* const* observer_ = nullptr;
 };
 
 }  // namespace sim

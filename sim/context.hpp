@@ -8,7 +8,10 @@
 #include <cstdint>
 #include <string>
 
+#include <boost/intrusive/list_hook.hpp>
+
 #include "sim/event.hpp"
+#include "sim/observer.hpp"
 #include "sim/step.hpp"
 #include "sim/task.hpp"
 
@@ -69,6 +72,9 @@ class Context final : public Event {
   }
   std::string history() const;
 
+  // The machine's observer, if one is installed (one load, no call).
+  Observer* observer() const { return *observer_; }
+
   // Driver-facing state.
   Time local = 0;                        // this context's clock
   std::coroutine_handle<> resume_point;  // where it continues
@@ -81,8 +87,14 @@ class Context final : public Event {
   bool finishing = false;                // root returned; its end is processed at `local`, in time order
   Time preempt_remaining = 0;            // busy time left when the IRQ came
   Time blocked_since = 0;
+  const void* waiting_lock = nullptr;    // the lock it is queued on, if any
   bool interruptible = false;            // TASK_INTERRUPTIBLE (set by prepare_to_wait)
   bool in_schedule = false;              // asleep in schedule()
+  // Wait-queue membership (one queue at a time, like a task's wait entry):
+  // on the queue at all, and still to be woken.
+  using WaitHook = boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::safe_link>>;
+  WaitHook wq_entry;
+  WaitHook wq_pending;
   Task<void> root;
   std::uint64_t steps = 0;
 
@@ -90,6 +102,7 @@ class Context final : public Event {
   void finish();  // the root has returned: go idle, tell the CPU
 
   Cpu* cpu_;
+  Observer* const* observer_;  // &machine.observer
   ContextKind kind_;
   std::string name_;
   std::array<const char*, kMaxDepth> stack_{};
@@ -107,13 +120,20 @@ inline Context& current() { return *current_context; }
 // its body: `KernelFunction fn{"aio_complete"};`.
 class KernelFunction {
  public:
-  explicit KernelFunction(const char* name) : ctx_(current_context) { ctx_->enter(name); }
-  ~KernelFunction() { ctx_->leave(); }
+  explicit KernelFunction(const char* name) : ctx_(current_context), name_(name) {
+    ctx_->enter(name);
+    if (Observer* o = ctx_->observer()) o->on_function(*ctx_, name, true, ctx_->local);
+  }
+  ~KernelFunction() {
+    if (Observer* o = ctx_->observer()) o->on_function(*ctx_, name_, false, ctx_->local);
+    ctx_->leave();
+  }
   KernelFunction(const KernelFunction&) = delete;
   KernelFunction& operator=(const KernelFunction&) = delete;
 
  private:
   Context* ctx_;
+  const char* name_;
 };
 
 }  // namespace sim

@@ -19,15 +19,26 @@ void Cpu::charge(Time at) {
   if (at > since_) since_ = at;
 }
 
+void Cpu::note_activity(Time at) {
+  Observer* o = machine_->observer;
+  if (!o) return;
+  const Activity a = effective();
+  if (a == reported_) return;
+  reported_ = a;
+  o->on_activity(*this, a, at);
+}
+
 void Cpu::set_task_activity(Activity a, Time at) {
   if (a == task_activity_) return;
   if (!in_irq_handler()) charge(at);
   task_activity_ = a;
+  note_activity(at);
 }
 
 void Cpu::set_irq_spinning(bool spinning, Time at) {
   charge(at);
   irq_spinning_ = spinning;
+  note_activity(at);
 }
 
 void Cpu::close_accounting(Time at) { charge(at); }
@@ -69,6 +80,7 @@ void Cpu::start_irq(Time at) {
   if (at >= machine_->stats_start()) irq_latency_.record(at - r.raised);
   if (Observer* o = machine_->observer) o->on_irq(*this, IrqEvent::Started, r.name, at);
   irq_.start(r.handler(r), at);
+  note_activity(at);
 }
 
 void Cpu::irq_finished(Time at) {
@@ -96,6 +108,7 @@ void Cpu::irq_finished(Time at) {
     default:
       break;
   }
+  note_activity(at);
 }
 
 }  // namespace sim

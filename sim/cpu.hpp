@@ -71,6 +71,7 @@ class Cpu {
  private:
   Activity effective() const;
   void charge(Time at);
+  void note_activity(Time at);  // tell the observer if effective() changed
 
   Machine* machine_;
   int id_;
@@ -81,6 +82,7 @@ class Cpu {
 
   Activity task_activity_ = Activity::Idle;
   bool irq_spinning_ = false;
+  Activity reported_ = Activity::Idle;
   Time since_ = 0;
   std::array<Time, kActivities> time_{};
   Histogram irq_latency_;

@@ -5,6 +5,7 @@
 namespace sim {
 
 Machine::Machine(const Topology& topo, const CoherenceCosts& costs) : topo_(topo), coherence_(topo, costs) {
+  coherence_.set_observer_slot(&observer);
   if (topo.cpus() <= 0) throw std::invalid_argument("a machine needs at least one CPU");
   cpus_.reserve(topo.cpus());
   for (int i = 0; i < topo.cpus(); ++i) cpus_.push_back(std::make_unique<Cpu>(*this, i));

@@ -12,6 +12,8 @@ class Context;
 class Cpu;
 class Spinlock;
 class LockBase;
+class CacheLine;
+enum class Activity : std::uint8_t;
 
 enum class IrqEvent : std::uint8_t { Raised, Deferred, Started, Finished };
 enum class LockEvent : std::uint8_t { Spin, Acquired, Released };
@@ -27,6 +29,11 @@ class Observer {
   virtual void on_irq(const Cpu&, IrqEvent, const char* /*name*/, Time /*at*/) {}
   virtual void on_lock(const Context&, const LockBase&, LockEvent, Time /*at*/, int /*waiters*/) {}
   virtual void on_context(const Context&, bool /*runs*/, Time /*at*/) {}
+  // A cache line moved into `to_cpu`'s cache from `from_cpu`'s (-1: from
+  // several sharers or the LLC), starting at `at` and taking `cost`.
+  virtual void on_transfer(const CacheLine&, int /*from_cpu*/, int /*to_cpu*/, Time /*at*/, Time /*cost*/) {}
+  // What a CPU does (task, spin, irq, idle) changed at `at`.
+  virtual void on_activity(const Cpu&, Activity, Time /*at*/) {}
 };
 
 }  // namespace sim

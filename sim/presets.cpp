@@ -59,7 +59,10 @@ MachinePreset westmere_ex() {
 // Each package holds two 6-core dies; the model's "socket" is the package, so
 // SameSocket uses the same-die column for a conservative intra-package cost
 // (the second die of a package, the same-MCM column, costs about 2x more) and
-// the package-to-package costs use the one-hop and two-hop columns.
+// the package-to-package costs use the one-hop column. The two-hop column is
+// kept from the table but, with 4 sockets, Topology::hops() never returns 2
+// (sockets <= 4 are modelled fully connected), so it applies only when
+// machine.sockets is raised above 4.
 // The Opteron has no SMT; L1 3 cycles; local atomic about 20 cycles (Agner Fog,
 // "Instruction tables", K10 LOCK XADD).
 MachinePreset opteron() {

@@ -28,22 +28,25 @@ SimgridClock::SimgridClock(Machine& m, TimedDriver& d, Time quantum, const std::
   engine = std::make_unique<simgrid::s4u::Engine>(&argc, argv.data());
 
   const Topology& topo = m.topology();
+  // Each socket's zone is filled and sealed before the next one is created:
+  // SimGrid's tracing nests containers in creation order (a zone is the
+  // parent of what is created until it is sealed), so the Paje hierarchy is
+  // machine > socketN > cpuI.
   auto* root = simgrid::s4u::create_full_zone("machine");
-  std::vector<simgrid::s4u::NetZone*> sockets;
   for (int s = 0; s < topo.sockets; ++s) {
     auto* z = simgrid::s4u::create_full_zone(fmt::format("socket{}", s));
     z->set_parent(root);
-    sockets.push_back(z);
+    for (int i = 0; i < m.cpus(); ++i) {
+      if (topo.socket_of(i) != s) continue;
+      auto* h = z->create_host(fmt::format("cpu{}", i), 1e9);
+      h->set_property("socket", std::to_string(topo.socket_of(i)));
+      h->set_property("core", std::to_string(topo.core_of(i)));
+      h->set_property("thread", std::to_string(topo.thread_of(i)));
+      h->seal();
+      m.cpu(i).host = h;
+    }
+    z->seal();
   }
-  for (int i = 0; i < m.cpus(); ++i) {
-    auto* h = sockets[topo.socket_of(i)]->create_host(fmt::format("cpu{}", i), 1e9);
-    h->set_property("socket", std::to_string(topo.socket_of(i)));
-    h->set_property("core", std::to_string(topo.core_of(i)));
-    h->set_property("thread", std::to_string(topo.thread_of(i)));
-    h->seal();
-    m.cpu(i).host = h;
-  }
-  for (auto* z : sockets) z->seal();
   root->seal();
 }
 

@@ -40,16 +40,18 @@ void LockBase::check_self_deadlock(const Context& c) const {
                                 c.call_chain(), other.name(), other.call_chain()));
   };
   if (holder_ == &c) report(c, "already held");
+  // Only a hardirq context can interleave with another context of its CPU.
+  if (!c.in_irq()) return;
   if (holder_ && &holder_->cpu() == &c.cpu()) report(*holder_, "held");
-  if (kind_ != LockKind::Tas)
-    for (const Context* w : waiters_)
-      if (&w->cpu() == &c.cpu()) report(*w, "queued ahead");
+  const Context& task = c.cpu().task();
+  if (kind_ != LockKind::Tas && task.waiting_lock == this) report(task, "queued ahead");
 }
 
 bool LockBase::can_acquire(const Context&) const { return holder_ == nullptr && waiters_.empty(); }
 
 bool LockBase::try_acquire_or_wait(Context& c) {
   const Time stats_start = machine_->stats_start();
+  const Time attempt = c.local;  // the wait a contended acquisition records starts here
   Coherence& coh = machine_->coherence();
   if (kind_ == LockKind::Mutex && (c.in_irq() || !c.cpu().irqs_enabled()))
     throw Violation(ViolationKind::Invariant,
@@ -70,16 +72,17 @@ bool LockBase::try_acquire_or_wait(Context& c) {
   // The failed attempt: ticket takes a ticket (xadd), qspinlock swaps the
   // MCS tail, tas reads the line.
   c.local += coh.access(*line_, c.cpu().id(), kind_ == LockKind::Tas ? AccessKind::Load : AccessKind::Rmw, c.local);
-  stats_.waiters_changed(waiters(), c.local, stats_start);
+  stats_.wait_begins(attempt, stats_start);
   bool spins_on_line = kind_ == LockKind::Ticket || kind_ == LockKind::Tas || waiters_.empty();
   waiters_.push_back(&c);
+  c.waiting_lock = this;
   if (spins_on_line) line_->add_spinner(c.cpu().id());
   if (waiters() > stats_.max_waiters && c.local >= stats_start) stats_.max_waiters = waiters();
   c.state_ = ContextState::Blocked;
   c.blocked_since = c.local;
   if (c.in_irq()) c.cpu().set_irq_spinning(true, c.local);
   else c.cpu().set_task_activity(Activity::Spin, c.local);
-  if (Observer* o = machine_->observer) o->on_lock(c, *this, LockEvent::Spin, c.local, waiters());
+  if (Observer* o = machine_->observer) o->on_lock(c, *this, LockEvent::Spin, attempt, waiters());  // the wait starts at the attempt
   return false;
 }
 
@@ -129,7 +132,6 @@ void LockBase::release(Context& c) {
     holder_ = nullptr;
     return;
   }
-  stats_.waiters_changed(waiters(), c.local, stats_start);
   Context* next = choose_next();
   Time grant = handoff_time(c, *next, c.local);
   const int next_cpu = next->cpu().id();
@@ -149,6 +151,7 @@ void LockBase::release(Context& c) {
     }
   }
   holder_ = next;
+  next->waiting_lock = nullptr;
   acquired_at_ = grant;
   if (next->local < grant) next->local = grant;
   if (next->preempted) {
@@ -160,6 +163,7 @@ void LockBase::release(Context& c) {
 
 void LockBase::acquired(Context& c, Time waited_since) {
   const Time stats_start = machine_->stats_start();
+  stats_.wait_ends(c.local, stats_start);
   if (c.in_irq()) c.cpu().set_irq_spinning(false, c.local);
   else c.cpu().set_task_activity(Activity::Task, c.local);
   if (acquired_at_ < c.local) acquired_at_ = c.local;  // resumed late (it was preempted)

@@ -13,10 +13,11 @@ Task<void> prepare_to_wait(WaitQueue& q) {
   KernelFunction fn{"prepare_to_wait"};
   Context& self = current();
   auto flags = co_await spin_lock_irqsave(q.lock);
-  if (std::find(q.sleepers.begin(), q.sleepers.end(), &self) == q.sleepers.end()) {
-    q.sleepers.push_back(&self);
-    co_await WRITE_ONCE(q.task_list, static_cast<int>(q.sleepers.size()));
+  if (!self.wq_entry.is_linked()) {
+    q.entries.push_back(self);
+    co_await WRITE_ONCE(q.task_list, static_cast<int>(q.entries.size()));
   }
+  if (!self.wq_pending.is_linked()) q.pending.push_back(self);
   self.interruptible = true;
   co_await spin_unlock_irqrestore(q.lock, flags);
 }
@@ -26,10 +27,10 @@ Task<void> finish_wait(WaitQueue& q) {
   Context& self = current();
   self.interruptible = false;
   auto flags = co_await spin_lock_irqsave(q.lock);
-  auto it = std::find(q.sleepers.begin(), q.sleepers.end(), &self);
-  if (it != q.sleepers.end()) {
-    q.sleepers.erase(it);
-    co_await WRITE_ONCE(q.task_list, static_cast<int>(q.sleepers.size()));
+  if (self.wq_pending.is_linked()) q.pending.erase(q.pending.iterator_to(self));
+  if (self.wq_entry.is_linked()) {
+    q.entries.erase(q.entries.iterator_to(self));
+    co_await WRITE_ONCE(q.task_list, static_cast<int>(q.entries.size()));
   }
   co_await spin_unlock_irqrestore(q.lock, flags);
 }
@@ -51,10 +52,19 @@ static void try_to_wake_up(Context& t, Time at) {
   m.driver().make_runnable(t);
 }
 
+// Visiting one wait-queue entry in __wake_up_common (an L1/L2 hit each).
+constexpr Time kWakeScanPerEntry = 2 * kNs;
+
 Task<void> wake_up(WaitQueue& q) {
   KernelFunction fn{"__wake_up"};
   auto flags = co_await spin_lock_irqsave(q.lock);
-  for (Context* t : q.sleepers) try_to_wake_up(*t, current().local);
+  // __wake_up_common walks every entry; a woken one returns at once.
+  cpu_work(static_cast<Time>(q.entries.size()) * kWakeScanPerEntry);
+  while (!q.pending.empty()) {
+    Context& t = q.pending.front();
+    q.pending.pop_front();
+    try_to_wake_up(t, current().local);
+  }
   co_await spin_unlock_irqrestore(q.lock, flags);
 }
 

@@ -2,7 +2,7 @@
 // Sleeping and waking: wait_queue_head_t, prepare_to_wait / schedule /
 // finish_wait, wake_up, and the task states that make the check-then-sleep
 // sequence free of lost wake-ups (kernel/sched/wait.c, v3.9).
-#include <vector>
+#include <boost/intrusive/list.hpp>
 
 #include "sim/access.hpp"
 #include "sim/spinlock.hpp"
@@ -16,7 +16,15 @@ class WaitQueue {
 
   Spinlock lock;           // wait_queue_head_t.lock
   Shared<int> task_list;   // number of entries: what waitqueue_active() reads
-  std::vector<Context*> sleepers;  // the entries themselves (under lock)
+  // The entries (under lock), and those not yet woken: wake_up visits every
+  // entry in the kernel; the model charges that scan but only acts on the
+  // pending ones, so a herd of sleepers costs the simulator O(woken).
+  boost::intrusive::list<Context, boost::intrusive::member_hook<Context, Context::WaitHook, &Context::wq_entry>> entries;
+  boost::intrusive::list<Context, boost::intrusive::member_hook<Context, Context::WaitHook, &Context::wq_pending>> pending;
+  ~WaitQueue() {
+    entries.clear();
+    pending.clear();
+  }
 };
 
 // Task states (TASK_RUNNING / TASK_INTERRUPTIBLE), per context.
