@@ -63,6 +63,12 @@ class AioDesign {
   void attach(sim::Machine& m, kioctx& ctx, KiocbSlab& slab, Ledger& ledger, const KernelCosts& costs);
 
   kioctx& ctx() { return *ctx_; }
+
+  // Races in the kernel code itself (not in the model): stop at the first,
+  // or count them and carry on as the code would after the race.
+  void count_kernel_races(bool on) { count_kernel_races_ = on; }
+  std::uint64_t kernel_races() const { return kernel_races_; }
+  void kernel_race(const std::string& what);
   Ledger& ledger() { return *ledger_; }
 
   // Syscalls.
@@ -105,6 +111,8 @@ class AioDesign {
  private:
   std::string name_;
   Switches sw_;
+  bool count_kernel_races_ = false;
+  std::uint64_t kernel_races_ = 0;
 };
 
 }  // namespace models

@@ -65,8 +65,12 @@ std::uint64_t Ledger::in_flight() const {
 
 void Ledger::violation(const std::string& headline, const std::string& details) {
   ++counts_.violations;
-  if (report_) report_(report_arg_, headline, details);
-  throw sim::Violation(sim::ViolationKind::Invariant, headline, details);
+  std::string where;
+  if (sim::current_context)
+    where = fmt::format("  context {} in {} at {:.3f} ns\n", sim::current_context->name(),
+                        sim::current_context->call_chain(), sim::to_ns(sim::current_context->local));
+  if (report_) report_(report_arg_, headline, where + details);
+  throw sim::Violation(sim::ViolationKind::Invariant, headline, where + details);
 }
 
 void Ledger::deliver(std::uint64_t id, const char* path, bool from_cancel) {

@@ -37,8 +37,8 @@ class PlainCancel final : public AioDesign {
       if (++tail >= nr) tail = 0;
       co_await sim::WRITE_ONCE(*ctx.slots[pos - AIO_EVENTS_OFFSET], io_event{id, id, res, res2});
       co_await sim::WRITE_ONCE(ctx.tail, tail);
-      co_await sim::WRITE_ONCE(ctx.ring_tail, tail);
       ledger_->ring_event(id, "aio_complete (plain test of ki_cancel, event written)");
+      co_await sim::WRITE_ONCE(ctx.ring_tail, tail);
       co_await sim::spin_unlock_irqrestore(ctx.completion_lock, cflags);
     }
     co_await aio_put_req(iocb);

@@ -8,6 +8,7 @@ const std::vector<DesignInfo>& designs() {
       seed_era_lazy_cancel(),
       broken_plain_cancel(),
       broken_irq_unsafe_cancel(),
+      broken_plain_cancel_early(),
   };
   return all;
 }

@@ -26,5 +26,6 @@ DesignInfo seed_era_v39();
 DesignInfo seed_era_lazy_cancel();
 DesignInfo broken_plain_cancel();
 DesignInfo broken_irq_unsafe_cancel();
+DesignInfo broken_plain_cancel_early();
 
 }  // namespace models

@@ -32,12 +32,34 @@ Task<long> BlockDevice::aio_write(kiocb& iocb) {
     r.cpu = cfg_.irq_cpus[next_irq_cpu_];
     next_irq_cpu_ = (next_irq_cpu_ + 1) % cfg_.irq_cpus.size();
   }
+  if (cfg_.manual_hardware) {
+    held_.push_back(&r);
+    co_return -EIOCBQUEUED;
+  }
   sim::Time service = sim::from_ns(cfg_.service.sample(rng_));
   machine_.driver().schedule(r, self.local + service);
   co_return -EIOCBQUEUED;
 }
 
 void BlockDevice::Request::fire() { dev->machine_.cpu(cpu).raise_irq(*this); }
+
+bool BlockDevice::hardware_pending(std::uint64_t user_data) const {
+  for (const Request* r : held_)
+    if (r->iocb->ki_user_data == user_data) return true;
+  return false;
+}
+
+bool BlockDevice::hardware_done(std::uint64_t user_data, int cpu) {
+  for (auto it = held_.begin(); it != held_.end(); ++it) {
+    Request& r = **it;
+    if (r.iocb->ki_user_data != user_data) continue;
+    held_.erase(it);
+    r.cpu = cpu;
+    r.fire();
+    return true;
+  }
+  return false;
+}
 
 // The device's interrupt handler: complete the request in IRQ context.
 Task<void> BlockDevice::blk_irq_handler(sim::IrqRequest& irq) {

@@ -24,6 +24,7 @@ class BlockDevice final : public file {
     sim::Time irq_work = 300 * sim::kNs;   // driver handler before aio_complete
     sim::Time submit_io = 400 * sim::kNs;  // ki_retry's filesystem + block layer work
     long bytes = 4096;
+    bool manual_hardware = false;  // requests finish only when told (explorer)
   };
 
   BlockDevice(sim::Machine& m, AioDesign& aio, Config cfg, std::uint64_t seed);
@@ -32,6 +33,12 @@ class BlockDevice final : public file {
   Task<long> aio_write(kiocb& req) override;
 
   std::uint64_t completions() const { return completions_; }
+
+  // manual_hardware: is the request with this aio_data held by the device,
+  // and finish it now (its interrupt is raised on `cpu`).
+  bool hardware_pending(std::uint64_t user_data) const;
+  bool hardware_done(std::uint64_t user_data, int cpu);
+  std::size_t held() const { return held_.size(); }
 
  private:
   struct Request final : sim::Event, sim::IrqRequest {
@@ -49,6 +56,7 @@ class BlockDevice final : public file {
   sim::Rng rng_;
   std::vector<std::unique_ptr<Request>> pool_;
   std::vector<Request*> free_;
+  std::vector<Request*> held_;  // manual_hardware: submitted, not finished
   std::size_t next_irq_cpu_ = 0;
   std::uint64_t completions_ = 0;
 };

@@ -137,6 +137,10 @@ void UsbGadget::transfer_finished() {
       }
 }
 
+bool UsbGadget::hardware_pending() const {
+  return std::any_of(queue_.begin(), queue_.end(), [](const UsbRequest* r) { return !r->hw_done; });
+}
+
 void UsbGadget::hardware_done() {
   for (UsbRequest* r : queue_)
     if (!r->hw_done) {
@@ -232,8 +236,13 @@ Task<int> UsbGadget::ep_aio_cancel(kiocb& iocb, io_event&) {
     udc->race(fmt::format("ep_aio_cancel reads iocb->private == NULL (request {})", iocb.ki_user_data));
   } else {
     udc = static_cast<UsbGadget*>(iocb.ki_filp);
-    if (priv->freed) udc->race(fmt::format("ep_aio_cancel reads freed kiocb_priv (request {})", iocb.ki_user_data));
-    else epdata = co_await READ_ONCE(priv->epdata);
+    // The dereference is the race: the check belongs to the read itself, so
+    // an explorer sees it ordered against ep_aio_complete's writes to priv.
+    epdata = co_await READ_ONCE(priv->epdata);
+    if (priv->freed) {
+      udc->race(fmt::format("ep_aio_cancel reads freed kiocb_priv (request {})", iocb.ki_user_data));
+      epdata = nullptr;
+    }
   }
   if (!udc->aio_.switches().cancel_xchg) co_await sim::set_bit(KIF_CANCELLED, iocb.ki_flags);  // v3.9
   int value = -EINVAL;

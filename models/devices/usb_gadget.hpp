@@ -38,6 +38,8 @@ class UsbGadget final : public file {
 
   // For scenarios: finish the transfer at the head of the queue now.
   void hardware_done();
+  // Is a queued transfer still waiting for the hardware (hardware_done would finish one)?
+  bool hardware_pending() const;
   sim::Time transfer_time() const;
 
   sim::Spinlock& dev_lock() { return dev_lock_; }

@@ -9,6 +9,7 @@ using sim::config::Type;
 
 Schema make_schema() {
   Schema s;
+  s.add("scenario", Type::String, "aio", "which scenario the file describes (\"lockbench\": models/lockbench)").choices({"aio"});
   s.add("seed", Type::Int, 1, "run seed; every source and lock derives its own stream from it").min(0);
 
   s.add("machine.preset", Type::String, "x86-2s-modern", "coherence cost preset (aiosim presets lists them)")
@@ -75,6 +76,7 @@ Schema make_schema() {
       .choices({"simgrid", "internal"});
   s.add("engine.sync_quantum", Type::Duration, "1us", "advance SimGrid's clock at most once per quantum").min(0);
   s.add("engine.max_events", Type::Int, 0, "stop with an error after this many events (0: no limit)").min(0);
+  s.add("output.latency_cdf", Type::Bool, false, "add latency_cdf (submit->event ns at percent 0..99, 99.5, 99.9, 99.99, 100) to result.json");
   return s;
 }
 

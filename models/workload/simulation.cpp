@@ -120,7 +120,7 @@ struct Violated {
 
 }  // namespace
 
-RunReport run_simulation(const Config& cfg, const std::string& version) {
+RunReport run_simulation(const Config& cfg, const std::string& version, const RunHooks& hooks) {
   const auto wall_start = std::chrono::steady_clock::now();
   const std::uint64_t seed = static_cast<std::uint64_t>(cfg.get_int("seed"));
 
@@ -129,6 +129,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version) {
   const sim::Topology topo = topology_from(cfg, *preset);
   sim::Machine m(topo, costs_from(cfg, *preset));
   m.seed = seed;
+  m.observer = hooks.observer;
   m.wakeup_latency = cfg.get_duration_ps("machine.wakeup_latency");
   const sim::Time warmup = cfg.get_duration_ps("workload.warmup");
   m.set_stats_start(warmup);
@@ -207,6 +208,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version) {
   kc.copy_event = cfg.get_duration_ps("costs.copy_event");
   kc.submit_io = cfg.get_duration_ps("costs.submit_io");
   aio->attach(m, ctx, slab, ledger, kc);
+  aio->count_kernel_races(count_races);
 
   BlockDevice::Config bc;
   bc.service = cfg.get_distribution("block.service");
@@ -229,12 +231,12 @@ RunReport run_simulation(const Config& cfg, const std::string& version) {
   w.start();
 
   const sim::Time duration = cfg.get_duration_ps("workload.duration");
-  const sim::Time until = wc.target_results > 0 ? sim::kNever : (duration > 0 ? duration : sim::kNever);
+  const sim::Time until = std::min(hooks.stop_at, wc.target_results > 0 ? sim::kNever : (duration > 0 ? duration : sim::kNever));
   const std::int64_t max_events = cfg.get_int("engine.max_events");
   (void)max_events;
   try {
     if (cfg.get_string("engine.clock") == "simgrid") {
-      sim::SimgridClock clock(m, driver, cfg.get_duration_ps("engine.sync_quantum"));
+      sim::SimgridClock clock(m, driver, cfg.get_duration_ps("engine.sync_quantum"), hooks.simgrid_args);
       clock.run(until);
     } else {
       driver.run(until);
@@ -247,7 +249,8 @@ RunReport run_simulation(const Config& cfg, const std::string& version) {
     throw;
   }
 
-  if (!w.done() && wc.target_results > 0) {
+  const bool cut = driver.next_event_time() != sim::kNever && !driver.stopped();  // by hooks.stop_at
+  if (!w.done() && wc.target_results > 0 && !cut) {
     std::string stuck;
     for (int i = 0; i < ncpus; ++i) {
       const sim::Context& t = m.cpu(i).task();
@@ -290,6 +293,12 @@ RunReport run_simulation(const Config& cfg, const std::string& version) {
                      {"cancelled_per_s", window_s > 0 ? counts.cancel_results / window_s : 0.0}};
   r["latency_ns"] = {{"submit_to_event", dist_json(w.submit_to_event(), true)},
                      {"submit_to_reap", dist_json(w.submit_to_reap(), true)}};
+  if (cfg.get_bool("output.latency_cdf")) {  // submit->event quantiles at percent 0, 1, ..., 99, 99.5, 99.9, 99.99, 100
+    ordered_json ns = ordered_json::array();
+    static constexpr double kTail[] = {99.5, 99.9, 99.99, 100};
+    for (int i = 0; i < 104; ++i) ns.push_back(sim::to_ns(w.submit_to_event().percentile(i < 100 ? i : kTail[i - 100])));
+    r["latency_cdf"] = {{"submit_to_event_ns", ns}};
+  }
   ordered_json locks;
   locks["ctx_lock"] = lock_json(ctx.ctx_lock, window_ps);
   if (sw.completion_lock) locks["completion_lock"] = lock_json(ctx.completion_lock, window_ps);
@@ -335,7 +344,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version) {
   r["correctness"] = {{"submitted", counts.submitted},   {"results", counts.results},
                       {"ring_events", counts.ring_events}, {"cancel_results", counts.cancel_results},
                       {"reaped", counts.reaped},         {"duplicates", counts.duplicates},
-                      {"lost", counts.lost},             {"kernel_races", usb.races()},
+                      {"lost", counts.lost},             {"kernel_races", usb.races() + aio->kernel_races()},
                       {"teardown_dropped", counts.teardown_dropped}, {"in_flight", ledger.in_flight()},
                       {"violations", counts.violations}, {"torn_down", w.torn_down()}};
   r["cancels"] = {{"io_cancel_calls", w.cancels().calls}, {"succeeded", w.cancels().succeeded},
@@ -353,7 +362,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version) {
       aio->name(), ncpus, to_string(lock_kind), r["throughput"]["completed_per_s"].get<double>(),
       r["per_completion"]["ctx_lock_acquisitions"].get<double>(), sim::to_ns(cl.wait.percentile(99)),
       sw.completion_lock ? sim::to_ns(ctx.completion_lock.stats().wait.percentile(99)) : 0.0, spin_pct,
-      sim::to_ns(w.submit_to_event().percentile(99)), counts.lost, usb.races());
+      sim::to_ns(w.submit_to_event().percentile(99)), counts.lost, usb.races() + aio->kernel_races());
   rep.table = fmt::format(
       "design {} (lazy_list={} completion_lock={} cancel_xchg={} zero_alloc={}), {} CPUs, {} locks, preset {}\n"
       "  results          {:>12}   ({} ring events, {} io_cancel results)\n"
@@ -363,14 +372,14 @@ RunReport run_simulation(const Config& cfg, const std::string& version) {
       "  completion_lock  {:>12} acquisitions, wait p99 {:.0f} ns\n"
       "  submit->event    p50 {:.0f} ns, p99 {:.0f} ns\n"
       "  CPU spinning     {:>11.2f}%\n"
-      "  correctness      duplicates {}, lost {}, gadgetfs races {}, in flight at end {}\n",
+      "  correctness      duplicates {}, lost {}, kernel races {}, in flight at end {}\n",
       aio->name(), sw.lazy_list, sw.completion_lock, sw.cancel_xchg, sw.zero_alloc, ncpus, to_string(lock_kind),
       preset->name, counts.results, counts.ring_events, counts.cancel_results, sim::to_ns(end) / 1e6, wall_s,
       driver.events(), r["throughput"]["completed_per_s"].get<double>(), cl.acquisitions,
       r["per_completion"]["ctx_lock_acquisitions"].get<double>(), sim::to_ns(cl.wait.percentile(99)),
       100.0 * r["locks"]["ctx_lock"]["utilization"].get<double>(), ctx.completion_lock.stats().acquisitions,
       sim::to_ns(ctx.completion_lock.stats().wait.percentile(99)), sim::to_ns(w.submit_to_event().percentile(50)),
-      sim::to_ns(w.submit_to_event().percentile(99)), spin_pct, counts.duplicates, counts.lost, usb.races(),
+      sim::to_ns(w.submit_to_event().percentile(99)), spin_pct, counts.duplicates, counts.lost, usb.races() + aio->kernel_races(),
       ledger.in_flight());
   return rep;
 }

@@ -2,10 +2,12 @@
 // One `aiosim run`: build the machine, the kioctx design, the devices and
 // the workload from a checked config, run it, and report.
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "sim/config.hpp"
+#include "sim/observer.hpp"
 
 namespace models {
 
@@ -15,9 +17,18 @@ struct RunReport {
   std::string table;              // the console summary
 };
 
+// What a caller such as `aiosim trace` adds to a run: an observer installed
+// on the machine from the start, an earlier end (the run is cut there, not
+// stalled), arguments for SimGrid (e.g. "--cfg=tracing:yes").
+struct RunHooks {
+  sim::Observer* observer = nullptr;
+  sim::Time stop_at = sim::kNever;
+  std::vector<std::string> simgrid_args;
+};
+
 // Cross-key checks (CPU ids in range, roles on distinct CPUs, queue depth
 // against the ring...) throw sim::config::ConfigError; a broken invariant
 // during the run throws sim::Violation.
-RunReport run_simulation(const sim::config::Config& cfg, const std::string& version);
+RunReport run_simulation(const sim::config::Config& cfg, const std::string& version, const RunHooks& hooks = {});
 
 }  // namespace models

@@ -1,0 +1,87 @@
+// PLANTED BUG, for the explorer's tests: broken-plain-cancel's plain load,
+// test and store of ki_cancel, with aio_complete deciding "cancelled or not"
+// BEFORE it takes ctx_lock to unlink the kiocb.
+//
+// broken-plain-cancel itself never gives a double result (aiosim explore
+// proves it on every scenario): aio_complete's test of ki_cancel comes after
+// its list_del under ctx_lock, and kiocb_cancel's load..store runs under
+// ctx_lock on a kiocb it has just found on active_reqs, so one is always
+// entirely before the other. Taking the test out from behind the lock, as
+// here, leaves only the atomics to decide: with xchg/cmpxchg the order would
+// not matter; with a plain load and store, io_cancel and aio_complete can
+// both load the cancel method before either stores KIOCB_CANCELLED, and the
+// request gets two results.
+#include "models/designs/registry.hpp"
+#include "sim/violation.hpp"
+
+namespace models {
+
+namespace {
+
+class PlainCancelEarly final : public AioDesign {
+ public:
+  PlainCancelEarly() : AioDesign("broken-plain-cancel-early", Switches{true, true, true, true}) {}
+
+  Task<void> aio_complete(kiocb& iocb, long res, long res2) override {
+    sim::KernelFunction fn{"aio_complete"};
+    if (!iocb.allocated)
+      throw sim::Violation(sim::ViolationKind::Invariant, "use after free: aio_complete on a freed kiocb");
+    kioctx& ctx = *iocb.ki_ctx;
+    const std::uint64_t id = iocb.ki_user_data;
+    // The decision first, with a plain load, test and store.
+    kiocb_cancel_fn seen = co_await sim::READ_ONCE(iocb.ki_cancel);
+    const bool cancelled = seen == KIOCB_CANCELLED;
+    if (!cancelled) co_await sim::WRITE_ONCE(iocb.ki_cancel, KIOCB_CANCELLED);
+    // Then unlink it, as the seed does.
+    if (co_await sim::READ_ONCE(iocb.ki_list_next) != ListNext::Null) {
+      auto f = co_await sim::spin_lock_irqsave(ctx.ctx_lock);
+      co_await list_del(iocb, ctx, false);
+      co_await sim::spin_unlock_irqrestore(ctx.ctx_lock, f);
+    }
+    if (cancelled) {
+      ledger_->event_suppressed(id, "aio_complete (cancelled: no event)");
+    } else {
+      auto cflags = co_await sim::spin_lock_irqsave(ctx.completion_lock);
+      unsigned tail = co_await sim::READ_ONCE(ctx.tail);
+      unsigned nr = co_await sim::READ_ONCE(ctx.nr);
+      unsigned pos = tail + AIO_EVENTS_OFFSET;
+      if (++tail >= nr) tail = 0;
+      co_await sim::WRITE_ONCE(*ctx.slots[pos - AIO_EVENTS_OFFSET], io_event{id, id, res, res2});
+      co_await sim::WRITE_ONCE(ctx.tail, tail);
+      ledger_->ring_event(id, "aio_complete (plain test of ki_cancel before list_del, event written)");
+      co_await sim::WRITE_ONCE(ctx.ring_tail, tail);
+      co_await sim::spin_unlock_irqrestore(ctx.completion_lock, cflags);
+    }
+    co_await aio_put_req(iocb);
+    co_await sim::atomic_dec(ctx.reqs_active);
+    if (co_await sim::waitqueue_active(ctx.wait)) co_await sim::wake_up(ctx.wait);
+  }
+
+  // kiocb_cancel() with the cmpxchg loop replaced by a load, test, store
+  // (as in broken-plain-cancel).
+  Task<int> kiocb_cancel(kioctx& ctx, kiocb& k, io_event& res) override {
+    sim::KernelFunction fn{"kiocb_cancel"};
+    sim::assert_spin_locked(ctx.ctx_lock);
+    kiocb_cancel_fn cancel = co_await sim::READ_ONCE(k.ki_cancel);
+    if (!cancel || cancel == KIOCB_CANCELLED) co_return -EINVAL;
+    co_await sim::WRITE_ONCE(k.ki_cancel, KIOCB_CANCELLED);
+    co_await sim::atomic_inc(k.ki_users);
+    co_await sim::spin_unlock_irq(ctx.ctx_lock);
+    res = io_event{};
+    res.obj = res.data = k.ki_user_data;
+    int ret = co_await cancel(k, res);
+    co_await sim::spin_lock_irq(ctx.ctx_lock);
+    co_return ret;
+  }
+};
+
+}  // namespace
+
+DesignInfo broken_plain_cancel_early() {
+  return {"broken-plain-cancel-early",
+          "PLANTED BUG: broken-plain-cancel with aio_complete's plain test of ki_cancel moved before its "
+          "ctx_lock-protected list_del",
+          true, [] { return std::make_unique<PlainCancelEarly>(); }};
+}
+
+}  // namespace models

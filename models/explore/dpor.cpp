@@ -1,0 +1,523 @@
+#include "models/explore/dpor.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace models::explore {
+
+void Footprint::add(ObjKey k, bool write) {
+  for (Access& a : acc)
+    if (a.obj == k) {
+      a.write = a.write || write;
+      return;
+    }
+  acc.push_back({k, write});
+}
+
+void Footprint::merge(const Footprint& o) {
+  global = global || o.global;
+  if (o.exclusive_task >= 0) exclusive_task = o.exclusive_task;
+  if (o.exclusive_handler >= 0) exclusive_handler = o.exclusive_handler;
+  for (const Access& a : o.acc) add(a.obj, a.write);
+}
+
+bool Footprint::operator==(const Footprint& o) const {
+  if (global != o.global || acc.size() != o.acc.size() || exclusive_task != o.exclusive_task ||
+      exclusive_handler != o.exclusive_handler)
+    return false;
+  for (const Access& a : acc) {
+    auto it = std::find_if(o.acc.begin(), o.acc.end(), [&](const Access& b) { return b.obj == a.obj; });
+    if (it == o.acc.end() || it->write != a.write) return false;
+  }
+  return true;
+}
+
+bool dependent(const Footprint& a, const Footprint& b) {
+  if (a.global || b.global) return true;
+  for (const Access& x : a.acc)
+    for (const Access& y : b.acc)
+      if (x.obj == y.obj && (x.write || y.write)) return true;
+  return false;
+}
+
+bool may_be_coenabled(const Footprint& a, const Footprint& b) {
+  if (a.exclusive_task >= 0 && a.exclusive_task == b.exclusive_handler) return false;
+  if (b.exclusive_task >= 0 && b.exclusive_task == a.exclusive_handler) return false;
+  return true;
+}
+
+namespace {
+
+using Mask = std::uint64_t;
+constexpr int kMaxProcs = 64;
+inline Mask bit(int p) { return Mask{1} << p; }
+
+using Clock = std::vector<std::uint32_t>;
+
+struct Event {
+  int proc = -1;
+  Footprint fp;
+  Clock clock;
+};
+
+struct Node {
+  Mask enabled = 0;
+  Mask backtrack = 0;
+  Mask done = 0;
+  std::vector<std::pair<int, Footprint>> sleep;
+  int chosen = -1;
+  int last_proc = -1;
+  int preemptions = 0;
+  Mask pruned = 0;  // choices dropped by the preemption bound
+  std::vector<std::uint64_t> sig;  // next_signature per process (0: no next transition)
+  std::vector<Footprint> pend;     // what is known of each process's next transition
+};
+
+class Explorer {
+ public:
+  Explorer(const SystemFactory& make, const ExploreOptions& opt) : make_(make), opt_(opt) {}
+
+  ExploreResult run() {
+    start_ = std::chrono::steady_clock::now();
+    auto sys = make_(false);
+    P_ = sys->processes();
+    if (P_ > kMaxProcs) throw std::invalid_argument(fmt::format("at most {} processes, got {}", kMaxProcs, P_));
+    last_ev_.assign(P_, -1);
+    inherit_.assign(P_, Clock(P_, 0));
+    nodes_.push_back(make_node(*sys, nullptr, -1));
+    if (opt_.reduction == Reduction::None) nodes_[0].backtrack = nodes_[0].enabled;
+    else if (int c = default_choice(nodes_[0]); c >= 0) nodes_[0].backtrack = bit(c);
+    extend(*sys);
+    for (;;) {
+      if (limits_hit()) break;
+      int d = static_cast<int>(nodes_.size()) - 1;
+      int p = -1;
+      for (; d >= 0; --d) {
+        Node& n = nodes_[d];
+        if (n.chosen >= 0) {
+          if (use_sleep()) n.sleep.push_back({n.chosen, events_[d].fp});
+          n.chosen = -1;
+        }
+        p = pick(n);
+        if (p >= 0) break;
+      }
+      if (d < 0) break;
+      nodes_.resize(d + 1);
+      events_.resize(d);
+      std::fill(last_ev_.begin(), last_ev_.end(), -1);
+      inherit_.assign(P_, Clock(P_, 0));
+      for (int k = 0; k < d; ++k) {
+        last_ev_[events_[k].proc] = k;
+        inherit(nodes_[k], nodes_[k + 1], k);
+      }
+      sys = make_(false);
+      replay(*sys, d);
+      if (take(*sys, p)) extend(*sys);
+    }
+    res_.seconds = elapsed();
+    res_.complete_within_bound = !res_.limit_hit;
+    res_.exhaustive = !res_.limit_hit && opt_.max_preemptions < 0;
+    for (auto& [key, v] : found_) {
+      if (opt_.minimize) v.shortest = minimize(v.shortest, v.info);
+      v.trace = replay_trace(v.shortest, v.info);
+      res_.violations.push_back(std::move(v));
+    }
+    std::sort(res_.violations.begin(), res_.violations.end(),
+              [](const FoundViolation& a, const FoundViolation& b) { return a.shortest.size() < b.shortest.size(); });
+    return std::move(res_);
+  }
+
+ private:
+  bool use_sleep() const { return opt_.reduction == Reduction::Dpor && opt_.sleep_sets && opt_.max_preemptions < 0; }
+  bool bounded() const { return opt_.max_preemptions >= 0; }
+
+  double elapsed() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+  bool limits_hit() {
+    if (res_.limit_hit) return true;
+    if (opt_.max_schedules && res_.schedules + res_.sleep_blocked >= opt_.max_schedules) {
+      res_.limit_hit = true;
+      res_.limit_reason = fmt::format("stopped after {} schedules (the schedule limit)", opt_.max_schedules);
+    } else if (opt_.max_seconds > 0 && elapsed() > opt_.max_seconds) {
+      res_.limit_hit = true;
+      res_.limit_reason = fmt::format("stopped after {:.0f} s (the time limit)", opt_.max_seconds);
+    }
+    return res_.limit_hit;
+  }
+
+  Mask sleep_mask(const Node& n) const {
+    Mask m = 0;
+    for (const auto& [q, f] : n.sleep) m |= bit(q);
+    return m;
+  }
+
+  bool is_preemption(const Node& n, int p) const {
+    return n.last_proc >= 0 && p != n.last_proc && (n.enabled & bit(n.last_proc));
+  }
+  bool allowed(const Node& n, int p) const {
+    return !bounded() || n.preemptions + (is_preemption(n, p) ? 1 : 0) <= opt_.max_preemptions;
+  }
+
+  // The next choice to explore at `n`: the previous process first (no
+  // preemption), then in process order. Choices over the bound are dropped.
+  int pick(Node& n) {
+    Mask cand = n.backtrack & ~n.done & ~n.pruned & ~sleep_mask(n) & n.enabled;
+    if (!cand) return -1;
+    auto try_one = [&](int p) -> int {
+      if (!(cand & bit(p))) return -1;
+      if (allowed(n, p)) return p;
+      n.pruned |= bit(p);
+      ++res_.pruned_by_bound;
+      return -1;
+    };
+    if (n.last_proc >= 0)
+      if (int p = try_one(n.last_proc); p >= 0) return p;
+    for (int p = 0; p < P_; ++p)
+      if (int q = try_one(p); q >= 0) return q;
+    return -1;
+  }
+
+  int default_choice(const Node& n) const {
+    Mask cand = n.enabled & ~sleep_mask(n);
+    if (n.last_proc >= 0 && (cand & bit(n.last_proc))) return n.last_proc;
+    for (int p = 0; p < P_; ++p)
+      if (cand & bit(p)) return p;
+    return -1;
+  }
+
+  // A process's clock: its own last event, joined with the events that
+  // brought its next transition into being (an IRQ raised by the hardware
+  // happens before its delivery; a handler's return before the preempted
+  // task goes on). Events that take a next transition away (a preemption)
+  // stay races: the other order is possible.
+  Clock clock_of(int q) const {
+    Clock c = last_ev_[q] >= 0 ? events_[last_ev_[q]].clock : Clock(P_, 0);
+    for (int k = 0; k < P_; ++k) c[k] = std::max(c[k], inherit_[q][k]);
+    return c;
+  }
+  void inherit(const Node& before, const Node& after, std::size_t j) {
+    for (int q = 0; q < P_; ++q)
+      if (q != events_[j].proc && !before.sig[q] && after.sig[q])
+        for (int k = 0; k < P_; ++k) inherit_[q][k] = std::max(inherit_[q][k], events_[j].clock[k]);
+  }
+  // Event i happens before the process whose clock is C.
+  bool hb(std::size_t i, const Clock& C) const { return C[events_[i].proc] >= i + 1; }
+
+  static void join(Clock& a, const Clock& b) {
+    for (std::size_t k = 0; k < a.size(); ++k) a[k] = std::max(a[k], b[k]);
+  }
+
+  // The clock a transition of q with footprint fp would get after [0, upto).
+  Clock clock_after(int q, const Footprint& fp, std::size_t upto) const {
+    Clock c = clock_of(q);
+    for (std::size_t i = 0; i < upto; ++i)
+      if (events_[i].proc != q && dependent(events_[i].fp, fp)) join(c, events_[i].clock);
+    return c;
+  }
+
+  // Every race of a transition of q (footprint fp; `before`: q's clock
+  // before it, `after`: the transition's own clock) with the events
+  // [0, upto): an earlier event of another process, dependent, possibly
+  // co-enabled, and not ordered before it through any other event.
+  void races(int q, const Footprint& fp, const Clock& before, const Clock& after, std::size_t upto) {
+    Clock C = before;
+    for (std::size_t i = upto; i-- > 0;) {
+      const Event& e = events_[i];
+      if (e.proc == q || !dependent(e.fp, fp)) continue;
+      if (may_be_coenabled(e.fp, fp) && !hb(i, C)) reverse(i, q, after, upto);
+      join(C, e.clock);
+    }
+  }
+
+  // Reverse the race of event i with a transition of q (clock `after`),
+  // source-DPOR style (Abdulla et al., POPL 2014): v is what follows i
+  // without depending on it, then q's transition; a process that can start
+  // v (an initial) must be tried before i, unless one already is, or sleeps
+  // there (then what it leads to is covered).
+  void reverse(std::size_t i, int q, const Clock& after, std::size_t upto) {
+    Mask initials = 0, seen = 0;
+    std::vector<std::size_t> v;
+    const int pi = events_[i].proc;
+    for (std::size_t k = i + 1; k < upto; ++k) {
+      if (events_[k].clock[pi] >= i + 1) continue;  // happens after i
+      const int r = events_[k].proc;
+      if (!(seen & bit(r))) {
+        seen |= bit(r);
+        bool initial = true;
+        for (std::size_t k2 : v)
+          if (events_[k].clock[events_[k2].proc] >= k2 + 1) {
+            initial = false;
+            break;
+          }
+        if (initial) initials |= bit(r);
+      }
+      v.push_back(k);
+    }
+    if (!(seen & bit(q))) {
+      bool initial = true;
+      for (std::size_t k2 : v)
+        if (after[events_[k2].proc] >= k2 + 1) {
+          initial = false;
+          break;
+        }
+      if (initial) initials |= bit(q);
+    }
+    if (!bounded()) {
+      add_at(i, initials, q);
+      return;
+    }
+    // Bounded (BPOR, Coons et al.): no shortcut through other initials, which
+    // may need preemptions the bound forbids; try q itself (or everything)
+    // before i and before the scheduling block holding i.
+    std::size_t b = i;
+    while (b > 0 && events_[b - 1].proc == events_[i].proc) --b;
+    for (std::size_t at : {i, b}) {
+      Node& n = nodes_[at];
+      n.backtrack |= (n.enabled & bit(q)) ? bit(q) : n.enabled;
+    }
+  }
+
+  void add_at(std::size_t i, Mask initials, int q) {
+    Node& n = nodes_[i];
+    const Mask covered = (n.backtrack & ~n.pruned) | n.done | (use_sleep() ? sleep_mask(n) : 0);
+    if (initials & covered) return;
+    const Mask cand = initials & n.enabled;
+    if (!cand) {
+      n.backtrack |= n.enabled;  // none can run there: try everything
+      return;
+    }
+    n.backtrack |= (cand & bit(q)) ? bit(q) : cand & (~cand + 1);
+  }
+
+  std::uint64_t signature(const System& sys, int q) const {
+    if (!sys.has_next(q)) return 0;
+    return sys.next_signature(q) * 1000003u + static_cast<std::uint64_t>(last_ev_[q] + 2);
+  }
+
+  // The node for the state the system is in now. `parent`: the node before
+  // the last event (nullptr at the root).
+  Node make_node(System& sys, const Node* parent, int last_proc) {
+    Node n;
+    n.sig.assign(P_, 0);
+    n.pend.assign(P_, Footprint{});
+    n.last_proc = last_proc;
+    for (int q = 0; q < P_; ++q) {
+      if (sys.enabled(q)) n.enabled |= bit(q);
+      n.sig[q] = signature(sys, q);
+      if (n.sig[q]) n.pend[q] = sys.next_footprint(q);
+    }
+    if (parent && !events_.empty()) inherit(*parent, n, events_.size() - 1);
+    if (opt_.reduction == Reduction::Dpor) {
+      const std::size_t upto = events_.size();
+      for (int q = 0; q < P_; ++q) {
+        const bool fresh = q == last_proc || !parent || n.sig[q] != parent->sig[q];
+        if (n.sig[q] && fresh) races(q, n.pend[q], clock_of(q), clock_after(q, n.pend[q], upto), upto);
+        // Only the newest event can race with a next transition that was
+        // there before it: with the one still there, or with the one it took
+        // away (a request dequeued under the hardware, a task preempted).
+        if (!parent || upto == 0 || q == last_proc || !parent->sig[q]) continue;
+        const std::size_t j = upto - 1;
+        const Footprint& fq = parent->pend[q];
+        if (dependent(events_[j].fp, fq) && may_be_coenabled(events_[j].fp, fq) && !hb(j, clock_of(q)))
+          reverse(j, q, clock_after(q, fq, upto), upto);
+      }
+    }
+    return n;
+  }
+
+  void record_violation(const ViolationInfo& v) {
+    auto& f = found_[v.kind + "\n" + v.headline];
+    if (f.schedules == 0 || events_.size() < f.shortest.size()) {
+      f.info = v;
+      f.shortest.clear();
+      for (const Event& e : events_) f.shortest.push_back(e.proc);
+    }
+    ++f.schedules;
+  }
+
+  // Run p's next transition from the last node; false when the schedule
+  // ends with it (a violation).
+  bool take(System& sys, int p) {
+    const std::size_t j = events_.size();
+    Node& n = nodes_[j];
+    n.done |= bit(p);
+    n.chosen = p;
+    Event ev;
+    ev.proc = p;
+    Footprint known = sys.next_footprint(p);
+    std::optional<ViolationInfo> violated;
+    try {
+      ev.fp = sys.execute(p);
+    } catch (const ViolationError& e) {
+      ev.fp = known;
+      violated = e.info;
+    }
+    ev.fp.merge(known);
+    ++res_.transitions;
+    // Vector clock: p's own history joined with every dependent earlier event.
+    const Clock before = clock_of(p);
+    ev.clock = before;
+    for (std::size_t i = 0; i < j; ++i)
+      if (dependent(events_[i].fp, ev.fp))
+        for (int k = 0; k < P_; ++k) ev.clock[k] = std::max(ev.clock[k], events_[i].clock[k]);
+    ev.clock[p] = static_cast<std::uint32_t>(j + 1);
+    if (opt_.reduction == Reduction::Dpor) races(p, ev.fp, before, ev.clock, j);
+    events_.push_back(std::move(ev));
+    last_ev_[p] = static_cast<int>(j);
+    res_.max_depth_seen = std::max(res_.max_depth_seen, events_.size());
+    if (violated) {
+      record_violation(*violated);
+      ++res_.schedules;
+      return false;
+    }
+    Node child = make_node(sys, &nodes_[j], p);
+    const Node& parent = nodes_[j];
+    child.preemptions = parent.preemptions + (is_preemption(parent, p) ? 1 : 0);
+    if (use_sleep())
+      for (const auto& [q, f] : parent.sleep)
+        if (q != p && !dependent(f, events_.back().fp)) child.sleep.push_back({q, f});
+    if (opt_.reduction == Reduction::None) {
+      child.backtrack = child.enabled;
+    } else if (int c = default_choice(child); c >= 0) {
+      child.backtrack |= bit(c);
+    }
+    nodes_.push_back(std::move(child));
+    return true;
+  }
+
+  // Run from the last node until the schedule ends.
+  void extend(System& sys) {
+    for (;;) {
+      Node& n = nodes_.back();
+      if (n.enabled == 0) {
+        ++res_.schedules;
+        if (auto v = sys.at_end()) record_violation(*v);
+        else ++res_.end_states[sys.end_state()];
+        return;
+      }
+      if (events_.size() >= opt_.max_depth) {
+        record_violation({"livelock", fmt::format("a schedule ran past {} transitions", opt_.max_depth),
+                          "  (a context may be looping forever)\n"});
+        ++res_.schedules;
+        return;
+      }
+      if (opt_.reduction == Reduction::Dpor && n.backtrack == 0) {
+        // Every enabled process is asleep: this schedule is equivalent to
+        // one already explored.
+        ++res_.sleep_blocked;
+        return;
+      }
+      const int p = pick(n);
+      if (p < 0) {
+        if ((n.enabled & ~sleep_mask(n)) == 0) ++res_.sleep_blocked;
+        else ++res_.schedules;  // every remaining choice is over the preemption bound
+        return;
+      }
+      if (!take(sys, p)) return;
+    }
+  }
+
+  void replay(System& sys, int d) {
+    for (int k = 0; k < d; ++k) {
+      const int p = events_[k].proc;
+      if (opt_.check_replay && !sys.enabled(p))
+        throw std::logic_error(fmt::format("replay diverged at transition {}: {} is not enabled", k + 1,
+                                           sys.process_name(p)));
+      Footprint known = sys.next_footprint(p);
+      Footprint fp;
+      try {
+        fp = sys.execute(p);
+      } catch (const ViolationError& e) {
+        throw std::logic_error(fmt::format("replay diverged at transition {}: {}", k + 1, e.info.headline));
+      }
+      fp.merge(known);
+      ++res_.transitions;
+      if (opt_.check_replay && !(fp == events_[k].fp))
+        throw std::logic_error(fmt::format("replay diverged at transition {} ({}): footprint differs", k + 1,
+                                           sys.process_name(p)));
+    }
+  }
+
+  // Replays `sched`; the length of the prefix that ends in violation `v`
+  // (thrown by a transition, or found at the end state), or -1.
+  long reproduces(const std::vector<int>& sched, const ViolationInfo& v) {
+    auto sys = make_(false);
+    std::size_t k = 0;
+    try {
+      for (; k < sched.size(); ++k) {
+        if (!sys->enabled(sched[k])) return -1;
+        sys->execute(sched[k]);
+      }
+    } catch (const ViolationError& e) {
+      return e.info.kind == v.kind && e.info.headline == v.headline ? static_cast<long>(k + 1) : -1;
+    }
+    for (int q = 0; q < P_; ++q)
+      if (sys->enabled(q)) return -1;
+    auto e = sys->at_end();
+    return e && e->kind == v.kind && e->headline == v.headline ? static_cast<long>(k) : -1;
+  }
+
+  // Greedy shortening of a counterexample: drop a whole process's
+  // transitions, then single transitions, as long as the same violation
+  // still happens. Every candidate is replayed in the real model.
+  std::vector<int> minimize(std::vector<int> cur, const ViolationInfo& v) {
+    int budget = 4000;
+    auto attempt = [&](const std::vector<int>& cand) {
+      if (budget-- <= 0) return false;
+      const long n = reproduces(cand, v);
+      if (n < 0) return false;
+      cur.assign(cand.begin(), cand.begin() + n);
+      return true;
+    };
+    for (int p = 0; p < P_; ++p) {
+      std::vector<int> cand;
+      for (int q : cur)
+        if (q != p) cand.push_back(q);
+      if (cand.size() != cur.size()) attempt(cand);
+    }
+    for (bool changed = true; changed && budget > 0;) {
+      changed = false;
+      for (std::size_t k = cur.size(); k-- > 0;) {
+        if (k >= cur.size()) continue;
+        std::vector<int> cand = cur;
+        cand.erase(cand.begin() + static_cast<long>(k));
+        if (attempt(cand)) changed = true;
+      }
+    }
+    return cur;
+  }
+
+  std::vector<std::string> replay_trace(const std::vector<int>& schedule, const ViolationInfo& v) {
+    auto sys = make_(true);
+    std::vector<std::string> out;
+    try {
+      for (int p : schedule) sys->execute(p);
+      if (auto e = sys->at_end()) (void)e;
+    } catch (const ViolationError&) {
+    }
+    out = sys->trace();
+    (void)v;
+    return out;
+  }
+
+  const SystemFactory& make_;
+  ExploreOptions opt_;
+  int P_ = 0;
+  std::vector<Node> nodes_;
+  std::vector<Event> events_;
+  std::vector<int> last_ev_;
+  std::vector<Clock> inherit_;
+  std::map<std::string, FoundViolation> found_;
+  ExploreResult res_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+ExploreResult explore(const SystemFactory& make, const ExploreOptions& opt) { return Explorer(make, opt).run(); }
+
+}  // namespace models::explore

@@ -1,0 +1,153 @@
+#pragma once
+// Stateless exploration of the interleavings of a concurrent system that
+// cannot be cloned (C++ coroutines): every schedule rebuilds the system from
+// scratch and replays a prefix of choices.
+//
+// Reduction: dynamic partial-order reduction with sleep sets. A transition
+// is one step of one process: the shared access, atomic, lock operation or
+// IRQ delivery it is about to take, plus the private work up to its next
+// step. Two transitions are dependent when their footprints touch a common
+// object and one of them writes it (a footprint may also be "global":
+// dependent with everything). Happens-before is tracked with vector clocks
+// over the executed trace; a process's clock also takes in the event that
+// brought its next transition into being (the IRQ raise before the delivery).
+// A race is an earlier event of another process, dependent with a later
+// transition, possibly co-enabled with it, and not ordered before it
+// through any other event. Each race is reversed as in source-DPOR (Abdulla,
+// Aronis, Jonsson & Sagonas, POPL 2014): the events after the earlier one
+// that do not depend on it, followed by the later transition, form a
+// sequence v; unless a process that can start v (an "initial") is already
+// scheduled, explored or asleep before the earlier event, one is added
+// there. Backtracking is depth-first as in Flanagan & Godefroid (POPL 2005);
+// sleep sets (Godefroid 1996) cut schedules equivalent to ones explored.
+// Every Mazurkiewicz trace (equivalence class of interleavings under
+// commuting independent transitions) is explored at least once, so every
+// reachable end state, deadlock and assertion failure is found.
+//
+// The private work after a step is only known once it has run, so races
+// are checked for each process's next transition as far as it is known
+// (the step it is about to take) and again, for the transition just
+// executed, with its full footprint.
+//
+// A preemption bound (CHESS, Musuvathi & Qadeer 2007) limits how often a
+// process that could go on is switched away from. Bounded DPOR adds the
+// conservative backtracking points of Coons, Musuvathi & McKinley (OOPSLA
+// 2013) -- the race's process is also tried at the start of the scheduling
+// block holding the earlier event -- and runs without sleep sets; the
+// exploration is then complete only up to the bound.
+//
+// `Reduction::None` enumerates every interleaving (optionally bounded): only
+// for small systems, and to check the reduction against
+// (tests/explore/dpor_test.cpp compares the two on random programs).
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace models::explore {
+
+using ObjKey = std::uint64_t;
+
+struct Access {
+  ObjKey obj;
+  bool write;
+};
+
+struct Footprint {
+  std::vector<Access> acc;
+  bool global = false;  // dependent with every transition
+  // Transitions that can never be enabled together are not racing, whatever
+  // they touch: a step of CPU c's task (exclusive_task = c) and a step of a
+  // handler running on c (exclusive_handler = c), which preempted it.
+  int exclusive_task = -1;
+  int exclusive_handler = -1;
+
+  void add(ObjKey k, bool write);
+  void merge(const Footprint& o);
+  bool operator==(const Footprint& o) const;
+};
+
+bool dependent(const Footprint& a, const Footprint& b);
+bool may_be_coenabled(const Footprint& a, const Footprint& b);
+
+// A broken invariant found in one schedule.
+struct ViolationInfo {
+  std::string kind;      // "invariant", "deadlock", "lock-ownership", "global-deadlock", ...
+  std::string headline;  // one line; violations are grouped by kind and headline
+  std::string details;
+};
+
+// Thrown by System::execute when the transition breaks an invariant.
+struct ViolationError {
+  ViolationInfo info;
+};
+
+// One fresh instance of the system under exploration, at its initial state.
+class System {
+ public:
+  virtual ~System() = default;
+  virtual int processes() const = 0;
+  virtual std::string process_name(int p) const = 0;
+  // Does p have a next transition at all (enabled or not)?
+  virtual bool has_next(int p) const = 0;
+  virtual bool enabled(int p) const = 0;
+  // What is known of p's next transition before it runs.
+  virtual Footprint next_footprint(int p) const = 0;
+  // Changes whenever p's next transition changes.
+  virtual std::uint64_t next_signature(int p) const = 0;
+  // Run p's next transition; returns its full footprint. Throws ViolationError.
+  virtual Footprint execute(int p) = 0;
+  // At a state where nothing is enabled: a violation (deadlock, lost
+  // result...) or none.
+  virtual std::optional<ViolationInfo> at_end() = 0;
+  // A canonical description of the end state (outcomes, not paths).
+  virtual std::string end_state() const = 0;
+  // Human-readable lines for the transitions run so far (when built for
+  // tracing), for counterexamples.
+  virtual std::vector<std::string> trace() const { return {}; }
+};
+
+using SystemFactory = std::function<std::unique_ptr<System>(bool tracing)>;
+
+enum class Reduction { Dpor, None };
+
+struct ExploreOptions {
+  Reduction reduction = Reduction::Dpor;
+  bool sleep_sets = true;          // with DPOR, unbounded only
+  int max_preemptions = -1;        // -1: unbounded
+  std::uint64_t max_schedules = 0; // 0: no limit
+  std::size_t max_depth = 20000;   // transitions per schedule
+  double max_seconds = 0;          // 0: no limit
+  bool check_replay = true;        // verify replays reproduce the same footprints
+  bool minimize = true;            // shorten each counterexample (replayed) before printing it
+};
+
+struct FoundViolation {
+  ViolationInfo info;
+  std::uint64_t schedules = 0;          // how many explored schedules hit it
+  std::vector<int> shortest;            // the shortest schedule found (process per transition), minimized
+  std::vector<std::string> trace;       // that schedule, replayed with tracing
+};
+
+struct ExploreResult {
+  std::uint64_t schedules = 0;      // schedules run to their end (terminal, violation or depth limit)
+  std::uint64_t sleep_blocked = 0;  // cut short: every enabled process was asleep (redundant)
+  std::uint64_t transitions = 0;    // transitions executed, replays included
+  std::uint64_t pruned_by_bound = 0;
+  std::size_t max_depth_seen = 0;
+  bool exhaustive = false;          // every trace covered (no limit hit, no bound)
+  bool complete_within_bound = false;
+  bool limit_hit = false;
+  std::string limit_reason;
+  double seconds = 0;
+  std::map<std::string, std::uint64_t> end_states;  // description -> schedules ending there
+  std::vector<FoundViolation> violations;
+};
+
+ExploreResult explore(const SystemFactory& make, const ExploreOptions& opt);
+
+}  // namespace models::explore

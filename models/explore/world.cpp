@@ -1,0 +1,836 @@
+#include "models/explore/world.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <deque>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "models/aio/aio.hpp"
+#include "models/designs/registry.hpp"
+#include "models/devices/async_cancel_device.hpp"
+#include "models/devices/block_device.hpp"
+#include "models/devices/usb_gadget.hpp"
+#include "sim/machine.hpp"
+#include "sim/observer.hpp"
+#include "sim/presets.hpp"
+#include "sim/spinlock.hpp"
+#include "sim/step_driver.hpp"
+#include "sim/violation.hpp"
+
+namespace models::explore {
+
+namespace {
+
+using sim::Context;
+using sim::ContextState;
+using sim::StepKind;
+
+// The pending step a context is given before it runs, so that a context
+// that suspends without taking a step (a timed sleep) is recognised.
+const char* const kNoStepWhat = "(no step)";
+const int kNoStepObject = 0;
+
+constexpr std::uint64_t splitmix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+constexpr ObjKey mix(std::uint64_t a, std::uint64_t b) { return splitmix(splitmix(a) ^ (b * 0x100000001b3ull)); }
+
+ObjKey name_key(const char* what) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (const char* p = what ? what : "?"; *p; ++p) h = (h ^ static_cast<unsigned char>(*p)) * 0x100000001b3ull;
+  return mix(0xAAAA, h);
+}
+
+// Synthetic objects.
+enum Synthetic : std::uint64_t { kPreempt = 1, kIrqPend, kHashed, kRcu, kSlab, kLedger, kBlkHeld, kWait, kAcdevHw };
+ObjKey synth(Synthetic s, std::uint64_t i = 0) { return mix(0x5157 + s, i); }
+
+enum class Pend { Start, NoStep, Step };
+
+Pend pend_of(const Context& c) {
+  if (c.pending.what == kNoStepWhat) return Pend::NoStep;
+  if (!c.pending.object && c.pending.what && std::strcmp(c.pending.what, "start") == 0) return Pend::Start;
+  return Pend::Step;
+}
+
+bool in_fn(const Context& c, const char* fn) { return std::strcmp(c.function(), fn) == 0; }
+
+class StepLog final : public sim::Observer {
+ public:
+  void on_step(const Context& c, const sim::Step& s, sim::Time, sim::Time, std::int64_t before,
+               std::int64_t after) override {
+    ++steps;
+    step = s;
+    fn = c.function();
+    b = before;
+    a = after;
+  }
+  void on_irq(const sim::Cpu&, sim::IrqEvent e, const char* name, sim::Time) override {
+    if (e == sim::IrqEvent::Started) irq_name = name;
+  }
+  void reset() {
+    steps = 0;
+    irq_name = nullptr;
+  }
+  int steps = 0;
+  sim::Step step{};
+  const char* fn = "?";
+  std::int64_t b = 0, a = 0;
+  const char* irq_name = nullptr;
+};
+
+struct Region {
+  const char* base;
+  std::size_t size;
+  std::uint64_t id;
+  std::string label;
+  enum Kind { Ctx, Kiocb, Cpu, Slot, Other } kind;
+};
+
+class World final : public System {
+ public:
+  World(std::shared_ptr<const Scenario> sc, bool tracing);
+  ~World() override;
+
+  int processes() const override { return static_cast<int>(procs_.size()); }
+  std::string process_name(int p) const override;
+  bool has_next(int p) const override;
+  bool enabled(int p) const override;
+  Footprint next_footprint(int p) const override;
+  std::uint64_t next_signature(int p) const override;
+  Footprint execute(int p) override;
+  std::optional<ViolationInfo> at_end() override;
+  std::string end_state() const override;
+  std::vector<std::string> trace() const override { return trace_; }
+
+ private:
+  enum class PKind { Task, Irq, Hw };
+  struct Proc {
+    PKind kind;
+    int cpu;
+    int context;  // scenario context index (Task, Hw), -1 for Irq
+  };
+
+  static std::unique_ptr<AioDesign> make_design(const Scenario& sc);
+  static sim::Task<void> run_action(World& w, const Action& a, int slot);
+
+  Context& ctx_of(const Proc& pr) const {
+    return pr.kind == PKind::Task ? m_.cpu(pr.cpu).task() : m_.cpu(pr.cpu).irq();
+  }
+  bool runnable(const Context& c) const {
+    const auto& r = d_.runnable();
+    return std::find(r.begin(), r.end(), &c) != r.end();
+  }
+  bool self_deadlock(const Context& c) const;
+  bool rcu_reader_other_than(const Context& c) const;
+  bool ctx_enabled(const Context& c) const;
+  bool hw_pending(const Proc& pr) const;
+  void fire_hw(const Action& a);
+  ObjKey key_of(const void* obj, const char* what) const;
+  const Region* region_of(const void* obj) const;
+  std::string label_of(const void* obj, const char* what) const;
+  std::string value_of(const char* what, StepKind kind, std::int64_t v) const;
+  int wait_index(const Context& c) const { return c.cpu().id() * 2 + (c.in_irq() ? 1 : 0); }
+  void add_step(Footprint& f, const Context& c, const sim::Step& s, const char* fn) const;
+  std::vector<std::uint64_t> hidden() const;
+  std::vector<ObjKey> hidden_keys() const;
+  std::string ledger_note(const models::Ledger::Counts& before) const;
+  void row(const std::string& who, const std::string& fn, const std::string& op, const std::string& obj,
+           const std::string& val);
+  std::string request_name(std::uint64_t id) const;
+  std::string name_requests(std::string text) const;
+  void run_to_idle(Context& c);
+  void run_setup();
+  void add_region(const void* base, std::size_t size, std::string label, Region::Kind kind);
+
+  std::shared_ptr<const Scenario> keep_;
+  const Scenario& sc_;
+  bool tracing_;
+  mutable sim::Machine m_;
+  sim::StepDriver d_;
+  models::kioctx ctx_;
+  models::KiocbSlab slab_;
+  models::Ledger ledger_;
+  std::unique_ptr<AioDesign> aio_;
+  std::unique_ptr<BlockDevice> blk_;
+  std::unique_ptr<UsbGadget> usb_;
+  std::unique_ptr<AsyncCancelDevice> acdev_;
+  std::vector<kiocb*> kiocbs_;
+  sim::CacheLine marker_line_{"syscall"};
+  std::deque<sim::Shared<int>> markers_;
+  std::vector<UserIocb> reqs_;
+  std::map<std::uint64_t, int> req_index_;
+
+  // Per action slot (set-up actions first, then contexts): result, reaped events.
+  std::deque<long> ret_;
+  std::deque<bool> ret_set_;
+  std::deque<std::vector<io_event>> reaped_;
+
+  std::vector<Proc> procs_;
+  std::vector<bool> hw_fired_;
+  std::vector<Region> regions_;
+  StepLog log_;
+  std::optional<ViolationInfo> setup_violation_;
+  std::vector<std::string> trace_;
+  int rows_ = 0;
+};
+
+std::unique_ptr<AioDesign> World::make_design(const Scenario& sc) {
+  std::unique_ptr<AioDesign> aio;
+  if (sc.custom_design) {
+    aio = sc.custom_design();
+  } else {
+    const DesignInfo* d = find_design(sc.design);
+    if (!d) throw std::invalid_argument("unknown design " + sc.design);
+    aio = d->make();
+  }
+  Switches s = aio->switches();
+  if (sc.lazy_list) s.lazy_list = *sc.lazy_list;
+  if (sc.completion_lock) s.completion_lock = *sc.completion_lock;
+  if (sc.cancel_xchg) s.cancel_xchg = *sc.cancel_xchg;
+  if (sc.zero_alloc) s.zero_alloc = *sc.zero_alloc;
+  aio->set_switches(s);
+  return aio;
+}
+
+const sim::CoherenceCosts& zero_costs() {
+  static const sim::CoherenceCosts c = [] {
+    const sim::MachinePreset* p = sim::find_preset("zero");
+    if (!p) throw std::logic_error("the \"zero\" machine preset is missing");
+    return p->costs;
+  }();
+  return c;
+}
+
+World::World(std::shared_ptr<const Scenario> scp, bool tracing)
+    : keep_(std::move(scp)),
+      sc_(*keep_),
+      tracing_(tracing),
+      m_(sim::Topology{1, sc_.cpus, 1}, zero_costs()),
+      d_(m_),
+      ctx_(m_, sc_.nr_events, sim::lock_kind_from_string(sc_.lock), packed_layout()),
+      ledger_(sc_.count_kernel_races ? LostPolicy::Count : LostPolicy::Stop),
+      aio_(make_design(sc_)) {
+  const Scenario& sc = sc_;
+  aio_->attach(m_, ctx_, slab_, ledger_, KernelCosts{});
+  aio_->count_kernel_races(sc.count_kernel_races);
+  BlockDevice::Config bc;
+  bc.service = sim::Distribution::constant(1000);
+  bc.irq_cpus = {0};
+  bc.manual_hardware = true;
+  blk_ = std::make_unique<BlockDevice>(m_, *aio_, bc, 1);
+  UsbGadget::Config uc;
+  uc.irq_cpu = sc.usb_irq_cpu;
+  uc.manual_hardware = true;
+  usb_ = std::make_unique<UsbGadget>(m_, *aio_, uc,
+                                     sc.count_kernel_races ? UsbGadget::RacePolicy::Count : UsbGadget::RacePolicy::Stop);
+  acdev_ = std::make_unique<AsyncCancelDevice>(m_, *aio_);
+
+  // A warm kiocb cache: every object the scenario can use exists from the
+  // start (so each has a stable identity), freed so that slot 0 comes first.
+  const std::size_t nk = sc.requests.size() + 2;
+  for (std::size_t i = 0; i < nk; ++i) kiocbs_.push_back(&slab_.alloc());
+  for (std::size_t i = nk; i-- > 0;) slab_.free(*kiocbs_[i]);
+
+  for (int c = 0; c < sc.cpus; ++c) markers_.emplace_back(marker_line_, "syscall entry", 0);
+
+  // Object identities.
+  add_region(&ctx_, sizeof(kioctx), "ctx", Region::Ctx);
+  for (std::size_t i = 0; i < ctx_.slots.size(); ++i)
+    add_region(ctx_.slots[i].get(), sizeof(sim::Shared<io_event>), fmt::format("ring event[{}]", i), Region::Slot);
+  for (int c = 0; c < sc.cpus; ++c) add_region(&m_.cpu(c), sizeof(sim::Cpu), fmt::format("cpu{}", c), Region::Cpu);
+  for (kiocb* k : kiocbs_) add_region(k, sizeof(kiocb), fmt::format("kiocb{}", k->slot), Region::Kiocb);
+  add_region(usb_.get(), sizeof(UsbGadget), "ep1in", Region::Other);
+  add_region(blk_.get(), sizeof(BlockDevice), "blockdev", Region::Other);
+  add_region(acdev_.get(), sizeof(AsyncCancelDevice), "acdev", Region::Other);
+  for (int c = 0; c < sc.cpus; ++c) add_region(&markers_[c], sizeof(sim::Shared<int>), fmt::format("cpu{}", c), Region::Other);
+  std::sort(regions_.begin(), regions_.end(), [](const Region& a, const Region& b) { return a.base < b.base; });
+
+  for (Device dev : sc.requests) {
+    UserIocb u;
+    u.id = ledger_.submit(0);
+    u.filp = dev == Device::Usb     ? static_cast<file*>(usb_.get())
+             : dev == Device::Block ? static_cast<file*>(blk_.get())
+                                    : static_cast<file*>(acdev_.get());
+    req_index_[u.id] = static_cast<int>(reqs_.size());
+    reqs_.push_back(u);
+  }
+  for (std::size_t i = 0; i < sc.setup.size() + sc.contexts.size(); ++i) {
+    ret_.push_back(0);
+    ret_set_.push_back(false);
+    reaped_.emplace_back();
+  }
+
+  m_.observer = &log_;
+  try {
+    run_setup();
+  } catch (const sim::Violation& v) {
+    setup_violation_ = ViolationInfo{"invariant", std::string("during set-up: ") + v.what(), v.details()};
+    return;
+  }
+
+  for (std::size_t i = 0; i < sc.contexts.size(); ++i)
+    if (!sc.contexts[i].irq) procs_.push_back({PKind::Task, sc.contexts[i].cpu, static_cast<int>(i)});
+  for (int c = 0; c < sc.cpus; ++c) procs_.push_back({PKind::Irq, c, -1});
+  for (std::size_t i = 0; i < sc.contexts.size(); ++i)
+    if (sc.contexts[i].irq) procs_.push_back({PKind::Hw, sc.contexts[i].cpu, static_cast<int>(i)});
+  hw_fired_.assign(procs_.size(), false);
+  for (std::size_t i = 0; i < sc.contexts.size(); ++i)
+    if (!sc.contexts[i].irq)
+      m_.cpu(sc.contexts[i].cpu).task().start(run_action(*this, sc.contexts[i].action, static_cast<int>(sc.setup.size() + i)), 0);
+}
+
+World::~World() {
+  // The coroutine frames refer to the kioctx, the slab and the devices:
+  // destroy them first.
+  for (int c = 0; c < m_.cpus(); ++c) {
+    m_.cpu(c).task().root = {};
+    m_.cpu(c).irq().root = {};
+  }
+  m_.observer = nullptr;
+  sim::current_context = nullptr;
+}
+
+void World::add_region(const void* base, std::size_t size, std::string label, Region::Kind kind) {
+  regions_.push_back({static_cast<const char*>(base), size, regions_.size(), std::move(label), kind});
+}
+
+const Region* World::region_of(const void* obj) const {
+  const char* p = static_cast<const char*>(obj);
+  auto it = std::upper_bound(regions_.begin(), regions_.end(), p, [](const char* x, const Region& r) { return x < r.base; });
+  if (it == regions_.begin()) return nullptr;
+  --it;
+  // Regions may nest (a marker inside nothing, slots outside ctx): take the
+  // innermost that contains it.
+  for (;; --it) {
+    if (p >= it->base && p < it->base + it->size) return &*it;
+    if (it == regions_.begin()) return nullptr;
+  }
+}
+
+ObjKey World::key_of(const void* obj, const char* what) const {
+  if (const Region* r = region_of(obj))
+    return mix(r->id + 1, static_cast<std::uint64_t>(static_cast<const char*>(obj) - r->base));
+  return name_key(what);
+}
+
+std::string World::label_of(const void* obj, const char* what) const {
+  const std::string w = what ? what : "?";
+  const Region* r = obj ? region_of(obj) : nullptr;
+  if (!r) return w;
+  switch (r->kind) {
+    case Region::Ctx: return w.find("->") != std::string::npos ? w : "ctx->" + w;
+    case Region::Kiocb: return r->label + "->" + w;
+    case Region::Cpu: return r->label + " IRQ flag";
+    case Region::Slot: return r->label;
+    case Region::Other: return w == "f_count" || w == "syscall entry" ? r->label + " " + w : w;
+  }
+  return w;
+}
+
+std::string World::request_name(std::uint64_t id) const {
+  auto it = req_index_.find(id);
+  return it == req_index_.end() ? fmt::format("{}", id) : fmt::format("req{}", it->second);
+}
+
+// The ledger's messages name requests by their ledger ids: use req<i>.
+std::string World::name_requests(std::string text) const {
+  for (const auto& [id, i] : req_index_) {
+    const std::string from = fmt::format("{}", id), to = fmt::format("req{}", i);
+    for (std::size_t pos = 0; (pos = text.find(from, pos)) != std::string::npos;) {
+      const bool left = pos == 0 || !std::isdigit(static_cast<unsigned char>(text[pos - 1]));
+      const bool right = pos + from.size() >= text.size() || !std::isdigit(static_cast<unsigned char>(text[pos + from.size()]));
+      if (left && right) {
+        text.replace(pos, from.size(), to);
+        pos += to.size();
+      } else {
+        pos += from.size();
+      }
+    }
+  }
+  return text;
+}
+
+std::string World::value_of(const char* what, StepKind kind, std::int64_t v) const {
+  const std::string w = what ? what : "";
+  if (kind == StepKind::LockAcquire || kind == StepKind::LockRelease) return v ? "held" : "free";
+  if (kind == StepKind::IrqOff || kind == StepKind::IrqOn) return v ? "on" : "off";
+  if (w == "ki_cancel") {
+    const auto p = static_cast<std::uintptr_t>(v);
+    if (p == 0) return "NULL";
+    if (p == ~std::uintptr_t{0}) return "KIOCB_CANCELLED";
+    if (p == reinterpret_cast<std::uintptr_t>(&UsbGadget::ep_aio_cancel)) return "ep_aio_cancel";
+    if (p == reinterpret_cast<std::uintptr_t>(&AsyncCancelDevice::acdev_cancel)) return "acdev_cancel";
+    return "(cancel fn)";
+  }
+  if (w == "ki_list.next") {
+    switch (static_cast<ListNext>(v)) {
+      case ListNext::Null: return "NULL";
+      case ListNext::Linked: return "(listed)";
+      case ListNext::Poison: return "LIST_POISON1";
+      case ListNext::Self: return "(self)";
+    }
+  }
+  if (w == "ki_obj.user") return v ? request_name(static_cast<std::uint64_t>(v)) : "0";
+  if (w == "io_event") return "(event)";
+  if (w == "private" || w.find("->") != std::string::npos || w.find("iocb") != std::string::npos) {
+    if (w == "info->tail" || w == "info->nr" || w == "ring->tail" || w == "ring->head" || w == "epdata->count")
+      return fmt::format("{}", v);
+    return v ? "(ptr)" : "NULL";
+  }
+  return fmt::format("{}", v);
+}
+
+void World::row(const std::string& who, const std::string& fn, const std::string& op, const std::string& obj,
+                const std::string& val) {
+  if (!tracing_) return;
+  trace_.push_back(fmt::format("{:>4}  {:<10} {:<22} {:<8} {:<24} {}", ++rows_, who, fn, op, obj, val));
+}
+
+bool World::self_deadlock(const Context& c) const {
+  if (c.pending.kind != StepKind::LockAcquire || !c.gate || c.gate->can_pass(c)) return false;
+  const auto* lock = static_cast<const sim::LockBase*>(c.pending.object);
+  const Context* h = lock->holder();
+  return h == &c || (c.in_irq() && h && &h->cpu() == &c.cpu());
+}
+
+bool World::rcu_reader_other_than(const Context& c) const {
+  for (int i = 0; i < m_.cpus(); ++i)
+    for (const Context* x : {&m_.cpu(i).task(), &m_.cpu(i).irq()})
+      if (x != &c && x->state() != ContextState::Idle && in_fn(*x, "lookup_ioctx")) return true;
+  return false;
+}
+
+bool World::ctx_enabled(const Context& c) const {
+  if (!runnable(c)) return false;
+  if (pend_of(c) == Pend::NoStep && in_fn(c, "kill_ioctx") && rcu_reader_other_than(c)) return false;
+  if (!c.gate || c.gate->can_pass(c)) return true;
+  return self_deadlock(c);  // it will spin forever: let it, to get the report
+}
+
+bool World::hw_pending(const Proc& pr) const {
+  const Action& a = sc_.contexts[pr.context].action;
+  switch (a.device) {
+    case Device::Usb: return usb_->hardware_pending();
+    case Device::Block: return blk_->hardware_pending(reqs_[a.request].id);
+    case Device::Async: return acdev_->hardware_pending(reqs_[a.request].id);
+  }
+  return false;
+}
+
+void World::fire_hw(const Action& a) {
+  bool ok = true;
+  switch (a.device) {
+    case Device::Usb:
+      ok = usb_->hardware_pending();
+      usb_->hardware_done();
+      break;
+    case Device::Block: ok = blk_->hardware_done(reqs_[a.request].id, a.cpu); break;
+    case Device::Async: ok = acdev_->hardware_done(reqs_[a.request].id, a.cpu); break;
+  }
+  if (!ok) throw std::logic_error("scenario: " + a.describe() + ": the device holds no such request");
+}
+
+std::string World::process_name(int p) const {
+  const Proc& pr = procs_[p];
+  switch (pr.kind) {
+    case PKind::Task: return fmt::format("cpu{}/task", pr.cpu);
+    case PKind::Irq: return fmt::format("cpu{}/irq", pr.cpu);
+    case PKind::Hw: return "hw:" + sc_.contexts[pr.context].name;
+  }
+  return "?";
+}
+
+bool World::has_next(int p) const {
+  const Proc& pr = procs_[p];
+  switch (pr.kind) {
+    case PKind::Task: return runnable(ctx_of(pr));
+    case PKind::Irq: {
+      const sim::Cpu& cpu = m_.cpu(pr.cpu);
+      return runnable(ctx_of(pr)) || (cpu.irq_pending() && !cpu.in_irq_handler());
+    }
+    case PKind::Hw: return !hw_fired_[p];  // disabled until the device holds the request
+  }
+  return false;
+}
+
+bool World::enabled(int p) const {
+  const Proc& pr = procs_[p];
+  switch (pr.kind) {
+    case PKind::Task: return ctx_enabled(ctx_of(pr));
+    case PKind::Irq: {
+      const Context& c = ctx_of(pr);
+      if (runnable(c)) return ctx_enabled(c);
+      const sim::Cpu& cpu = m_.cpu(pr.cpu);
+      return cpu.irq_pending() && !cpu.in_irq_handler() && cpu.irqs_enabled();
+    }
+    case PKind::Hw: return !hw_fired_[p] && hw_pending(pr);
+  }
+  return false;
+}
+
+void World::add_step(Footprint& f, const Context& c, const sim::Step& s, const char* fn) const {
+  if (!s.object) {
+    if (s.what && std::strcmp(s.what, "schedule") == 0) f.add(synth(kWait, wait_index(c)), false);
+    else f.global = true;
+  } else {
+    f.add(key_of(s.object, s.what), s.writes());
+    if (s.line == &marker_line_) {  // a syscall's entry: lookup_ioctx's test of ctx->hashed follows
+      f.add(synth(kHashed), false);
+      f.add(synth(kRcu), true);
+    }
+  }
+  if (fn && std::strcmp(fn, "lookup_ioctx") == 0) f.add(synth(kRcu), true);
+}
+
+Footprint World::next_footprint(int p) const {
+  Footprint f;
+  const Proc& pr = procs_[p];
+  if (pr.kind == PKind::Hw) {
+    f.add(synth(kIrqPend, pr.cpu), true);
+    const Action& a = sc_.contexts[pr.context].action;
+    if (a.device == Device::Usb) f.add(key_of(&usb_->udc_lock(), "udc_lock"), true);
+    else if (a.device == Device::Async) f.add(key_of(&acdev_->lock(), "acdev_lock"), true);
+    else f.add(synth(kBlkHeld), true);
+    return f;
+  }
+  const Context& c = ctx_of(pr);
+  if (pr.kind == PKind::Irq && !runnable(c)) {  // delivering the interrupt
+    f.add(synth(kPreempt, pr.cpu), true);
+    f.add(synth(kIrqPend, pr.cpu), true);
+    return f;
+  }
+  switch (pend_of(c)) {
+    case Pend::Start:
+      if (c.in_irq()) f.add(synth(kIrqPend, pr.cpu), true);
+      break;
+    case Pend::NoStep:
+      if (in_fn(c, "kill_ioctx")) f.add(synth(kRcu), false);
+      break;
+    case Pend::Step: add_step(f, c, c.pending, c.function()); break;
+  }
+  if (!c.in_irq()) f.add(synth(kPreempt, pr.cpu), false);
+  if (c.in_irq()) f.exclusive_handler = pr.cpu;
+  else f.exclusive_task = pr.cpu;
+  return f;
+}
+
+std::uint64_t World::next_signature(int p) const {
+  const Proc& pr = procs_[p];
+  if (pr.kind == PKind::Hw) return 11;
+  const Context& c = ctx_of(pr);
+  if (pr.kind == PKind::Irq && !runnable(c)) return 13;
+  const Pend k = pend_of(c);
+  return mix(static_cast<std::uint64_t>(k) + 17,
+             k == Pend::Step && c.pending.object ? key_of(c.pending.object, c.pending.what) * 31 + static_cast<int>(c.pending.kind)
+                                                 : 0);
+}
+
+std::vector<std::uint64_t> World::hidden() const {
+  std::vector<std::uint64_t> v;
+  v.push_back(ctx_.hashed);
+  v.push_back(slab_.in_use());
+  const Ledger::Counts& n = ledger_.counts();
+  v.push_back(mix(mix(mix(n.submitted, n.results), mix(n.ring_events, n.cancel_results)),
+                  mix(mix(n.reaped, n.duplicates), mix(n.lost, n.teardown_dropped))));
+  v.push_back(blk_->held());
+  for (int c = 0; c < m_.cpus(); ++c)
+    for (const Context* x : {&m_.cpu(c).task(), &m_.cpu(c).irq()})
+      v.push_back((x->interruptible ? 1u : 0u) | (x->in_schedule ? 2u : 0u));
+  return v;
+}
+
+std::vector<ObjKey> World::hidden_keys() const {
+  std::vector<ObjKey> k = {synth(kHashed), synth(kSlab), synth(kLedger), synth(kBlkHeld)};
+  for (int c = 0; c < m_.cpus(); ++c)
+    for (int irq = 0; irq < 2; ++irq) k.push_back(synth(kWait, c * 2 + irq));
+  return k;
+}
+
+std::string World::ledger_note(const Ledger::Counts& b) const {
+  const Ledger::Counts& a = ledger_.counts();
+  std::string s;
+  if (a.ring_events > b.ring_events) s += "  => io_event written to the ring";
+  if (a.cancel_results > b.cancel_results) s += "  => io_cancel returns the result";
+  if (a.lost > b.lost) s += "  => RESULT LOST";
+  if (a.teardown_dropped > b.teardown_dropped) s += "  => dropped by teardown";
+  if (a.reaped > b.reaped) s += "  => reaped";
+  return s;
+}
+
+Footprint World::execute(int p) {
+  const std::vector<std::uint64_t> before = hidden();
+  const Ledger::Counts counts = ledger_.counts();
+  Footprint f = next_footprint(p);
+  const Proc& pr = procs_[p];
+  log_.reset();
+  try {
+    if (pr.kind == PKind::Hw) {
+      const Action& a = sc_.contexts[pr.context].action;
+      fire_hw(a);
+      hw_fired_[p] = true;
+      row("hardware", "-", "finish", a.device == Device::Usb ? "ep1in head transfer" : fmt::format("req{} ({})", a.request, to_string(a.device)),
+          fmt::format("raises the {} IRQ on cpu{}", a.device == Device::Usb ? "UDC" : to_string(a.device), a.cpu));
+    } else {
+      Context& c = ctx_of(pr);
+      if (pr.kind == PKind::Irq && !runnable(c)) {
+        const bool task_busy = m_.cpu(pr.cpu).task().state() != ContextState::Idle;
+        const std::string in = task_busy ? m_.cpu(pr.cpu).task().function() : "";
+        d_.deliver_irq(m_.cpu(pr.cpu));
+        row(c.name(), "-", "deliver", fmt::format("IRQ {}", log_.irq_name ? log_.irq_name : "?"),
+            task_busy ? fmt::format("preempts cpu{}/task in {}", pr.cpu, in) : std::string("(cpu idle)"));
+      } else {
+        const Pend k = pend_of(c);
+        const sim::Step pending = c.pending;
+        c.pending = sim::Step{StepKind::Load, &kNoStepObject, nullptr, kNoStepWhat};
+        std::string fn_before = k == Pend::NoStep ? c.function() : "";
+        auto step_row = [&] {
+          add_step(f, c, log_.step, log_.fn);
+          row(c.name(), std::strcmp(log_.fn, "?") == 0 ? "(user)" : log_.fn, sim::to_string(log_.step.kind),
+              label_of(log_.step.object, log_.step.what),
+              log_.step.kind == StepKind::Load
+                  ? value_of(log_.step.what, log_.step.kind, log_.b)
+                  : value_of(log_.step.what, log_.step.kind, log_.b) + " -> " +
+                        value_of(log_.step.what, log_.step.kind, log_.a));
+        };
+        try {
+          d_.step(c);
+        } catch (...) {
+          if (log_.steps) step_row();
+          else if (k == Pend::Step) row(c.name(), c.function(), sim::to_string(pending.kind), label_of(pending.object, pending.what), "");
+          throw;
+        }
+        if (log_.steps) {
+          step_row();
+        } else if (k == Pend::Start) {
+          const std::string what = c.in_irq() ? std::string("handler starts")
+                                              : sc_.contexts[pr.context].action.describe();
+          row(c.name(), c.state() == ContextState::Idle || in_fn(c, "?") ? "(user)" : c.function(), "start", "", what);
+        } else if (k == Pend::NoStep) {
+          row(c.name(), fn_before, "resume", "", fn_before == "kill_ioctx" ? "synchronize_rcu() returns" : "sleep ends");
+        }
+        if (c.state() == ContextState::Idle && c.in_irq()) {
+          f.add(synth(kPreempt, pr.cpu), true);
+          f.add(synth(kIrqPend, pr.cpu), true);
+          if (tracing_ && !trace_.empty()) trace_.back() += "  => handler returns";
+        }
+      }
+    }
+  } catch (const sim::Violation& v) {
+    const char* kind = v.kind() == sim::ViolationKind::Deadlock       ? "deadlock"
+                       : v.kind() == sim::ViolationKind::LockOwnership ? "lock-ownership"
+                                                                       : "invariant";
+    const std::string headline = name_requests(v.what()), details = name_requests(v.details());
+    if (tracing_) {
+      std::string n = ledger_note(counts);
+      if (!n.empty() && !trace_.empty()) trace_.back() += n;
+      trace_.push_back(fmt::format("   X  VIOLATION ({}): {}", kind, headline));
+    }
+    throw ViolationError{ViolationInfo{kind, headline, details}};
+  }
+  const std::vector<std::uint64_t> after = hidden();
+  const std::vector<ObjKey> keys = hidden_keys();
+  for (std::size_t i = 0; i < before.size(); ++i)
+    if (before[i] != after[i]) f.add(keys[i], true);
+  if (tracing_) {
+    std::string n = ledger_note(counts);
+    if (!n.empty() && !trace_.empty()) trace_.back() += n;
+  }
+  return f;
+}
+
+std::optional<ViolationInfo> World::at_end() {
+  if (setup_violation_) return setup_violation_;
+  auto fail = [&](const char* kind, std::string headline, std::string details) {
+    if (tracing_) trace_.push_back(fmt::format("   X  VIOLATION ({}): {}", kind, headline));
+    return ViolationInfo{kind, std::move(headline), std::move(details)};
+  };
+  // Global deadlock: nothing can run, something has not finished.
+  std::string stuck, names;
+  for (int c = 0; c < m_.cpus(); ++c)
+    for (const Context* x : {&m_.cpu(c).task(), &m_.cpu(c).irq()}) {
+      if (x->root.done()) continue;
+      names += (names.empty() ? "" : ", ") + x->name();
+      std::string why;
+      if (x->preempted) why = "preempted by its CPU's interrupt handler";
+      else if (x->pending.kind == StepKind::LockAcquire && x->pending.object) {
+        const auto* l = static_cast<const sim::LockBase*>(x->pending.object);
+        why = fmt::format("waits for {} held by {}", l->name(), l->holder() ? l->holder()->name() : "nobody");
+      } else if (x->pending.what && std::strcmp(x->pending.what, "schedule") == 0) {
+        why = "asleep in schedule(), never woken";
+      } else {
+        why = fmt::format("waits at {}", x->pending.what ? x->pending.what : "?");
+      }
+      stuck += fmt::format("  {} in {}: {}\n", x->name(), x->call_chain(), why);
+    }
+  if (!stuck.empty()) return fail("global-deadlock", "deadlock: no context can run, but " + names + " has not finished", stuck);
+  for (int c = 0; c < m_.cpus(); ++c)
+    if (m_.cpu(c).irq_pending())
+      return fail("irq-state", fmt::format("an interrupt pending on cpu{} is never delivered: IRQs were left disabled", c), "");
+  for (const ContextSpec& cs : sc_.contexts)
+    if (!cs.irq && !m_.cpu(cs.cpu).irqs_enabled())
+      return fail("irq-state",
+                  fmt::format("cpu{}/task returns to user space with IRQs disabled (after {})", cs.cpu, cs.action.describe()), "");
+  std::vector<const sim::LockBase*> locks = {&ctx_.ctx_lock, &ctx_.completion_lock, &ctx_.ring_lock, &ctx_.wait.lock,
+                                             &usb_->dev_lock(), &usb_->udc_lock(), &acdev_->lock()};
+  for (const sim::LockBase* l : locks)
+    if (l->holder())
+      return fail("lock-ownership", fmt::format("{} is still held by {} after every context finished", l->name(), l->holder()->name()), "");
+  for (std::size_t i = 0; i < reqs_.size(); ++i) {
+    const std::uint64_t id = reqs_[i].id;
+    if (!ledger_.tracked(id) || ledger_.has_result(id)) continue;
+    const bool alive = std::any_of(kiocbs_.begin(), kiocbs_.end(),
+                                   [&](const kiocb* k) { return k->allocated && k->ki_user_data == id; });
+    if (!alive)
+      return fail("invariant", fmt::format("request req{} is lost: its kiocb was freed, user space never got a result", i),
+                  "  (aio_complete dropped its event as cancelled, and no io_cancel returned it)\n");
+  }
+  return std::nullopt;
+}
+
+std::string World::end_state() const {
+  std::string s;
+  for (std::size_t i = 0; i < sc_.contexts.size(); ++i) {
+    const std::size_t slot = sc_.setup.size() + i;
+    const Action& a = sc_.contexts[i].action;
+    if (sc_.contexts[i].irq || !ret_set_[slot]) continue;
+    s += fmt::format("{} = {}; ", a.describe(), ret_[slot]);
+  }
+  // Each request's results, as user space sees them.
+  std::vector<std::string> got(reqs_.size());
+  auto note = [&](std::uint64_t id, const std::string& what) {
+    auto it = req_index_.find(id);
+    if (it == req_index_.end()) return;
+    std::string& g = got[it->second];
+    g += (g.empty() ? "" : " + ") + what;
+  };
+  for (std::size_t slot = 0; slot < ret_.size(); ++slot)
+    for (const io_event& e : reaped_[slot]) note(e.data, fmt::format("reaped event(res={})", e.res));
+  std::string ring;
+  for (unsigned h = ctx_.ring_head.raw(), t = ctx_.ring_tail.raw(); h != t; h = (h + 1) % ctx_.nr.raw()) {
+    const io_event& e = ctx_.slots[h]->raw();
+    note(e.data, fmt::format("event(res={})", e.res));
+    ring += (ring.empty() ? "" : " ") + request_name(e.data);
+  }
+  auto cancel_ok = [&](const Action& a, std::size_t slot) {
+    if (a.kind == ActionKind::Cancel && ret_set_[slot] && ret_[slot] == 0) note(reqs_[a.request].id, "io_cancel");
+  };
+  for (std::size_t i = 0; i < sc_.setup.size(); ++i) cancel_ok(sc_.setup[i], i);
+  for (std::size_t i = 0; i < sc_.contexts.size(); ++i) cancel_ok(sc_.contexts[i].action, sc_.setup.size() + i);
+  for (std::size_t i = 0; i < reqs_.size(); ++i) {
+    std::string g = got[i];
+    if (g.empty()) g = ledger_.tracked(reqs_[i].id) ? "in flight" : "no result";
+    s += fmt::format("req{}: {}; ", i, g);
+  }
+  const Ledger::Counts& n = ledger_.counts();
+  s += fmt::format("ring [{}]", ring);
+  if (n.lost) s += fmt::format("; lost {}", n.lost);
+  if (n.teardown_dropped) s += fmt::format("; dropped by teardown {}", n.teardown_dropped);
+  if (const auto races = usb_->races() + aio_->kernel_races()) s += fmt::format("; kernel races {}", races);
+  return s;
+}
+
+void World::run_to_idle(Context& c) {
+  for (int guard = 0; c.state() != ContextState::Idle; ++guard) {
+    if (guard > 100000) throw std::logic_error("scenario set-up: " + c.name() + " does not finish");
+    if (!runnable(c) || !ctx_enabled(c))
+      throw std::logic_error("scenario set-up: " + c.name() + " blocks in " + c.call_chain() +
+                             " (set-up actions run alone and must not wait)");
+    d_.step(c);
+  }
+}
+
+void World::run_setup() {
+  for (std::size_t i = 0; i < sc_.setup.size(); ++i) {
+    const Action& a = sc_.setup[i];
+    if (a.kind == ActionKind::Complete) {
+      fire_hw(a);
+      sim::Cpu& cpu = m_.cpu(a.cpu);
+      while (cpu.irq_pending()) {
+        if (!cpu.irqs_enabled() || cpu.in_irq_handler()) throw std::logic_error("scenario set-up: cannot deliver the IRQ");
+        d_.deliver_irq(cpu);
+        run_to_idle(cpu.irq());
+      }
+    } else {
+      Context& t = m_.cpu(a.cpu).task();
+      t.start(run_action(*this, a, static_cast<int>(i)), 0);
+      run_to_idle(t);
+    }
+  }
+}
+
+sim::Task<void> World::run_action(World& w, const Action& a, int slot) {
+  sim::Shared<int>& entry = w.markers_[sim::current().cpu().id()];
+  long ret = 0;
+  switch (a.kind) {
+    case ActionKind::Submit: {
+      std::vector<UserIocb> iocbs;
+      for (int r : a.requests) iocbs.push_back(w.reqs_[r]);
+      co_await sim::READ_ONCE(entry);
+      ret = co_await w.aio_->do_io_submit(w.ctx_, iocbs);
+      for (long k = std::max(ret, 0L); k < static_cast<long>(iocbs.size()); ++k) w.ledger_.not_submitted(iocbs[k].id);
+      break;
+    }
+    case ActionKind::Cancel: {
+      io_event res{};
+      co_await sim::READ_ONCE(entry);
+      ret = co_await w.aio_->sys_io_cancel(w.ctx_, w.reqs_[a.request].id, res);
+      break;
+    }
+    case ActionKind::Destroy:
+      co_await sim::READ_ONCE(entry);
+      ret = co_await w.aio_->sys_io_destroy(w.ctx_);
+      break;
+    case ActionKind::GetEvents: {
+      std::vector<io_event> buf(static_cast<std::size_t>(a.nr));
+      co_await sim::READ_ONCE(entry);
+      ret = co_await w.aio_->sys_io_getevents(w.ctx_, a.min_nr, a.nr, buf.data());
+      for (long k = 0; k < ret; ++k) {
+        w.reaped_[slot].push_back(buf[k]);
+        w.ledger_.reaped(buf[k].data);
+      }
+      break;
+    }
+    case ActionKind::Complete: break;
+  }
+  w.ret_[slot] = ret;
+  w.ret_set_[slot] = true;
+}
+
+}  // namespace
+
+SystemFactory world_factory(const Scenario& sc) {
+  auto shared = std::make_shared<const Scenario>(sc);
+  return [shared](bool tracing) -> std::unique_ptr<System> { return std::make_unique<World>(shared, tracing); };
+}
+
+std::vector<std::string> describe_processes(const Scenario& sc) {
+  std::vector<std::string> out;
+  for (const ContextSpec& c : sc.contexts)
+    out.push_back(c.irq ? fmt::format("hw:{:<12} {}", c.name, c.action.describe())
+                        : fmt::format("cpu{}/task {:<12} {}", c.cpu, "(" + c.name + ")", c.action.describe()));
+  return out;
+}
+
+std::string describe_design(const Scenario& sc) {
+  const DesignInfo* d = sc.custom_design ? nullptr : find_design(sc.design);
+  if (!d && !sc.custom_design) return sc.design;
+  auto aio = sc.custom_design ? sc.custom_design() : d->make();
+  Switches s = aio->switches();
+  if (sc.lazy_list) s.lazy_list = *sc.lazy_list;
+  if (sc.completion_lock) s.completion_lock = *sc.completion_lock;
+  if (sc.cancel_xchg) s.cancel_xchg = *sc.cancel_xchg;
+  if (sc.zero_alloc) s.zero_alloc = *sc.zero_alloc;
+  auto on = [](bool b) { return b ? "on" : "off"; };
+  return fmt::format("{} (lazy_list={} completion_lock={} cancel_xchg={} zero_alloc={}){}", aio->name(), on(s.lazy_list),
+                     on(s.completion_lock), on(s.cancel_xchg), on(s.zero_alloc),
+                     d ? (d->planted_bug ? "  [planted bug]" : "") : "  [not in the registry]");
+}
+
+}  // namespace models::explore

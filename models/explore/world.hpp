@@ -1,0 +1,55 @@
+#pragma once
+// One instance of a scenario for the explorer: the machine under the step
+// driver, the kioctx, the design's kernel code, the devices (all with
+// hardware finishing only when told), the set-up already run, and each
+// context's user-space action started. Processes, in this order:
+//   - the task context of each CPU that runs one (a syscall);
+//   - the IRQ side of every CPU: delivering a pending interrupt (which
+//     preempts the task), then the handler's steps;
+//   - one "hardware" process per completion context: the device finishes
+//     the request and raises its interrupt (enabled once the device holds it).
+//
+// Footprints. A transition touches the object of the step it takes (a
+// field, a lock, a CPU's IRQ flag), identified by a key that is the same in
+// every rebuild (the owning object's registration index and the offset
+// inside it; objects not registered are keyed by their field name, which
+// only merges keys and so only adds dependence). On top:
+//   - PREEMPT(c): every step of CPU c's task reads it; delivering an
+//     interrupt on c and the handler's return write it. So an IRQ delivery
+//     is dependent with every step of the task it preempts (which covers
+//     the task's IRQ-flag changes that make it deliverable or not), and the
+//     task's steps after the handler are ordered after the handler.
+//   - IRQPEND(c): raising an interrupt on c (a hardware process), the
+//     delivery and the handler's start (which acks the device) write it.
+//   - the device queue the hardware takes the request from (the UDC lock,
+//     the async device's lock, the block device's held list).
+//   - hidden model state written between steps (not a Shared field): the
+//     slab's free list, ctx->hashed (kill_ioctx), each task's wait state
+//     (prepare_to_wait / try_to_wake_up), the ledger's counts, the block
+//     device's held list. Found by comparing snapshots around each
+//     transition: a change is a write.
+//   - RCU: lookup_ioctx tests ctx->hashed and takes a reference as one RCU
+//     read-side section; kill_ioctx's synchronize_rcu() (a timed sleep in
+//     the model) may return only when no context is inside one. A syscall's
+//     entry (an explorer marker step) reads HASHED and writes RCU; the steps
+//     inside lookup_ioctx write RCU; synchronize_rcu's return reads it.
+//   - schedule() reads the sleeper's wait state.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/explore/dpor.hpp"
+#include "models/explore/scenario.hpp"
+
+namespace models::explore {
+
+// Builds a fresh World of `sc` per call.
+SystemFactory world_factory(const Scenario& sc);
+
+// The world's contexts and processes, for reports ("cpu0/task: io_cancel(req0)").
+std::vector<std::string> describe_processes(const Scenario& sc);
+
+// The design line: "lazy-cancel (lazy_list=on completion_lock=on ...)".
+std::string describe_design(const Scenario& sc);
+
+}  // namespace models::explore
