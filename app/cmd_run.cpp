@@ -4,10 +4,13 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "models/lockbench/lockbench.hpp"
+#include "models/lockbench/schema.hpp"
 #include "models/workload/schema.hpp"
 #include "models/workload/simulation.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/violation.hpp"
+#include "scenario.hpp"
 #include "version.hpp"
 
 namespace app {
@@ -19,7 +22,8 @@ int cmd_run(const RunArgs& a) {
   if (a.seed >= 0) sets.push_back(fmt::format("seed={}", a.seed));
   sim::config::Config cfg = [&] {
     try {
-      return sim::config::Config::load(models::run_schema(), a.config, sets);
+      const bool bench = scenario_of(a.config, sets) == "lockbench";
+      return sim::config::Config::load(bench ? models::lockbench::schema() : models::run_schema(), a.config, sets);
     } catch (const sim::config::ConfigError& e) {
       fmt::print(stderr, "aiosim: {}\n", e.what());
       std::exit(kExitBadInput);
@@ -27,7 +31,8 @@ int cmd_run(const RunArgs& a) {
   }();
   models::RunReport rep;
   try {
-    rep = models::run_simulation(cfg, version_string());
+    rep = cfg.get_string("scenario") == "lockbench" ? models::lockbench::run(cfg, version_string())
+                                                    : models::run_simulation(cfg, version_string());
   } catch (const sim::config::ConfigError& e) {
     fmt::print(stderr, "aiosim: {}\n", e.what());
     return kExitBadInput;

@@ -10,6 +10,7 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitIo = 1;
 inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitViolation = 3;
+inline constexpr int kExitDisagrees = 4;  // aiosim validate: a comparison with theory failed
 
 struct RunArgs {
   std::string config;
@@ -26,6 +27,49 @@ struct CompareArgs {
   int jobs = 1;
 };
 int cmd_compare(const CompareArgs& a, const std::string& self_exe);
+
+struct BenchArgs {
+  bool quick = false;
+  int reps = 0;
+  std::string only;
+  std::string configs;
+  std::string out;
+};
+int cmd_bench(const BenchArgs& a, const std::string& self_exe);
+
+struct TraceArgs {
+  std::string config;
+  std::vector<std::string> sets;
+  long long seed = -1;
+  std::string from, to;  // durations; default: workload.warmup and 20 us after it
+  std::string out = "aiosim-trace";
+  std::string paje;  // a Paje file written by SimGrid's tracing
+  long long max_records = 1000000;
+  bool no_loads = false;
+  bool json_loads = false;
+  bool quiet = false;
+};
+int cmd_trace(const TraceArgs& a);  // app/cmd_trace.cpp
+
+struct ExploreArgs {
+  std::string scenario;
+  std::string design;
+  std::vector<std::string> sets;
+  int max_preemptions = -2;  // -2: the scenario's; -1: unbounded
+  unsigned long long max_schedules = 0;
+  double max_seconds = 0;
+  std::string reduction = "dpor";
+  bool list_states = false;
+};
+int cmd_explore(const ExploreArgs& a);  // app/cmd_explore.cpp
+
+struct ValidateArgs {
+  std::string out = "out/validation";
+  bool quick = false;
+  long long seed = 1;
+  bool quiet = false;
+};
+int cmd_validate(const ValidateArgs& a);
 
 int cmd_presets();
 int cmd_designs();

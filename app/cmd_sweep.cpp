@@ -1,0 +1,229 @@
+// `aiosim sweep SPEC`: a parameter sweep (axes, zipped axes, constraints,
+// replications) run by a local pool of `aiosim run` processes or a Slurm job
+// array, merged into DIR/runs.csv and DIR/summary.csv. See app/sweep/.
+#include "cmd_sweep.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <xbt/base.h>  // SG_BEGIN_DECL, which simgrid/version.h needs
+#include <simgrid/version.h>
+
+#include "commands.hpp"
+#include "models/lockbench/schema.hpp"
+#include "models/workload/schema.hpp"
+#include "scenario.hpp"
+#include "sim/atomic_file.hpp"
+#include "sweep/results.hpp"
+#include "sweep/runner.hpp"
+#include "sweep/slurm.hpp"
+#include "sweep/spec.hpp"
+#include "version.hpp"
+
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;
+
+namespace app {
+
+inline constexpr int kExitIncomplete = 5;  // aiosim collect: some runs have not run yet
+
+namespace {
+
+// The schema `aiosim run` would check this file against.
+const sim::config::Schema& schema_for(const std::string& file, const std::vector<std::string>& sets) {
+  return scenario_of(file, sets) == "lockbench" ? models::lockbench::schema() : models::run_schema();
+}
+
+sweep::RunEnv make_env(const fs::path& dir, const std::string& self, const std::string& backend) {
+  sweep::RunEnv env;
+  env.dir = fs::absolute(dir).lexically_normal();
+  env.self = self;
+  env.build.version = AIOSIM_VERSION;
+  env.build.git_commit = AIOSIM_GIT_COMMIT;
+  env.build.git_dirty = AIOSIM_GIT_DIRTY;
+  env.build.simgrid_version = fmt::format("{}.{}.{}", SIMGRID_VERSION_MAJOR, SIMGRID_VERSION_MINOR, SIMGRID_VERSION_PATCH);
+  env.backend = backend;
+  env.schema_for = schema_for;
+  return env;
+}
+
+bool read_sweep_json(const fs::path& dir, json& out) {
+  std::ifstream in(dir / "sweep.json", std::ios::binary);
+  if (!in) return false;
+  out = json::parse(in);  // a corrupt file throws: sweep.json is only ever written atomically
+  return true;
+}
+
+// Writes runs.csv and summary.csv, prints the outcome; returns the exit code.
+int finish(const sweep::RunEnv& env, const sweep::Plan& plan, bool quiet) {
+  const sweep::Merged m = sweep::merge(env.dir, plan);
+  sim::write_file_atomically(env.dir / "runs.csv", m.runs_csv);
+  sim::write_file_atomically(env.dir / "summary.csv", m.summary_csv);
+  if (!quiet) {
+    fmt::print("sweep: {} runs: {} ok, {} failed{}{} -> {}, {}\n", plan.runs.size(), m.ok, m.failed,
+               m.error ? fmt::format(", {} errors", m.error) : "", m.missing ? fmt::format(", {} not run yet", m.missing) : "",
+               (env.dir / "runs.csv").string(), (env.dir / "summary.csv").string());
+    std::size_t shown = 0;
+    for (const auto& [run, err] : m.failures) {
+      if (shown++ == 10) {
+        fmt::print("  ... and {} more (the error column of runs.csv)\n", m.failures.size() - 10);
+        break;
+      }
+      fmt::print("  run {} ({}): {}\n", run, plan.runs[run].dir, err);
+    }
+  }
+  if (m.missing) return kExitIncomplete;
+  if (m.error) return kExitIo;
+  return m.failed ? kExitViolation : kExitOk;
+}
+
+void clear_temporaries(const fs::path& dir) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() > 1 && name[0] == '.' && name.find(".tmp.") != std::string::npos) fs::remove(e.path(), ec);
+  }
+}
+
+}  // namespace
+
+SweepCommands::SweepCommands(CLI::App& cli) {
+  sweep_ = cli.add_subcommand("sweep", "run a parameter sweep (axes, constraints, replications) locally or on Slurm");
+  sweep_->add_option("spec", spec_, "sweep spec (TOML)")->required();
+  sweep_->add_option("--out", out_, "sweep directory (default: out/<spec name>); re-running into it resumes");
+  sweep_->add_option("-j,--jobs", jobs_, "local backend: runs in parallel (default: the number of CPUs)")->check(CLI::Range(1, 1024));
+  sweep_->add_flag("--list", list_, "print the runs (index, parameters, seed) and exit");
+  sweep_->add_flag("--resume", resume_, "continue the sweep in --out (it must exist), skipping complete runs");
+  sweep_->add_option("--set", sets_, "override a fixed config key for every run: section.key=value (repeatable)");
+  sweep_->add_option("--replications", replications_, "override sweep.replications")->check(CLI::Range(1, 100000));
+  sweep_->add_option("--backend", backend_, "local: a pool of processes here; slurm: a job array (sbatch)")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  sweep_->add_option("--chunk", chunk_, "slurm: runs per array task")->check(CLI::Range(1, 1000000));
+  sweep_->add_option("--sbatch-arg", sbatch_args_, "slurm: pass an option to sbatch (repeatable), e.g. --sbatch-arg=--partition=short");
+  sweep_->add_flag("--wait", wait_, "slurm: wait for the job array, then collect");
+  sweep_->add_flag("--quiet", quiet_, "no progress, no summary");
+
+  collect_ = cli.add_subcommand("collect", "merge a sweep directory's runs into runs.csv and summary.csv");
+  collect_->add_option("dir", dir_, "sweep directory")->required();
+  collect_->add_flag("--quiet", quiet_, "no summary");
+
+  task_ = cli.add_subcommand("sweep-task", "run one Slurm array task of a sweep (used by the job script)");
+  task_->group("");  // internal: not listed in --help
+  task_->add_option("dir", dir_, "sweep directory")->required();
+  task_->add_option("--task", task_index_, "array task index")->required();
+  task_->add_option("--chunk", chunk_, "runs per task")->check(CLI::Range(1, 1000000));
+}
+
+bool SweepCommands::chosen() const { return sweep_->parsed() || collect_->parsed() || task_->parsed(); }
+
+int SweepCommands::run(const std::string& self) const {
+  try {
+    if (sweep_->parsed()) return sweep(self);
+    if (collect_->parsed()) return collect();
+    return task(self);
+  } catch (const sim::config::ConfigError& e) {
+    fmt::print(stderr, "aiosim: {}\n", e.what());
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "aiosim: {}\n", e.what());
+    return kExitIo;
+  }
+}
+
+int SweepCommands::sweep(const std::string& self) const {
+  std::optional<int> reps;
+  if (replications_ > 0) reps = replications_;
+  const sweep::Spec spec = sweep::load_spec(spec_, sets_, reps);
+  const sweep::Plan plan = sweep::make_plan(spec, schema_for);
+  if (list_) {
+    fmt::print("{}", sweep::list_text(plan));
+    return kExitOk;
+  }
+  if (plan.runs.empty()) {
+    fmt::print(stderr, "aiosim: {}: every grid point is dropped by the constraints: nothing to run\n", spec_);
+    return kExitBadInput;
+  }
+  const fs::path out = out_.empty() ? fs::path("out") / fs::path(spec_).stem() : fs::path(out_);
+  const sweep::RunEnv env = make_env(out, self, backend_);
+
+  json stored;
+  const bool exists = read_sweep_json(env.dir, stored);
+  if (resume_ && !exists) {
+    fmt::print(stderr, "aiosim: --resume: {} holds no sweep (no sweep.json)\n", env.dir.string());
+    return kExitBadInput;
+  }
+  if (exists && !plan.same_as(stored)) {
+    fmt::print(stderr,
+               "aiosim: {} holds a different sweep (the spec, its base config or --set changed): "
+               "choose another --out or remove it\n",
+               env.dir.string());
+    return kExitBadInput;
+  }
+  sim::OutputDir::ensure(env.dir);
+
+  // One local sweep at a time per directory (the lock goes with the process, SIGKILL included).
+  const int lock = ::open((env.dir / ".sweep.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  if (lock < 0 || ::flock(lock, LOCK_EX | LOCK_NB) != 0) {
+    fmt::print(stderr, "aiosim: {}: another sweep is running in this directory\n", env.dir.string());
+    return kExitIo;
+  }
+  clear_temporaries(env.dir);
+  if (!exists) sim::write_file_atomically(env.dir / "sweep.json", plan.to_json(spec_, spec.base.string()).dump(2) + "\n");
+
+  if (backend_ == "slurm") {
+    sweep::SlurmOptions opt;
+    opt.chunk = chunk_;
+    opt.sbatch_args = sbatch_args_;
+    std::size_t tasks = 0;
+    const std::string job = sweep::submit(env, plan, opt, &tasks);
+    if (job.empty()) {
+      if (!quiet_) fmt::print(stderr, "sweep: every run is complete: nothing to submit\n");
+    } else {
+      if (!quiet_)
+        fmt::print(stderr, "sweep: submitted job array {} ({} task{} of up to {} run{}); merge with: aiosim collect {}\n", job, tasks,
+                   tasks == 1 ? "" : "s", chunk_, chunk_ == 1 ? "" : "s", env.dir.string());
+      fmt::print("{}\n", job);
+      if (!wait_) return kExitOk;
+      sweep::wait_for_job(env, plan, job, quiet_);
+    }
+    return finish(env, plan, quiet_);
+  }
+
+  const int jobs = jobs_ > 0 ? jobs_ : std::max(1, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)));
+  sweep::run_local(env, plan, jobs, quiet_);
+  return finish(env, plan, quiet_);
+}
+
+int SweepCommands::collect() const {
+  const sweep::RunEnv env = make_env(dir_, "", "local");
+  json stored;
+  if (!read_sweep_json(env.dir, stored)) {
+    fmt::print(stderr, "aiosim: {}: not a sweep directory (no sweep.json)\n", env.dir.string());
+    return kExitBadInput;
+  }
+  const sweep::Plan plan = sweep::Plan::from_json(stored);
+  clear_temporaries(env.dir);
+  return finish(env, plan, quiet_);
+}
+
+int SweepCommands::task(const std::string& self) const {
+  const sweep::RunEnv env = make_env(dir_, self, "slurm");
+  json stored;
+  if (!read_sweep_json(env.dir, stored)) {
+    fmt::print(stderr, "aiosim: {}: not a sweep directory (no sweep.json)\n", env.dir.string());
+    return kExitBadInput;
+  }
+  const sweep::Plan plan = sweep::Plan::from_json(stored);
+  if (task_index_ * chunk_ >= plan.runs.size()) {
+    fmt::print(stderr, "aiosim: task {} (chunk {}) is past the sweep's {} runs\n", task_index_, chunk_, plan.runs.size());
+    return kExitBadInput;
+  }
+  return sweep::run_task(env, plan, task_index_, chunk_) == 0 ? kExitOk : kExitIo;
+}
+
+}  // namespace app

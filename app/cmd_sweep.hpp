@@ -1,0 +1,30 @@
+#pragma once
+// `aiosim sweep`, `aiosim collect` and `aiosim sweep-task` (the Slurm array
+// task): registered on the CLI by one object so that main.cpp needs two lines.
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace app {
+
+class SweepCommands {
+ public:
+  explicit SweepCommands(CLI::App& cli);
+  bool chosen() const;                    // after parsing: one of ours was given
+  int run(const std::string& self) const;  // self: the aiosim binary
+
+ private:
+  int sweep(const std::string& self) const;
+  int collect() const;
+  int task(const std::string& self) const;
+
+  CLI::App *sweep_ = nullptr, *collect_ = nullptr, *task_ = nullptr;
+  std::string spec_, out_, backend_ = "local", dir_;
+  std::vector<std::string> sets_, sbatch_args_;
+  int jobs_ = 0, replications_ = 0;
+  std::size_t chunk_ = 1, task_index_ = 0;
+  bool list_ = false, resume_ = false, wait_ = false, quiet_ = false;
+};
+
+}  // namespace app

@@ -1,0 +1,201 @@
+// `aiosim trace CONFIG`: a narrated event log of a window of one run.
+//
+// The run is the same as `aiosim run CONFIG` (same config, same seed, same
+// events) but stops at the window's end; a sim::trace::Recorder follows it
+// from the start and keeps what overlaps the window: DIR/trace.txt (text),
+// DIR/trace.json (Chrome Trace Event format, for Perfetto), and with --paje a
+// Paje file written by SimGrid's tracing (for ViTE).
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "models/workload/schema.hpp"
+#include "models/workload/simulation.hpp"
+#include "scenario.hpp"
+#include "sim/atomic_file.hpp"
+#include "sim/distribution.hpp"
+#include "sim/trace/paje.hpp"
+#include "sim/trace/recorder.hpp"
+#include "sim/trace/writers.hpp"
+#include "sim/violation.hpp"
+
+namespace fs = std::filesystem;
+
+namespace app {
+
+namespace {
+
+// Longest window accepted: a busy 64-CPU run records about a million events
+// per 100 us of simulated time.
+constexpr sim::Time kMaxWindow = 10 * sim::kMs;
+constexpr sim::Time kDefaultSpan = 20 * sim::kUs;
+
+bool parse_time(const std::string& text, const char* opt, sim::Time& out) {
+  try {
+    const double ns = sim::parse_duration_ns(text);
+    if (!(ns >= 0) || ns > 9.2e15) throw std::invalid_argument("out of range");
+    out = static_cast<sim::Time>(std::llround(ns * 1000.0));
+    return true;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "aiosim: {}: invalid time \"{}\" ({}); expected e.g. \"250us\", \"1.5ms\" or ns\n", opt, text,
+               e.what());
+    return false;
+  }
+}
+
+std::string us_text(sim::Time t) { return fmt::format("{:.3f} us", sim::to_ns(t) / 1000.0); }
+
+}  // namespace
+
+int cmd_trace(const TraceArgs& a) {
+  std::vector<std::string> sets = a.sets;
+  if (a.seed >= 0) sets.push_back(fmt::format("seed={}", a.seed));
+  sim::config::Config cfg = [&] {
+    try {
+      if (const std::string s = scenario_of(a.config, sets); s != "aio") {
+        fmt::print(stderr, "aiosim: trace: scenario \"{}\" is not traceable; trace runs the aio scenario\n", s);
+        std::exit(kExitBadInput);
+      }
+      return sim::config::Config::load(models::run_schema(), a.config, sets);
+    } catch (const sim::config::ConfigError& e) {
+      fmt::print(stderr, "aiosim: {}\n", e.what());
+      std::exit(kExitBadInput);
+    }
+  }();
+
+  // The window: by default the first 20 us after the warm-up.
+  sim::trace::Window w;
+  w.from = cfg.get_duration_ps("workload.warmup");
+  if (!a.from.empty() && !parse_time(a.from, "--from", w.from)) return kExitBadInput;
+  w.to = w.from + kDefaultSpan;
+  if (!a.to.empty() && !parse_time(a.to, "--to", w.to)) return kExitBadInput;
+  if (w.to <= w.from) {
+    fmt::print(stderr, "aiosim: trace: the window is empty: --to ({}) must be after --from ({})\n", us_text(w.to),
+               us_text(w.from));
+    return kExitBadInput;
+  }
+  if (w.to - w.from > kMaxWindow) {
+    fmt::print(stderr,
+               "aiosim: trace: a window of {} is too long (at most {}): a trace keeps every event of the window; "
+               "narrow it with --from/--to\n",
+               us_text(w.to - w.from), us_text(kMaxWindow));
+    return kExitBadInput;
+  }
+  if (!a.paje.empty() && cfg.get_string("engine.clock") != "simgrid") {
+    fmt::print(stderr, "aiosim: trace: --paje needs SimGrid's clock (engine.clock = \"simgrid\")\n");
+    return kExitBadInput;
+  }
+
+  const fs::path out = a.out;
+  try {
+    fs::create_directories(out);
+    if (!a.paje.empty() && fs::path(a.paje).has_parent_path()) fs::create_directories(fs::path(a.paje).parent_path());
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "aiosim: {}\n", e.what());
+    return kExitIo;
+  }
+
+  sim::trace::Recorder::Options opt;
+  opt.window = w;
+  opt.max_records = static_cast<std::size_t>(a.max_records);
+  opt.loads = !a.no_loads;
+  sim::trace::Recorder rec(opt);
+  sim::trace::PajeSink paje;
+  models::RunHooks hooks;
+  hooks.observer = &rec;
+  hooks.stop_at = w.to;
+  if (!a.paje.empty()) {
+    rec.set_sink(&paje);
+    try {
+      // One comment line (SimGrid takes no spaces or commas in it).
+      hooks.simgrid_args = sim::trace::paje_simgrid_args(
+          fs::absolute(a.paje).string(),
+          fmt::format("aiosim-trace:window={:.3f}us..{:.3f}us;host-variables=task/spin/irq/idle(0-1)+holds_<lock>",
+                      sim::to_ns(w.from) / 1000.0, sim::to_ns(w.to) / 1000.0));
+    } catch (const std::invalid_argument& e) {
+      fmt::print(stderr, "aiosim: trace: --paje: {}\n", e.what());
+      return kExitBadInput;
+    }
+  }
+
+  models::RunReport rep;
+  int status = kExitOk;
+  std::string violation;
+  try {
+    rep = models::run_simulation(cfg, version_string(), hooks);
+  } catch (const sim::config::ConfigError& e) {
+    fmt::print(stderr, "aiosim: {}\n", e.what());
+    return kExitBadInput;
+  } catch (const sim::Violation& v) {
+    violation = fmt::format("aiosim: VIOLATION: {}\n{}", v.what(), v.details());
+    status = kExitViolation;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "aiosim: trace: {}\n", e.what());
+    return kExitIo;
+  }
+  rec.finish(w.to);
+
+  // What ran, for both files.
+  const std::string design = cfg.get_string("kioctx.design");
+  const int cpus = rep.result.contains("machine") ? rep.result["machine"]["cpus"].get<int>() : rec.cpus_seen();
+  sim::trace::TraceInfo info;
+  info.cpus = cpus;
+  info.title = fmt::format("aiosim trace of {} (design {}, {} CPUs, seed {}){}", a.config, design, cpus,
+                           cfg.get_int("seed"), status == kExitViolation ? " -- stopped by a violation" : "");
+  info.json_loads = a.json_loads;
+  info.meta["title"] = info.title;
+  info.meta["aiosim_version"] = version_string();
+  info.meta["config_file"] = a.config;
+  info.meta["design"] = design;
+  info.meta["cpus"] = cpus;
+  info.meta["window_ns"] = {sim::to_ns(w.from), sim::to_ns(w.to)};
+  info.meta["records"] = rec.records().size();
+  info.meta["truncated"] = rec.truncated();
+  info.meta["violation"] = status == kExitViolation;
+  info.meta["config"] = cfg.to_json();
+
+  try {
+    std::ostringstream text, json;
+    sim::trace::write_text(text, rec, info);
+    sim::trace::write_chrome_json(json, rec, info);
+    sim::write_file_atomically(out / "trace.txt", text.str());
+    sim::write_file_atomically(out / "trace.json", json.str());
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "aiosim: {}\n", e.what());
+    return kExitIo;
+  }
+
+  std::size_t counts[10] = {};
+  for (const auto& r : rec.records()) ++counts[static_cast<int>(r.kind)];
+  using K = sim::trace::RecordKind;
+  auto n = [&](K k) { return counts[static_cast<int>(k)]; };
+  if (!a.quiet) {
+    fmt::print("trace of {} (design {}, {} CPUs), window {} - {}\n", a.config, design, cpus, us_text(w.from),
+               us_text(w.to));
+    fmt::print("  {} records: {} function calls, {} lock holds, {} spins, {} IRQ handlers, {} accesses, {} line transfers\n",
+               rec.records().size(), n(K::Function), n(K::Held), n(K::Spin), n(K::Handler), n(K::Step), n(K::Transfer));
+    fmt::print("  {}  narrated log\n", (out / "trace.txt").string());
+    fmt::print("  {}  Chrome trace events: open in https://ui.perfetto.dev or chrome://tracing\n",
+               (out / "trace.json").string());
+    if (!a.paje.empty()) fmt::print("  {}  Paje trace (SimGrid), e.g. for ViTE\n", a.paje);
+  }
+  if (rec.truncated())
+    fmt::print(stderr,
+               "aiosim: trace: the record cap ({}) was reached at {}: the trace stops there; narrow the window or "
+               "raise --max-records\n",
+               rec.max_records(), us_text(rec.truncated_at()));
+  if (!a.paje.empty() && !fs::exists(a.paje)) {
+    fmt::print(stderr, "aiosim: trace: SimGrid did not write {}\n", a.paje);
+    if (status == kExitOk) status = kExitIo;
+  }
+  if (status == kExitViolation)
+    fmt::print(stderr, "{}aiosim: the trace up to the violation is in {}{}\n", violation, out.string(),
+               a.paje.empty() ? "" : " (SimGrid writes no Paje events when a run is stopped by a violation)");
+  return status;
+}
+
+}  // namespace app

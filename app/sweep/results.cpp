@@ -1,0 +1,246 @@
+#include "sweep/results.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <list>
+#include <map>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+
+#include <boost/math/distributions/students_t.hpp>
+#include <fmt/format.h>
+
+namespace sweep {
+
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;
+
+namespace {
+
+std::string shortest(double v) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, end);
+}
+
+bool wall_clock(const std::string& last) { return last.rfind("wall", 0) == 0; }
+
+void flatten(const json& j, const std::string& prefix, const std::string& last, std::vector<std::pair<std::string, std::string>>& out) {
+  switch (j.type()) {
+    case json::value_t::object:
+      for (const auto& [k, v] : j.items()) {
+        if (prefix.empty() && (k == "config" || k == "seed")) continue;
+        if (wall_clock(k)) continue;
+        flatten(v, prefix.empty() ? k : prefix + "." + k, k, out);
+      }
+      break;
+    case json::value_t::array: {
+      // Arrays of objects (cpus) are flattened by index; arrays of numbers
+      // (a distribution such as latency_cdf) are not scalars.
+      bool objects = !j.empty();
+      for (const auto& e : j) objects = objects && e.is_object();
+      if (!objects) break;
+      for (std::size_t i = 0; i < j.size(); ++i) flatten(j[i], prefix + "." + std::to_string(i), last, out);
+      break;
+    }
+    case json::value_t::number_integer: out.emplace_back(prefix, std::to_string(j.get<std::int64_t>())); break;
+    case json::value_t::number_unsigned: out.emplace_back(prefix, std::to_string(j.get<std::uint64_t>())); break;
+    case json::value_t::number_float: out.emplace_back(prefix, shortest(j.get<double>())); break;
+    case json::value_t::boolean: out.emplace_back(prefix, j.get<bool>() ? "true" : "false"); break;
+    default: break;  // strings, null
+  }
+}
+
+std::string param_text(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) return shortest(v.get<double>());
+  return v.dump();
+}
+
+std::string first_line(const std::string& s) {
+  std::string t = s;
+  while (!t.empty() && (t.front() == '\n' || t.front() == ' ')) t.erase(t.begin());
+  return t.substr(0, t.find('\n'));
+}
+
+bool read_json(const fs::path& p, json& out) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return false;
+  try {
+    out = json::parse(in);
+    return true;
+  } catch (const json::exception&) {
+    return false;
+  }
+}
+
+// Column names in an order consistent with every run's own order: a name
+// first seen in a later run goes right after its predecessor in that run.
+class ColumnOrder {
+ public:
+  void add(const std::vector<std::pair<std::string, std::string>>& row) {
+    auto at = order_.begin();
+    for (const auto& [k, v] : row) {
+      auto it = where_.find(k);
+      if (it == where_.end()) {
+        it = where_.emplace(k, order_.insert(at, k)).first;
+      }
+      at = std::next(it->second);
+    }
+  }
+  const std::list<std::string>& names() const { return order_; }
+
+ private:
+  std::list<std::string> order_;
+  std::unordered_map<std::string, std::list<std::string>::iterator> where_;
+};
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> flatten_result(const json& result) {
+  std::vector<std::pair<std::string, std::string>> out;
+  flatten(result, "", "", out);
+  return out;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos && (s.empty() || (s.front() != ' ' && s.back() != ' '))) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+double t_quantile_975(double df) { return boost::math::quantile(boost::math::students_t_distribution<double>(df), 0.975); }
+
+MeanCi mean_ci95(const std::vector<double>& xs) {
+  MeanCi m;
+  m.n = xs.size();
+  if (xs.empty()) return m;
+  double sum = 0;
+  for (double x : xs) sum += x;
+  m.mean = sum / static_cast<double>(m.n);
+  if (m.n < 2) return m;
+  double ss = 0;
+  for (double x : xs) ss += (x - m.mean) * (x - m.mean);
+  const double sd = std::sqrt(ss / static_cast<double>(m.n - 1));
+  m.ci95 = t_quantile_975(static_cast<double>(m.n - 1)) * sd / std::sqrt(static_cast<double>(m.n));
+  m.has_ci = true;
+  return m;
+}
+
+RunRecord read_run(const fs::path& dir, const PlannedRun& run) {
+  RunRecord r;
+  const fs::path rd = dir / run.dir;
+  if (!read_json(rd / "manifest.json", r.manifest) || !r.manifest.is_object()) return r;
+  if (r.manifest.value("config_fnv1a64", "") != run.config_hash) return r;  // another sweep's run
+  const std::string status = r.manifest.value("status", "");
+  r.exit_code = r.manifest.value("exit_code", -1);
+  r.error = r.manifest.value("error", "");
+  if (status == "ok") {
+    if (!read_json(rd / "result.json", r.result) || !r.result.is_object()) return r;
+    r.state = RunState::Ok;
+  } else if (status == "failed") {
+    r.state = RunState::Failed;
+  } else {
+    r.state = RunState::Error;
+  }
+  return r;
+}
+
+Merged merge(const fs::path& dir, const Plan& plan) {
+  Merged m;
+  std::vector<RunRecord> recs;
+  std::vector<std::vector<std::pair<std::string, std::string>>> rows;
+  ColumnOrder order;
+  std::set<std::string> params(plan.parameters.begin(), plan.parameters.end());
+  for (const PlannedRun& run : plan.runs) {
+    RunRecord rec = read_run(dir, run);
+    std::vector<std::pair<std::string, std::string>> row;
+    if (rec.state == RunState::Ok) {
+      for (auto& kv : flatten_result(rec.result))
+        if (!params.count(kv.first)) row.push_back(std::move(kv));  // a parameter is its own column
+      order.add(row);
+    }
+    switch (rec.state) {
+      case RunState::Ok: ++m.ok; break;
+      case RunState::Failed: ++m.failed; m.failures.emplace_back(run.run, first_line(rec.error)); break;
+      case RunState::Error: ++m.error; m.failures.emplace_back(run.run, first_line(rec.error)); break;
+      case RunState::Missing: ++m.missing; break;
+    }
+    recs.push_back(std::move(rec));
+    rows.push_back(std::move(row));
+  }
+  const std::vector<std::string> metrics(order.names().begin(), order.names().end());
+
+  // runs.csv
+  std::string& out = m.runs_csv;
+  out = "run,point,replication,seed";
+  for (const auto& p : plan.parameters) out += "," + csv_field(p);
+  out += ",status,exit_code,error";
+  for (const auto& c : metrics) out += "," + csv_field(c);
+  out += "\n";
+  static const char* const kState[] = {"missing", "ok", "failed", "error"};
+  for (std::size_t i = 0; i < plan.runs.size(); ++i) {
+    const PlannedRun& run = plan.runs[i];
+    const RunRecord& rec = recs[i];
+    out += fmt::format("{},{},{},{}", run.run, run.point, run.replication, run.seed);
+    for (const auto& p : plan.parameters) out += "," + csv_field(param_text(plan.points[run.point].at(p)));
+    out += fmt::format(",{},{},{}", kState[static_cast<int>(rec.state)],
+                       rec.state == RunState::Missing ? std::string() : std::to_string(rec.exit_code), csv_field(first_line(rec.error)));
+    std::unordered_map<std::string, const std::string*> have;
+    for (const auto& [k, v] : rows[i]) have[k] = &v;
+    for (const auto& c : metrics) {
+      out += ",";
+      if (auto it = have.find(c); it != have.end()) out += *it->second;
+    }
+    out += "\n";
+  }
+
+  // summary.csv: numeric metrics only (booleans are not averaged).
+  std::unordered_map<std::string, int> kind;  // bit 1: a number seen, bit 2: a boolean seen
+  for (const auto& row : rows)
+    for (const auto& [k, v] : row) kind[k] |= (v == "true" || v == "false") ? 2 : 1;
+  std::vector<std::string> numeric;
+  for (const auto& c : metrics)
+    if (kind[c] == 1) numeric.push_back(c);
+  std::string& sum = m.summary_csv;
+  sum = "point";
+  for (const auto& p : plan.parameters) sum += "," + csv_field(p);
+  sum += ",n,failed";
+  for (const auto& c : numeric) sum += "," + csv_field(c + ".mean") + "," + csv_field(c + ".ci95");
+  sum += "\n";
+  std::vector<std::vector<std::size_t>> by_point(plan.points.size());
+  for (std::size_t i = 0; i < plan.runs.size(); ++i) by_point[plan.runs[i].point].push_back(i);
+  for (std::size_t p = 0; p < plan.points.size(); ++p) {
+    std::size_t n = 0, failed = 0;
+    std::map<std::string, std::vector<double>> vals;
+    for (std::size_t i : by_point[p]) {
+      if (recs[i].state == RunState::Failed || recs[i].state == RunState::Error) ++failed;
+      if (recs[i].state != RunState::Ok) continue;
+      ++n;
+      for (const auto& [k, v] : rows[i]) {
+        double d = 0;
+        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+        if (ec == std::errc{} && end == v.data() + v.size()) vals[k].push_back(d);
+      }
+    }
+    sum += std::to_string(p);
+    for (const auto& k : plan.parameters) sum += "," + csv_field(param_text(plan.points[p].at(k)));
+    sum += fmt::format(",{},{}", n, failed);
+    for (const auto& c : numeric) {
+      const auto it = vals.find(c);
+      if (it == vals.end()) {
+        sum += ",,";
+        continue;
+      }
+      const MeanCi mc = mean_ci95(it->second);
+      sum += "," + shortest(mc.mean) + "," + (mc.has_ci ? shortest(mc.ci95) : std::string());
+    }
+    sum += "\n";
+  }
+  return m;
+}
+
+}  // namespace sweep

@@ -1,0 +1,69 @@
+#pragma once
+// The merged output of a sweep, built from its run directories:
+//
+//   runs.csv     one row per run: run, point, replication, seed, the
+//                parameters, status, exit_code, error, then every scalar in
+//                result.json flattened with dotted names (cpus.3.spin_ns,
+//                locks.ctx_lock.wait_ns.p99). Absent values are empty cells.
+//   summary.csv  one row per grid point: the parameters, n (runs that
+//                succeeded), failed, then <metric>.mean and <metric>.ci95 (the
+//                half-width of the Student-t 95% confidence interval of the
+//                mean over the replications; empty when n < 2) for every
+//                numeric metric.
+//
+// Left out of both: result.json's `config` (the parameters stand for it),
+// `seed` (its own column), strings, arrays of numbers (such as latency_cdf),
+// and wall-clock measurements (any key whose last part starts with "wall"):
+// they are in each run's manifest.json, so that the merged output depends on
+// the configs and seeds alone and is the same bytes however the runs were
+// scheduled, interrupted or resumed.
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sweep/spec.hpp"
+
+namespace sweep {
+
+// Scalars of a result.json as (dotted name, CSV text) in document order.
+std::vector<std::pair<std::string, std::string>> flatten_result(const nlohmann::ordered_json& result);
+
+// A CSV field, quoted when it must be (RFC 4180).
+std::string csv_field(const std::string& s);
+
+// The 0.975 quantile of Student's t with `df` degrees of freedom (Boost.Math).
+double t_quantile_975(double df);
+
+struct MeanCi {
+  double mean = 0, ci95 = 0;
+  std::size_t n = 0;
+  bool has_ci = false;  // n >= 2
+};
+MeanCi mean_ci95(const std::vector<double>& xs);
+
+// What a run directory says about its run.
+enum class RunState { Missing, Ok, Failed, Error };
+struct RunRecord {
+  RunState state = RunState::Missing;
+  int exit_code = 0;
+  std::string error;                      // the run's stderr, for failures
+  nlohmann::ordered_json result;          // result.json, for Ok
+  nlohmann::ordered_json manifest;
+};
+// Reads DIR/<run.dir>/manifest.json (and result.json). A run is complete
+// (Ok or Failed) only when its manifest names the same config hash as the plan.
+RunRecord read_run(const std::filesystem::path& dir, const PlannedRun& run);
+inline bool complete(const RunRecord& r) { return r.state == RunState::Ok || r.state == RunState::Failed; }
+
+struct Merged {
+  std::string runs_csv, summary_csv;
+  std::size_t ok = 0, failed = 0, error = 0, missing = 0;
+  std::vector<std::pair<std::size_t, std::string>> failures;  // run, first line of its error
+};
+Merged merge(const std::filesystem::path& dir, const Plan& plan);
+
+}  // namespace sweep

@@ -1,0 +1,306 @@
+#include "sweep/runner.hpp"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "sim/atomic_file.hpp"
+
+namespace sweep {
+
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string read_text(const fs::path& p, std::size_t limit = 1 << 20) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return {};
+  std::string s(limit, '\0');
+  in.read(s.data(), static_cast<std::streamsize>(limit));
+  s.resize(static_cast<std::size_t>(in.gcount()));
+  return s;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string hostname() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "?";
+  return buf;
+}
+
+std::string env_or_empty(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+// Removes leftovers of an interrupted attempt: temporaries of atomic writes
+// and the outputs of a run whose manifest never came.
+void clear_run_dir(const fs::path& rd) {
+  std::error_code ec;
+  for (const char* f : {"manifest.json", "result.json", "summary.csv", "stderr.txt"}) fs::remove(rd / f, ec);
+  for (const auto& e : fs::directory_iterator(rd, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() > 1 && name[0] == '.' && name.find(".tmp.") != std::string::npos) fs::remove(e.path(), ec);
+  }
+}
+
+void write_manifest(const RunEnv& env, const Plan& plan, const PlannedRun& run, const std::string& status, int exit_code,
+                    const std::string& error, double wall_s) {
+  json m;
+  m["run"] = run.run;
+  m["point"] = run.point;
+  m["replication"] = run.replication;
+  m["seed"] = run.seed;
+  m["parameters"] = plan.points.at(run.point);
+  m["status"] = status;
+  m["exit_code"] = exit_code;
+  m["error"] = error;
+  m["wall_s"] = wall_s;
+  m["finished_at"] = utc_now();
+  m["host"] = hostname();
+  m["backend"] = env.backend;
+  if (env.backend == "slurm")
+    m["slurm"] = {{"job_id", env_or_empty("SLURM_ARRAY_JOB_ID")}, {"array_task_id", env_or_empty("SLURM_ARRAY_TASK_ID")}};
+  m["aiosim_version"] = env.build.version;
+  m["git_commit"] = env.build.git_commit;
+  m["git_dirty"] = env.build.git_dirty;
+  m["simgrid_version"] = env.build.simgrid_version;
+  m["config_fnv1a64"] = run.config_hash;
+  const fs::path cfg = env.dir / run.dir / "config.toml";
+  try {
+    m["config"] = sim::config::Config::load(env.schema_for(cfg.string(), {}), cfg).to_json();
+  } catch (const std::exception& e) {
+    m["config"] = nullptr;
+    m["config_error"] = e.what();
+  }
+  sim::write_file_atomically(env.dir / run.dir / "manifest.json", m.dump(2) + "\n");
+}
+
+pid_t spawn_aiosim_run(const RunEnv& env, const PlannedRun& run) {
+  const fs::path rd = env.dir / run.dir;
+  // Run inside the run's directory with relative names, so that error
+  // messages ("config.toml:23: ...") do not depend on where the sweep is.
+  const std::string dir = rd.string();
+  std::vector<std::string> args = {env.self, "run", "config.toml", "--out", ".", "--quiet"};
+  const pid_t parent = ::getpid();
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  // The child: dies with the sweep (a killed sweep leaves no run behind).
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(127);
+  if (::chdir(dir.c_str()) != 0) ::_exit(126);
+  const int e = ::open("stderr.txt", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int n = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (e < 0 || n < 0 || ::dup2(n, 0) < 0 || ::dup2(n, 1) < 0 || ::dup2(e, 2) < 0) ::_exit(126);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::execv(argv[0], argv.data());
+  ::_exit(127);
+}
+
+}  // namespace
+
+std::string format_elapsed(double s) {
+  const auto t = static_cast<long long>(s + 0.5);
+  if (t >= 3600) return fmt::format("{}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60);
+  return fmt::format("{}:{:02}", t / 60, t % 60);
+}
+
+pid_t start_run(const RunEnv& env, const Plan& plan, const PlannedRun& run) {
+  const fs::path rd = env.dir / run.dir;
+  try {
+    sim::OutputDir::ensure(rd);
+    clear_run_dir(rd);
+    if (!run.config_toml.empty()) {
+      sim::write_file_atomically(rd / "config.toml", run.config_toml);
+    } else if (fnv1a64_hex(read_text(rd / "config.toml", 1 << 24)) != run.config_hash) {
+      write_manifest(env, plan, run, "error", -1, "config.toml is missing or differs from sweep.json", 0);
+      return -1;
+    }
+  } catch (const std::exception& e) {
+    try {
+      write_manifest(env, plan, run, "error", -1, e.what(), 0);
+    } catch (const std::exception&) {
+    }
+    return -1;
+  }
+  return spawn_aiosim_run(env, run);
+}
+
+Outcome finish_run(const RunEnv& env, const Plan& plan, const PlannedRun& run, int ws, double wall_s) {
+  Outcome o;
+  o.wall_s = wall_s;
+  const fs::path rd = env.dir / run.dir;
+  std::string err = trim(read_text(rd / "stderr.txt", 8192));
+  std::string status;
+  if (WIFEXITED(ws)) {
+    o.exit_code = WEXITSTATUS(ws);
+    if (o.exit_code == 0) {
+      json r;
+      bool parsed = false;
+      try {
+        std::ifstream in(rd / "result.json", std::ios::binary);
+        r = json::parse(in);
+        parsed = r.is_object();
+      } catch (const json::exception&) {
+      }
+      if (parsed) {
+        status = "ok";
+        o.state = RunState::Ok;
+        if (r.contains("sim") && r["sim"].contains("events") && r["sim"]["events"].is_number_unsigned())
+          o.events = r["sim"]["events"].get<std::uint64_t>();
+      } else {
+        status = "error";
+        if (err.empty()) err = "exited 0 without a readable result.json";
+      }
+    } else if (o.exit_code == 2 || o.exit_code == 3) {
+      status = "failed";
+      o.state = RunState::Failed;
+    } else {
+      status = "error";
+      if (err.empty()) err = o.exit_code == 127 ? "cannot execute " + env.self : fmt::format("exit code {}", o.exit_code);
+    }
+  } else {
+    status = "error";
+    const int sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
+    err = trim(err + fmt::format("\nkilled by signal {} ({})", sig, strsignal(sig)));
+    o.exit_code = -1;
+  }
+  if (o.state != RunState::Ok) o.error = first_line(err);
+  write_manifest(env, plan, run, status, o.exit_code, o.state == RunState::Ok ? "" : err, wall_s);
+  return o;
+}
+
+PoolStats run_local(const RunEnv& env, const Plan& plan, int jobs, bool quiet) {
+  PoolStats st;
+  st.total = plan.runs.size();
+  std::vector<const PlannedRun*> todo;
+  for (const PlannedRun& r : plan.runs) {
+    if (complete(read_run(env.dir, r))) ++st.skipped;
+    else todo.push_back(&r);
+  }
+  const bool tty = ::isatty(2);
+  if (!quiet)
+    fmt::print(stderr, "sweep: {} runs, {} already complete, {} to run on {} worker{}\n", st.total, st.skipped, todo.size(), jobs,
+               jobs == 1 ? "" : "s");
+  const auto t0 = Clock::now();
+  std::uint64_t events = 0;
+  struct Running {
+    const PlannedRun* run;
+    Clock::time_point start;
+  };
+  std::map<pid_t, Running> running;
+  std::size_t next = 0;
+  auto progress = [&](const PlannedRun& r, const Outcome& o) {
+    if (quiet) return;
+    const double el = std::chrono::duration<double>(Clock::now() - t0).count();
+    const std::size_t done = st.skipped + st.ran, left = st.total - done;
+    const std::string eta = st.ran ? format_elapsed(el / static_cast<double>(st.ran) * static_cast<double>(left)) : "?";
+    const double eps = el > 0 ? static_cast<double>(events) / el : 0.0;
+    if (o.state != RunState::Ok)
+      fmt::print(stderr, "{}sweep: run {} {} (exit {}): {}\n", tty ? "\r\033[K" : "", r.run,
+                 o.state == RunState::Failed ? "failed" : "error", o.exit_code, o.error);
+    fmt::print(stderr, "{}sweep: [{}/{}] {} failed{}, elapsed {}, ETA {}, {:.2f}M events/s{}", tty ? "\r\033[K" : "", done, st.total,
+               st.failed + st.error, st.error ? fmt::format(" ({} errors)", st.error) : "", format_elapsed(el), eta, eps / 1e6,
+               tty ? "" : "\n");
+  };
+  while (next < todo.size() || !running.empty()) {
+    while (next < todo.size() && static_cast<int>(running.size()) < jobs) {
+      const PlannedRun& r = *todo[next++];
+      const pid_t pid = start_run(env, plan, r);
+      if (pid < 0) {
+        ++st.ran;
+        ++st.error;
+        Outcome o;
+        o.error = read_run(env.dir, r).error;
+        progress(r, o);
+        continue;
+      }
+      running[pid] = {&r, Clock::now()};
+    }
+    if (running.empty()) continue;
+    int ws = 0;
+    const pid_t pid = ::waitpid(-1, &ws, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error(fmt::format("waitpid: {}", std::strerror(errno)));
+    }
+    auto it = running.find(pid);
+    if (it == running.end()) continue;
+    const Running rr = it->second;
+    running.erase(it);
+    const Outcome o = finish_run(env, plan, *rr.run, ws, std::chrono::duration<double>(Clock::now() - rr.start).count());
+    ++st.ran;
+    events += o.events;
+    switch (o.state) {
+      case RunState::Ok: ++st.ok; break;
+      case RunState::Failed: ++st.failed; break;
+      default: ++st.error; break;
+    }
+    progress(*rr.run, o);
+  }
+  if (!quiet && tty && st.ran) fmt::print(stderr, "\n");
+  return st;
+}
+
+std::size_t run_task(const RunEnv& env, const Plan& plan, std::size_t task, std::size_t chunk) {
+  std::size_t errors = 0;
+  const std::size_t first = task * chunk;
+  for (std::size_t i = first; i < first + chunk && i < plan.runs.size(); ++i) {
+    const PlannedRun& r = plan.runs[i];
+    if (complete(read_run(env.dir, r))) {
+      fmt::print("run {}: already complete\n", r.run);
+      continue;
+    }
+    const auto start = Clock::now();
+    const pid_t pid = start_run(env, plan, r);
+    if (pid < 0) {
+      ++errors;
+      fmt::print("run {}: error: {}\n", r.run, read_run(env.dir, r).error);
+      continue;
+    }
+    int ws = 0;
+    while (::waitpid(pid, &ws, 0) < 0)
+      if (errno != EINTR) throw std::runtime_error(fmt::format("waitpid: {}", std::strerror(errno)));
+    const Outcome o = finish_run(env, plan, r, ws, std::chrono::duration<double>(Clock::now() - start).count());
+    static const char* const kState[] = {"missing", "ok", "failed", "error"};
+    fmt::print("run {}: {} ({:.2f} s){}{}\n", r.run, kState[static_cast<int>(o.state)], o.wall_s, o.error.empty() ? "" : ": ", o.error);
+    if (o.state == RunState::Error) ++errors;
+  }
+  std::fflush(stdout);
+  return errors;
+}
+
+}  // namespace sweep

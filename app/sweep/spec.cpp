@@ -1,0 +1,551 @@
+#include "sweep/spec.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "sim/rng.hpp"
+
+namespace sweep {
+
+namespace fs = std::filesystem;
+using sim::config::ConfigError;
+using json = nlohmann::ordered_json;
+
+namespace {
+
+constexpr std::size_t kMaxAxisValues = 100000;
+constexpr std::size_t kMaxRuns = 1000000;
+
+int line_of(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
+
+std::string shortest(double v) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, end);
+}
+
+// 12 significant digits: 0.1 + 2 * 0.1 is 0.3 in a range, not 0.30000000000000004.
+double round12(double v) { return std::stod(fmt::format("{:.12g}", v)); }
+
+struct Leaf {
+  std::string path;
+  const toml::node* node;
+  int line, column;
+};
+
+// Leaves of a table in file order; with `ranges`, a table holding "from" is a leaf.
+void walk(const toml::table& t, const std::string& prefix, bool ranges, std::vector<Leaf>& out) {
+  for (auto&& [k, v] : t) {
+    const std::string path = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    const toml::source_region& where = k.source().begin.line ? k.source() : v.source();
+    const toml::table* sub = v.as_table();
+    if (sub && !(ranges && (sub->contains("from") || sub->contains("to"))))
+      walk(*sub, path, ranges, out);
+    else
+      out.push_back({path, &v, static_cast<int>(where.begin.line), static_cast<int>(where.begin.column)});
+  }
+}
+
+std::vector<Leaf> leaves(const toml::table& t, bool ranges) {
+  std::vector<Leaf> out;
+  walk(t, "", ranges, out);
+  std::stable_sort(out.begin(), out.end(), [](const Leaf& a, const Leaf& b) { return std::pair(a.line, a.column) < std::pair(b.line, b.column); });
+  return out;
+}
+
+struct Reader {
+  std::string file;
+
+  [[noreturn]] void fail(int line, const std::string& key, const std::string& msg) const { throw ConfigError(file, line, key, msg); }
+
+  // TOML text, JSON, display text and expression value of a scalar or array node.
+  AxisValue value(const toml::node& n, const std::string& key) const {
+    AxisValue v;
+    v.line = line_of(n);
+    v.toml = toml_text(n, key);
+    v.json = json_of(n);
+    if (const auto* s = n.as_string()) {
+      v.text = s->get();
+      v.expr = s->get();
+    } else {
+      v.text = v.toml;
+      if (const auto* i = n.as_integer()) v.expr = static_cast<double>(i->get());
+      else if (const auto* f = n.as_floating_point()) v.expr = f->get();
+      else if (const auto* b = n.as_boolean()) v.expr = b->get();
+    }
+    return v;
+  }
+
+  std::string toml_text(const toml::node& n, const std::string& key) const {
+    if (const auto* s = n.as_string()) return toml_quote(s->get());
+    if (const auto* i = n.as_integer()) return std::to_string(i->get());
+    if (const auto* f = n.as_floating_point()) {
+      if (!std::isfinite(f->get())) fail(line_of(n), key, "expected a finite number");
+      std::string s = shortest(f->get());
+      if (s.find_first_of(".eE") == std::string::npos) s += ".0";
+      return s;
+    }
+    if (const auto* b = n.as_boolean()) return b->get() ? "true" : "false";
+    if (const auto* a = n.as_array()) {
+      std::string s = "[";
+      for (std::size_t i = 0; i < a->size(); ++i) s += (i ? ", " : "") + toml_text(*a->get(i), key);
+      return s + "]";
+    }
+    fail(line_of(n), key, "unsupported value (use a number, string, boolean or array)");
+  }
+
+  static json json_of(const toml::node& n) {
+    if (const auto* s = n.as_string()) return s->get();
+    if (const auto* i = n.as_integer()) return i->get();
+    if (const auto* f = n.as_floating_point()) return f->get();
+    if (const auto* b = n.as_boolean()) return b->get();
+    json a = json::array();
+    if (const auto* arr = n.as_array())
+      for (const auto& e : *arr) a.push_back(json_of(e));
+    return a;
+  }
+
+  // An axis' values: an array, or a range table {from, to, step|factor|num}.
+  std::vector<AxisValue> axis_values(const Leaf& leaf) const {
+    std::vector<AxisValue> out;
+    if (const auto* a = leaf.node->as_array()) {
+      if (a->empty()) fail(leaf.line, leaf.path, "an axis needs at least one value");
+      for (const auto& e : *a) out.push_back(value(e, leaf.path));
+    } else if (const auto* t = leaf.node->as_table()) {
+      out = range(*t, leaf);
+    } else {
+      fail(leaf.line, leaf.path, "expected an array of values or a range {from, to, step|factor|num}");
+    }
+    return out;
+  }
+
+  // The same point twice would run the same configs with the same seeds.
+  void check_distinct(const Axis& a) const {
+    std::set<std::string> seen;
+    for (const auto& pos : a.values) {
+      std::string t;
+      for (const AxisValue& v : pos) t += (t.empty() ? "" : ", ") + v.toml;
+      if (!seen.insert(t).second)
+        fail(pos.front().line, a.keys.front(), a.keys.size() == 1 ? "value " + t + " appears twice" : "values (" + t + ") appear twice");
+    }
+  }
+
+  std::vector<AxisValue> range(const toml::table& t, const Leaf& leaf) const {
+    const std::string& key = leaf.path;
+    for (auto&& [k, v] : t)
+      if (k != "from" && k != "to" && k != "step" && k != "factor" && k != "num")
+        fail(line_of(v), key + "." + std::string(k.str()), "unknown range key (known: from, to, step, factor, num)");
+    auto number = [&](const char* name, bool required) -> std::optional<double> {
+      const toml::node* n = t.get(name);
+      if (!n) {
+        if (required) fail(leaf.line, key, std::string("a range needs \"") + name + "\"");
+        return std::nullopt;
+      }
+      if (const auto* i = n->as_integer()) return static_cast<double>(i->get());
+      if (const auto* f = n->as_floating_point(); f && std::isfinite(f->get())) return f->get();
+      fail(line_of(*n), key + "." + name, "expected a number");
+    };
+    auto is_int = [&](const char* name) { const toml::node* n = t.get(name); return !n || n->is_integer(); };
+    const double from = *number("from", true), to = *number("to", true);
+    const auto step = number("step", false), factor = number("factor", false), num = number("num", false);
+    if (int(step.has_value()) + int(factor.has_value()) + int(num.has_value()) != 1)
+      fail(leaf.line, key, "a range needs exactly one of step, factor, num");
+    std::vector<double> vals;
+    bool ints = is_int("from") && is_int("to");
+    auto too_many = [&] { fail(leaf.line, key, fmt::format("a range of more than {} values", kMaxAxisValues)); };
+    if (step) {
+      ints = ints && is_int("step");
+      if (*step == 0 || (to - from) * *step < 0) fail(leaf.line, key, "the step must be nonzero and go from \"from\" towards \"to\"");
+      const double count = std::floor((to - from) / *step + 1e-9) + 1;
+      if (count > kMaxAxisValues) too_many();
+      for (std::size_t i = 0; i < static_cast<std::size_t>(count); ++i) vals.push_back(from + static_cast<double>(i) * *step);
+    } else if (factor) {
+      ints = ints && is_int("factor");
+      if (from <= 0 || to <= 0 || *factor <= 0 || *factor == 1 || (*factor > 1) != (to >= from))
+        fail(leaf.line, key, "a geometric range needs from, to > 0 and a factor > 0, not 1, going from \"from\" towards \"to\"");
+      double v = from;
+      for (std::size_t i = 0; *factor > 1 ? v <= to * (1 + 1e-9) : v >= to * (1 - 1e-9); ++i) {
+        if (i >= kMaxAxisValues) too_many();
+        vals.push_back(v);
+        v = ints ? v * *factor : from * std::pow(*factor, static_cast<double>(i + 1));
+      }
+    } else {
+      if (!is_int("num") || *num < 1) fail(line_of(*t.get("num")), key + ".num", "expected an integer >= 1");
+      if (*num > kMaxAxisValues) too_many();
+      const auto n = static_cast<std::size_t>(*num);
+      for (std::size_t i = 0; i < n; ++i) vals.push_back(n == 1 ? from : from + (to - from) * static_cast<double>(i) / static_cast<double>(n - 1));
+      for (double v : vals) ints = ints && v == std::floor(v);
+    }
+    std::vector<AxisValue> out;
+    for (double v : vals) {
+      AxisValue a;
+      a.line = leaf.line;
+      if (ints) {
+        const auto i = static_cast<std::int64_t>(std::llround(v));
+        a.json = i;
+        a.toml = a.text = std::to_string(i);
+        a.expr = static_cast<double>(i);
+      } else {
+        const double r = round12(v);
+        a.json = r;
+        a.toml = shortest(r);
+        if (a.toml.find_first_of(".eE") == std::string::npos) a.toml += ".0";
+        a.text = a.toml;
+        a.expr = r;
+      }
+      out.push_back(std::move(a));
+    }
+    return out;
+  }
+};
+
+std::string set_key(const std::string& s) {
+  const auto eq = s.find('=');
+  std::string k = s.substr(0, eq);
+  while (!k.empty() && (k.back() == ' ' || k.back() == '\t')) k.pop_back();
+  while (!k.empty() && (k.front() == ' ' || k.front() == '\t')) k.erase(k.begin());
+  return k;
+}
+
+}  // namespace
+
+std::string toml_quote(const std::string& s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) out += fmt::format("\\u{:04X}", static_cast<unsigned>(c));
+        else out += ch;
+    }
+  }
+  return out + "\"";
+}
+
+std::string fnv1a64_hex(const std::string& s) { return fmt::format("{:016x}", sim::detail::fnv1a64(s)); }
+
+std::vector<std::string> Spec::parameters() const {
+  std::vector<std::string> out;
+  for (const Axis& a : axes) out.insert(out.end(), a.keys.begin(), a.keys.end());
+  return out;
+}
+
+Spec load_spec(const std::string& file, const std::vector<std::string>& cli_sets, std::optional<int> replications) {
+  Reader rd{file};
+  toml::table root;
+  try {
+    root = toml::parse_file(file);
+  } catch (const toml::parse_error& e) {
+    const int line = static_cast<int>(e.source().begin.line);
+    const std::string d(e.description());
+    if (d.find("could not be opened") != std::string::npos || d.find("File could not") != std::string::npos)
+      throw ConfigError(file, 0, "", "cannot open the sweep spec");
+    throw ConfigError(file, line, "", d);
+  }
+  Spec s;
+  s.file = file;
+  for (auto&& [k, v] : root)
+    if (k != "sweep" && k != "set" && k != "axes" && k != "zip")
+      rd.fail(line_of(v), std::string(k.str()), "unknown key (a sweep spec has [sweep], [set], [axes] and [[zip]])");
+
+  const toml::table* sw = root["sweep"].as_table();
+  if (!sw) rd.fail(root.contains("sweep") ? line_of(*root.get("sweep")) : 0, "sweep", "missing [sweep] table");
+  for (auto&& [k, v] : *sw)
+    if (k != "base" && k != "replications" && k != "seed" && k != "constraints" && k != "common_seeds" && k != "description")
+      rd.fail(line_of(v), "sweep." + std::string(k.str()),
+              "unknown key (known: base, replications, seed, constraints, common_seeds, description)");
+  const auto* base = sw->get_as<std::string>("base");
+  if (!base) rd.fail(sw->contains("base") ? line_of(*sw->get("base")) : line_of(*sw), "sweep.base", "expected the base config file (a string)");
+  s.base = fs::path(file).parent_path() / base->get();
+  if (const toml::node* n = sw->get("replications")) {
+    const auto* i = n->as_integer();
+    if (!i || i->get() < 1 || i->get() > 100000) rd.fail(line_of(*n), "sweep.replications", "expected an integer in [1, 100000]");
+    s.replications = static_cast<int>(i->get());
+  }
+  if (replications) {
+    if (*replications < 1 || *replications > 100000) throw ConfigError("--replications", 0, "", "expected an integer in [1, 100000]");
+    s.replications = *replications;
+  }
+  if (const toml::node* n = sw->get("seed")) {
+    const auto* i = n->as_integer();
+    if (!i || i->get() < 0) rd.fail(line_of(*n), "sweep.seed", "expected an integer >= 0");
+    s.seed = static_cast<std::uint64_t>(i->get());
+  }
+
+  // [set]: fixed overrides.
+  if (const toml::node* n = root.get("set")) {
+    const toml::table* t = n->as_table();
+    if (!t) rd.fail(line_of(*n), "set", "expected a table of config keys");
+    for (const Leaf& l : leaves(*t, false)) {
+      if (l.path == "seed") rd.fail(l.line, "seed", "each run's seed is derived from sweep.seed: set that instead");
+      s.fixed.emplace_back(l.path, rd.toml_text(*l.node, l.path));
+      s.fixed_lines[l.path] = l.line;
+    }
+  }
+
+  // Axes and zipped groups, in file order.
+  std::set<std::string> axis_keys;
+  auto add_key = [&](const std::string& key, int line) {
+    if (key == "seed") rd.fail(line, key, "each run's seed is derived from sweep.seed and sweep.replications; it cannot be an axis");
+    if (!axis_keys.insert(key).second) rd.fail(line, key, "is already an axis");
+    if (s.fixed_lines.count(key)) rd.fail(line, key, fmt::format("is also fixed in [set] (line {})", s.fixed_lines[key]));
+  };
+  if (const toml::node* n = root.get("axes")) {
+    const toml::table* t = n->as_table();
+    if (!t) rd.fail(line_of(*n), "axes", "expected a table of config keys");
+    for (const Leaf& l : leaves(*t, true)) {
+      add_key(l.path, l.line);
+      Axis a;
+      a.keys = {l.path};
+      a.line = l.line;
+      for (AxisValue& v : rd.axis_values(l)) a.values.push_back({std::move(v)});
+      rd.check_distinct(a);
+      s.axes.push_back(std::move(a));
+    }
+  }
+  if (const toml::node* n = root.get("zip")) {
+    const toml::array* groups = n->as_array();
+    if (!groups) rd.fail(line_of(*n), "zip", "expected [[zip]] tables");
+    for (const auto& g : *groups) {
+      const toml::table* t = g.as_table();
+      if (!t) rd.fail(line_of(g), "zip", "expected a table");
+      Axis a;
+      a.zipped = true;
+      a.line = line_of(g);
+      std::vector<std::vector<AxisValue>> cols;
+      std::string first;
+      for (const Leaf& l : leaves(*t, true)) {
+        add_key(l.path, l.line);
+        cols.push_back(rd.axis_values(l));
+        a.keys.push_back(l.path);
+        if (a.line == 0 || (cols.size() == 1)) a.line = l.line;
+        if (cols.size() > 1 && cols.back().size() != cols.front().size())
+          rd.fail(l.line, l.path,
+                  fmt::format("zipped keys need as many values each: {} has {}, {} has {}", a.keys.front(), cols.front().size(),
+                              l.path, cols.back().size()));
+      }
+      if (cols.empty()) rd.fail(line_of(g), "zip", "an empty [[zip]] group");
+      for (std::size_t i = 0; i < cols.front().size(); ++i) {
+        std::vector<AxisValue> pos;
+        for (auto& c : cols) pos.push_back(c[i]);
+        a.values.push_back(std::move(pos));
+      }
+      rd.check_distinct(a);
+      s.axes.push_back(std::move(a));
+    }
+  }
+  // [axes] and [[zip]] in the order the file gives them.
+  std::stable_sort(s.axes.begin(), s.axes.end(), [](const Axis& a, const Axis& b) { return a.line < b.line; });
+
+  // --set from the command line: after [set], and never on an axis.
+  for (const std::string& cs : cli_sets) {
+    const std::string key = set_key(cs);
+    if (cs.find('=') == std::string::npos) throw ConfigError("--set", 0, key, "expected key=value, got \"" + cs + "\"");
+    if (axis_keys.count(key)) throw ConfigError("--set", 0, key, "is an axis of the sweep; edit the spec's [axes] instead");
+    if (key == "seed") throw ConfigError("--set", 0, key, "each run's seed is derived from sweep.seed");
+    s.fixed.emplace_back(key, cs.substr(cs.find('=') + 1));
+    s.fixed_lines[key] = 0;
+  }
+
+  std::set<std::string, std::less<>> names(axis_keys.begin(), axis_keys.end());
+  if (const toml::node* n = sw->get("common_seeds")) {
+    const toml::array* a = n->as_array();
+    if (!a) rd.fail(line_of(*n), "sweep.common_seeds", "expected an array of axis keys");
+    for (const auto& e : *a) {
+      const auto* str = e.as_string();
+      if (!str || !names.count(str->get())) rd.fail(line_of(e), "sweep.common_seeds", "expected axis keys (strings naming an axis)");
+      s.common_seeds.push_back(str->get());
+    }
+  }
+  if (const toml::node* n = sw->get("constraints")) {
+    const toml::array* a = n->as_array();
+    if (!a) rd.fail(line_of(*n), "sweep.constraints", "expected an array of expressions (strings)");
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const toml::node& e = *a->get(i);
+      const std::string key = fmt::format("sweep.constraints[{}]", i);
+      const auto* str = e.as_string();
+      if (!str) rd.fail(line_of(e), key, "expected an expression (a string)");
+      try {
+        s.constraints.push_back({Expr::parse(str->get(), names), line_of(e), i});
+      } catch (const ExprError& x) {
+        rd.fail(line_of(e), key, fmt::format("{} at column {} of \"{}\"", x.message, x.column, str->get()));
+      }
+    }
+  }
+  return s;
+}
+
+std::uint64_t run_seed(std::uint64_t sweep_seed, const std::string& point_name, std::size_t replication) {
+  return sim::Rng::derive_seed(sweep_seed, point_name, replication) & 0x7fffffffffffffffull;
+}
+
+Plan make_plan(const Spec& spec, const SchemaFor& schema_for) {
+  Plan plan;
+  plan.parameters = spec.parameters();
+  plan.replications = spec.replications;
+  plan.seed = spec.seed;
+  const std::string base = spec.base.string();
+
+  std::size_t total = 1;
+  for (const Axis& a : spec.axes) {
+    total *= a.values.size();
+    if (total > kMaxRuns) throw ConfigError(spec.file, a.line, a.keys.front(), fmt::format("the sweep has more than {} grid points", kMaxRuns));
+  }
+  plan.grid_points = total;
+
+  std::vector<std::size_t> pos(spec.axes.size(), 0);
+  for (std::size_t g = 0; g < total; ++g) {
+    // Odometer: the last axis varies fastest.
+    std::size_t rest = g;
+    for (std::size_t i = spec.axes.size(); i-- > 0;) {
+      pos[i] = rest % spec.axes[i].values.size();
+      rest /= spec.axes[i].values.size();
+    }
+    std::vector<std::pair<const std::string*, const AxisValue*>> vals;
+    for (std::size_t i = 0; i < spec.axes.size(); ++i)
+      for (std::size_t k = 0; k < spec.axes[i].keys.size(); ++k) vals.emplace_back(&spec.axes[i].keys[k], &spec.axes[i].values[pos[i]][k]);
+
+    bool keep = true;
+    for (const Constraint& c : spec.constraints) {
+      const auto lookup = [&](const std::string& name) -> const ExprValue& {
+        for (const auto& [k, v] : vals)
+          if (*k == name) return v->expr;
+        throw std::logic_error("sweep: constraint name not an axis");
+      };
+      try {
+        keep = c.expr.test(lookup);
+      } catch (const ExprError& x) {
+        std::string where;
+        for (const auto& [k, v] : vals) where += (where.empty() ? "" : ", ") + *k + "=" + v->text;
+        throw ConfigError(spec.file, c.line, fmt::format("sweep.constraints[{}]", c.index),
+                          fmt::format("{} at column {} of \"{}\" (at {})", x.message, x.column, c.expr.text(), where));
+      }
+      if (!keep) break;
+    }
+    if (!keep) {
+      ++plan.dropped_points;
+      continue;
+    }
+
+    const std::size_t point = plan.points.size();
+    json params = json::object();
+    std::string name;
+    std::vector<std::string> sets;
+    for (const auto& [k, v] : spec.fixed) sets.push_back(k + "=" + v);
+    for (const auto& [k, v] : vals) {
+      params[*k] = v->json;
+      sets.push_back(*k + "=" + v->toml);
+      if (std::find(spec.common_seeds.begin(), spec.common_seeds.end(), *k) == spec.common_seeds.end())
+        name += *k + "=" + v->toml + "\n";
+    }
+    plan.points.push_back(params);
+
+    for (int r = 0; r < spec.replications; ++r) {
+      PlannedRun run;
+      run.run = point * static_cast<std::size_t>(spec.replications) + static_cast<std::size_t>(r);
+      run.point = point;
+      run.replication = static_cast<std::size_t>(r);
+      run.seed = run_seed(spec.seed, name, run.replication);
+      run.dir = fmt::format("runs/{:06}", run.run);
+      std::vector<std::string> run_sets = sets;
+      run_sets.push_back(fmt::format("seed={}", run.seed));
+      try {
+        const sim::config::Schema& schema = schema_for(base, run_sets);
+        run.config_toml = sim::config::Config::load(schema, spec.base, run_sets).to_toml();
+      } catch (const ConfigError& e) {
+        if (e.file != "--set") throw;
+        // Point at the spec: the axis value, or the [set] entry.
+        for (const auto& [k, v] : vals)
+          if (*k == e.key || e.key.rfind(*k + ".", 0) == 0)
+            throw ConfigError(spec.file, v->line, e.key, e.message);
+        if (auto it = spec.fixed_lines.find(e.key); it != spec.fixed_lines.end() && it->second > 0)
+          throw ConfigError(spec.file, it->second, e.key, e.message);
+        throw;
+      }
+      run.config_hash = fnv1a64_hex(run.config_toml);
+      plan.runs.push_back(std::move(run));
+    }
+  }
+  return plan;
+}
+
+json Plan::to_json(const std::string& spec, const std::string& base) const {
+  json j;
+  j["format"] = "aiosim-sweep/1";
+  j["spec"] = spec;
+  j["base"] = base;
+  j["replications"] = replications;
+  j["seed"] = seed;
+  j["parameters"] = parameters;
+  j["grid_points"] = grid_points;
+  j["dropped_points"] = dropped_points;
+  json pts = json::array();
+  for (std::size_t i = 0; i < points.size(); ++i) pts.push_back({{"point", i}, {"parameters", points[i]}});
+  j["points"] = pts;
+  json rs = json::array();
+  for (const PlannedRun& r : runs)
+    rs.push_back({{"run", r.run}, {"point", r.point}, {"replication", r.replication}, {"seed", r.seed}, {"dir", r.dir},
+                  {"config_fnv1a64", r.config_hash}});
+  j["runs"] = rs;
+  return j;
+}
+
+Plan Plan::from_json(const json& j) {
+  if (!j.is_object() || j.value("format", "") != "aiosim-sweep/1") throw std::runtime_error("not an aiosim sweep.json (format aiosim-sweep/1)");
+  Plan p;
+  p.replications = j.at("replications").get<int>();
+  p.seed = j.at("seed").get<std::uint64_t>();
+  p.parameters = j.at("parameters").get<std::vector<std::string>>();
+  p.grid_points = j.at("grid_points").get<std::size_t>();
+  p.dropped_points = j.at("dropped_points").get<std::size_t>();
+  for (const auto& pt : j.at("points")) p.points.push_back(pt.at("parameters"));
+  for (const auto& r : j.at("runs")) {
+    PlannedRun run;
+    run.run = r.at("run").get<std::size_t>();
+    run.point = r.at("point").get<std::size_t>();
+    run.replication = r.at("replication").get<std::size_t>();
+    run.seed = r.at("seed").get<std::uint64_t>();
+    run.dir = r.at("dir").get<std::string>();
+    run.config_hash = r.at("config_fnv1a64").get<std::string>();
+    if (run.run != p.runs.size()) throw std::runtime_error("sweep.json: runs out of order");
+    p.runs.push_back(std::move(run));
+  }
+  return p;
+}
+
+bool Plan::same_as(const json& stored) const {
+  json a = to_json("", "");
+  json b = stored;
+  if (!b.is_object()) return false;
+  for (auto* j : {&a, &b}) {
+    j->erase("spec");
+    j->erase("base");
+  }
+  return a == b;
+}
+
+std::string list_text(const Plan& plan) {
+  std::string out = fmt::format("{:>6} {:>6} {:>4} {:>20}  {}\n", "run", "point", "rep", "seed", "parameters");
+  for (const PlannedRun& r : plan.runs) {
+    std::string params;
+    for (const auto& [k, v] : plan.points[r.point].items())
+      params += (params.empty() ? "" : " ") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+    out += fmt::format("{:>6} {:>6} {:>4} {:>20}  {}\n", r.run, r.point, r.replication, r.seed, params);
+  }
+  out += fmt::format("{} runs: {} grid points{}, {} replication{} each\n", plan.runs.size(), plan.points.size(),
+                     plan.dropped_points ? fmt::format(" ({} of {} dropped by constraints)", plan.dropped_points, plan.grid_points) : "",
+                     plan.replications, plan.replications == 1 ? "" : "s");
+  return out;
+}
+
+}  // namespace sweep
