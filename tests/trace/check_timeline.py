@@ -1,0 +1,87 @@
+#!/usr/bin/python3
+"""Test: plots/timeline.py turns an `aiosim trace` of v3.9 into a PNG and a PDF
+that show what the trace holds (spinning, IRQ handlers, ctx_lock holds), and
+refuses a trace with nothing to draw.
+
+    check_timeline.py --aiosim BUILD/app/aiosim --source SRC
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.image as mpimg  # noqa: E402
+import numpy as np  # noqa: E402
+
+FAILURES = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        FAILURES.append(what)
+
+
+def pixels_near(img, hex_colour, tol=0.06):
+    rgb = np.array([int(hex_colour[i:i + 2], 16) / 255.0 for i in (1, 3, 5)])
+    return int((np.abs(img[:, :, :3] - rgb).max(axis=2) < tol).sum())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--aiosim", required=True)
+    ap.add_argument("--source", required=True)
+    a = ap.parse_args()
+    script = os.path.join(a.source, "plots", "timeline.py")
+    with tempfile.TemporaryDirectory(prefix="aiosim-timeline-") as tmp:
+        trace_dir = os.path.join(tmp, "v39")
+        subprocess.run([a.aiosim, "trace", os.path.join(a.source, "experiments", "mixed.toml"), "--set",
+                        "kioctx.design=v3.9", "--from", "300us", "--to", "320us", "--out", trace_dir, "--quiet"],
+                       check=True)
+        out = os.path.join(tmp, "fig", "timeline")
+        r = subprocess.run([sys.executable, script, os.path.join(trace_dir, "trace.json"), "--out", out],
+                           capture_output=True, text=True)
+        print(r.stdout + r.stderr, end="")
+        check(r.returncode == 0, "timeline.py exits 0")
+        check(os.path.exists(out + ".png") and os.path.exists(out + ".pdf"), "PNG and PDF written")
+        if FAILURES:
+            return 1
+
+        img = mpimg.imread(out + ".png")
+        h, w = img.shape[:2]
+        check(w >= 1500 and h >= 500, f"PNG is a figure-sized raster ({w}x{h})")
+        non_white = float((img[:, :, :3].min(axis=2) < 0.95).mean())
+        check(non_white > 0.08, f"PNG is not blank ({non_white:.1%} non-white)")
+        colours = len(np.unique((img[:, :, :3] * 15).round().reshape(-1, 3), axis=0))
+        check(colours >= 8, f"PNG has several colours ({colours} levels)")
+        # The bars the trace implies: IRQ CPUs spinning on ctx_lock, handlers, holds.
+        check(pixels_near(img, "#cb181d") > 5000, "spinning bars drawn")
+        check(pixels_near(img, "#fd8d3c") > 2000, "IRQ handler bars drawn")
+        check(pixels_near(img, "#252525") > 2000, "ctx_lock hold bars drawn")
+        with open(out + ".pdf", "rb") as f:
+            pdf = f.read()
+        check(pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF"), "PDF is a complete PDF file")
+        check(len(pdf) > 10000, f"PDF is not trivial ({len(pdf)} bytes)")
+        check(b"/Type /Font" in pdf or b"/Type/Font" in pdf, "PDF embeds its fonts")
+
+        # Nothing to draw: exit 2, no figure.
+        with open(os.path.join(trace_dir, "trace.json")) as f:
+            trace = json.load(f)
+        trace["traceEvents"] = [e for e in trace["traceEvents"] if e.get("ph") == "M"]
+        empty = os.path.join(tmp, "empty.json")
+        with open(empty, "w") as f:
+            json.dump(trace, f)
+        r = subprocess.run([sys.executable, script, empty, "--out", os.path.join(tmp, "none")],
+                           capture_output=True, text=True)
+        check(r.returncode == 2 and "nothing to draw" in r.stderr, "an empty window is refused (exit 2)")
+        check(not os.path.exists(os.path.join(tmp, "none.png")), "no figure for an empty window")
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
