@@ -45,7 +45,7 @@ struct StepAwaiter {
   bool await_ready() {
     Context& c = current();
     c.pending = step;
-    if (c.preempted || !c.cpu().machine().driver().may_continue(c)) return false;
+    if (c.preempted || !c.driver().may_continue(c)) return false;
     if (gate && !gate->pass(c)) {
       parked = true;
       return false;
@@ -57,7 +57,7 @@ struct StepAwaiter {
     c.resume_point = h;
     if (parked) return;  // the gate's opener makes it runnable
     c.gate = gate;       // passed when the driver resumes it
-    c.cpu().machine().driver().yield(c);
+    c.driver().yield(c);
   }
 
   // Charge the access to the current context's clock; returns its start time.
@@ -71,7 +71,7 @@ struct StepAwaiter {
     Context& c = current();
     ++c.steps;
     c.remember(StepRecord{at, c.function(), step.kind, step.what, before, after});
-    if (Observer* o = c.cpu().machine().observer) o->on_step(c, step, at, c.local - at, before, after);
+    if (Observer* o = c.observer()) o->on_step(c, step, at, c.local - at, before, after);
   }
 };
 

@@ -2,62 +2,113 @@
 
 #include <algorithm>
 #include <bit>
+#include <unordered_set>
 
 #include "sim/observer.hpp"
 
 namespace sim {
 
+namespace {
+// Line names, one copy each (thousands of lines share a handful of names).
+const std::string* intern(const std::string& name) {
+  static std::unordered_set<std::string> names;
+  return &*names.insert(name).first;
+}
+}  // namespace
+
+CacheLine::CacheLine(const std::string& name) : name_(intern(name)) {}
+
 void CacheLine::remove_spinner(int cpu) {
-  auto it = std::find(spinners_.begin(), spinners_.end(), cpu);
-  if (it != spinners_.end()) {
-    *it = spinners_.back();
-    spinners_.pop_back();
+  if (!extra_) return;
+  auto& sp = extra_->spinners;
+  auto it = std::find(sp.begin(), sp.end(), cpu);
+  if (it != sp.end()) {
+    *it = sp.back();
+    sp.pop_back();
   }
+}
+
+bool CacheLine::shared_by(int cpu) const {
+  if (wide()) return static_cast<std::size_t>(cpu) / 64 < extra_->bits.size() && (extra_->bits[cpu / 64] >> (cpu % 64)) & 1;
+  for (int i = 0; i < nsharers_; ++i)
+    if (inline_[i] == cpu) return true;
+  return false;
 }
 
 void CacheLine::reset_state() {
   owner_ = -1;
-  sharers_.reset();
   nsharers_ = 0;
   socket_mask_ = 0;
-  std::fill(socket_count_.begin(), socket_count_.end(), 0);
+  if (wide()) {
+    std::fill(extra_->bits.begin(), extra_->bits.end(), 0);
+    std::fill(extra_->socket_count.begin(), extra_->socket_count.end(), 0);
+  }
   busy_until_ = 0;
 }
 
+Coherence::Coherence(const Topology& topo, const CoherenceCosts& costs) : topo_(topo), costs_(costs) {
+  socket_of_.resize(topo.cpus());
+  for (int c = 0; c < topo.cpus(); ++c) socket_of_[c] = static_cast<std::uint16_t>(topo.socket_of(c));
+}
+
 void Coherence::add_sharer(CacheLine& line, int cpu) const {
-  if (line.sharers_[cpu]) return;
-  line.sharers_.set(cpu);
+  if (line.shared_by(cpu)) return;
+  const int s = socket_of(cpu);
+  if (!line.wide() && line.nsharers_ < CacheLine::kInline) {
+    line.inline_[line.nsharers_] = static_cast<std::uint16_t>(cpu);
+  } else {
+    CacheLine::Extra& w = line.extra();
+    if (!w.wide) {
+      w.wide = true;
+      w.bits.assign((topo_.cpus() + 63) / 64, 0);
+      w.socket_count.assign(topo_.sockets, 0);
+      for (int i = 0; i < line.nsharers_; ++i) {
+        w.bits[line.inline_[i] / 64] |= std::uint64_t{1} << (line.inline_[i] % 64);
+        ++w.socket_count[socket_of(line.inline_[i])];
+      }
+    }
+    w.bits[cpu / 64] |= std::uint64_t{1} << (cpu % 64);
+    ++w.socket_count[s];
+  }
   ++line.nsharers_;
-  const int s = topo_.socket_of(cpu);
-  if (line.socket_count_[s]++ == 0) line.socket_mask_ |= std::uint64_t{1} << s;
+  line.socket_mask_ |= std::uint64_t{1} << s;
 }
 
 void Coherence::clear_sharers(CacheLine& line) const {
   if (line.nsharers_ == 0) return;
-  line.sharers_.reset();
+  if (line.wide()) {
+    std::fill(line.extra_->bits.begin(), line.extra_->bits.end(), 0);
+    for (std::uint64_t m = line.socket_mask_; m; m &= m - 1) line.extra_->socket_count[std::countr_zero(m)] = 0;
+  }
   line.nsharers_ = 0;
-  for (std::uint64_t m = line.socket_mask_; m; m &= m - 1) line.socket_count_[std::countr_zero(m)] = 0;
   line.socket_mask_ = 0;
+}
+
+std::uint32_t Coherence::sharers_in_socket(const CacheLine& line, int socket) const {
+  if (line.wide()) return line.extra_->socket_count[socket];
+  std::uint32_t n = 0;
+  for (int i = 0; i < line.nsharers_; ++i) n += socket_of(line.inline_[i]) == socket;
+  return n;
 }
 
 // The farthest CPU that must answer, from the per-socket summary: another
 // socket if any sharer is there (by hop count), else this socket. An SMT
 // sibling counts as the same socket here (a conservative simplification).
 Distance Coherence::farthest_sharer(const CacheLine& line, int cpu) const {
-  const int mine = topo_.socket_of(cpu);
+  const int mine = socket_of(cpu);
   const std::uint64_t others = line.socket_mask_ & ~(std::uint64_t{1} << mine);
   if (others) {
     int hops = 1;
     for (std::uint64_t m = others; m && hops < 2; m &= m - 1) hops = std::max(hops, topo_.hops(mine, std::countr_zero(m)));
     return hops == 1 ? Distance::OneHop : Distance::TwoHops;
   }
-  const std::uint32_t here = line.socket_count_[mine] - (line.sharers_[cpu] ? 1 : 0);
+  const std::uint32_t here = sharers_in_socket(line, mine) - (line.shared_by(cpu) ? 1 : 0);
   return here > 0 ? Distance::SameSocket : Distance::Self;
 }
 
 Distance Coherence::nearest_sharer(const CacheLine& line, int cpu) const {
-  const int mine = topo_.socket_of(cpu);
-  if (line.socket_count_[mine] > (line.sharers_[cpu] ? 1u : 0u)) return Distance::SameSocket;
+  const int mine = socket_of(cpu);
+  if (sharers_in_socket(line, mine) > (line.shared_by(cpu) ? 1u : 0u)) return Distance::SameSocket;
   int hops = 2;
   for (std::uint64_t m = line.socket_mask_ & ~(std::uint64_t{1} << mine); m && hops > 1; m &= m - 1)
     hops = std::min(hops, topo_.hops(mine, std::countr_zero(m)));
@@ -66,7 +117,8 @@ Distance Coherence::nearest_sharer(const CacheLine& line, int cpu) const {
 
 Distance Coherence::farthest_spinner(const CacheLine& line, int cpu) const {
   Distance far = Distance::Self;
-  for (int s : line.spinners_) {
+  if (!line.extra_) return far;
+  for (int s : line.extra_->spinners) {
     Distance d = topo_.distance(cpu, s);
     if (d > far) far = d;
   }
@@ -115,10 +167,6 @@ Time Coherence::transfer_cost(int from_cpu, int to_cpu) const {
 }
 
 Time Coherence::access(CacheLine& line, int cpu, AccessKind kind, Time at) {
-  if (line.sharers_.size() < static_cast<std::size_t>(topo_.cpus())) {
-    line.sharers_.resize(topo_.cpus());
-    line.socket_count_.assign(topo_.sockets, 0);
-  }
   bool transfer;
   Time cost = from_ns(base_cost(line, cpu, kind, transfer));
   const bool counted = at >= stats_start_;
@@ -128,9 +176,9 @@ Time Coherence::access(CacheLine& line, int cpu, AccessKind kind, Time at) {
   int from = -1;
   if (obs && transfer) {
     if (line.owner_ >= 0) from = line.owner_;
-    else if (line.nsharers_ - (line.sharers_[cpu] ? 1 : 0) == 1)
-      for (auto i = line.sharers_.find_first(); i != boost::dynamic_bitset<>::npos; i = line.sharers_.find_next(i))
-        if (static_cast<int>(i) != cpu) from = static_cast<int>(i);
+    else if (line.nsharers_ - (line.shared_by(cpu) ? 1 : 0) == 1)
+      for (int i = 0; i < topo_.cpus() && from < 0; ++i)
+        if (i != cpu && line.shared_by(i)) from = i;
   }
   if (counted) ++line.accesses_;
   if (transfer) {
@@ -161,14 +209,14 @@ Time Coherence::access(CacheLine& line, int cpu, AccessKind kind, Time at) {
 
   line.owner_ = cpu;
   clear_sharers(line);
-  if (!line.spinners_.empty()) {
+  if (line.spinners() > 0) {
     // Every spinner re-reads the line it just lost: the first read pulls it
     // out of the writer's cache (the line is busy meanwhile), the others are
     // then served Shared. It ends up Shared by all of them.
     Time reread_done = at + cost;
     std::uint64_t moved = 0;
-    for (int s : line.spinners_) {
-      if (s == cpu || line.sharers_[s]) continue;
+    for (int s : line.extra_->spinners) {
+      if (s == cpu || line.shared_by(s)) continue;
       if (obs) obs->on_transfer(line, moved == 0 ? cpu : -1, s, at + cost, moved == 0 ? transfer_cost(cpu, s) : 0);
       if (moved == 0) reread_done += transfer_cost(cpu, s);
       add_sharer(line, s);

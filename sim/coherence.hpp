@@ -13,11 +13,11 @@
 // after every write to it each spinner pulls it back (one transfer each) and
 // the next write must invalidate them all. The line keeps their CPUs to
 // charge that without simulating every spin iteration.
+#include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/dynamic_bitset.hpp>
 
 #include "sim/presets.hpp"
 #include "sim/time.hpp"
@@ -31,8 +31,8 @@ class Observer;
 
 class CacheLine {
  public:
-  explicit CacheLine(std::string name = "anon") : name_(std::move(name)) {}
-  const std::string& name() const { return name_; }
+  explicit CacheLine(const std::string& name = "anon");
+  const std::string& name() const { return *name_; }
 
   // Transfers into some CPU's cache from another CPU's cache (not from DRAM),
   // counted from the statistics start.
@@ -40,35 +40,54 @@ class CacheLine {
   std::uint64_t accesses() const { return accesses_; }
 
   int owner() const { return owner_; }
-  bool shared_by(int cpu) const { return cpu < static_cast<int>(sharers_.size()) && sharers_[cpu]; }
+  bool shared_by(int cpu) const;
   std::size_t sharer_count() const { return nsharers_; }
 
-  void add_spinner(int cpu) { spinners_.push_back(cpu); }
+  void add_spinner(int cpu) { extra().spinners.push_back(cpu); }
   void remove_spinner(int cpu);
-  std::size_t spinners() const { return spinners_.size(); }
+  std::size_t spinners() const { return extra_ ? extra_->spinners.size() : 0; }
 
   // Forget who holds the line (a fresh allocation's memory, for tests).
   void reset_state();
 
  private:
   friend class Coherence;
-  std::string name_;
-  int owner_ = -1;                    // CPU holding it Modified, or -1
-  boost::dynamic_bitset<> sharers_;  // CPUs holding it Shared (when owner_ < 0)
-  // Summaries of sharers_ so a cost needs no scan: how many, and how many
-  // per socket (sockets with any: socket_mask_).
-  std::uint32_t nsharers_ = 0;
-  std::uint64_t socket_mask_ = 0;
-  std::vector<std::uint16_t> socket_count_;
-  std::vector<int> spinners_;         // CPUs spinning on it (may repeat)
+  // Most lines (a kiocb's, a ring slot's) are only ever shared by a few
+  // CPUs, so their sharers are a few ids kept inline: one cache miss per
+  // access, and no heap. A line read by more (a lock, the ring header)
+  // switches for good to a bitset with per-socket counts. There are many
+  // lines (two per kiocb, one per two ring events), so a line is 64 bytes:
+  // what few lines need (that bitset, spinners) lives behind one pointer.
+  static constexpr int kInline = 5;
+  struct Extra {
+    bool wide = false;
+    std::vector<std::uint64_t> bits;          // when wide
+    std::vector<std::uint16_t> socket_count;  // when wide
+    std::vector<int> spinners;                // CPUs spinning on it (may repeat)
+  };
+  Extra& extra() {
+    if (!extra_) extra_ = std::make_unique<Extra>();
+    return *extra_;
+  }
+  bool wide() const { return extra_ && extra_->wide; }
+
+  // The fields every access reads come first.
+  int owner_ = -1;                      // CPU holding it Modified, or -1
+  std::uint16_t nsharers_ = 0;          // CPUs holding it Shared (when owner_ < 0)
+  std::array<std::uint16_t, kInline> inline_{};  // their ids while !wide()
+  std::uint64_t socket_mask_ = 0;       // sockets with any sharer
   Time busy_until_ = 0;
   std::uint64_t transfers_ = 0;
   std::uint64_t accesses_ = 0;
+  std::unique_ptr<Extra> extra_;
+  const std::string* name_;             // interned: lines of a kind share it
 };
+
+static_assert(sizeof(void*) != 8 || sizeof(CacheLine) <= 64, "a CacheLine should fit one host cache line");
 
 class Coherence {
  public:
-  Coherence(const Topology& topo, const CoherenceCosts& costs) : topo_(topo), costs_(costs) {}
+  Coherence(const Topology& topo, const CoherenceCosts& costs);
 
   // Perform an access by `cpu` at time `at`; returns its cost including any
   // wait for the line to be free, and updates the line's state.
@@ -92,6 +111,8 @@ class Coherence {
   void set_observer_slot(Observer* const* slot) { observer_ = slot; }
 
  private:
+  int socket_of(int cpu) const { return socket_of_[cpu]; }
+  std::uint32_t sharers_in_socket(const CacheLine& line, int socket) const;
   Distance farthest_sharer(const CacheLine& line, int cpu) const;
   Distance nearest_sharer(const CacheLine& line, int cpu) const;
   void add_sharer(CacheLine& line, int cpu) const;
@@ -101,6 +122,7 @@ class Coherence {
 
   Topology topo_;
   CoherenceCosts costs_;
+  std::vector<std::uint16_t> socket_of_;  // by CPU: no division per access
   Time stats_start_ = 0;
   std::uint64_t total_transfers_ = 0;
   Observer* const* observer_ = nullptr;

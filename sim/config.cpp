@@ -875,7 +875,10 @@ std::string Config::to_toml() const {
   std::vector<std::pair<std::string, std::vector<std::string>>> sections{{"", {}}};
   auto section = [&](const std::vector<std::string>& comps, std::size_t n) -> std::vector<std::string>& {
     std::string name;
-    for (std::size_t i = 0; i < n; ++i) name += (i ? "." : "") + quote_key(comps[i]);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) name += '.';
+      name += quote_key(comps[i]);
+    }
     for (auto& s : sections)
       if (s.first == name) return s.second;
     return sections.emplace_back(name, std::vector<std::string>{}).second;

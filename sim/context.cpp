@@ -27,7 +27,7 @@ const char* to_string(StepKind k) {
 }
 
 Context::Context(Cpu& cpu, ContextKind kind)
-    : cpu_(&cpu), observer_(&cpu.machine().observer), kind_(kind), name_(fmt::format("cpu{}/{}", cpu.id(), kind == ContextKind::Task ? "task" : "irq")) {}
+    : cpu_(&cpu), observer_(&cpu.machine().observer), driver_(cpu.machine().driver_slot()), kind_(kind), name_(fmt::format("cpu{}/{}", cpu.id(), kind == ContextKind::Task ? "task" : "irq")) {}
 
 void Context::start(Task<void> r, Time at) {
   root = std::move(r);

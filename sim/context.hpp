@@ -74,6 +74,8 @@ class Context final : public Event {
 
   // The machine's observer, if one is installed (one load, no call).
   Observer* observer() const { return *observer_; }
+  // The machine's driver (asked at every step: no pointer chase via the CPU).
+  Driver& driver() const { return **driver_; }
 
   // Driver-facing state.
   Time local = 0;                        // this context's clock
@@ -103,6 +105,7 @@ class Context final : public Event {
 
   Cpu* cpu_;
   Observer* const* observer_;  // &machine.observer
+  Driver* const* driver_;      // the machine's driver slot
   ContextKind kind_;
   std::string name_;
   std::array<const char*, kMaxDepth> stack_{};

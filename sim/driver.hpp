@@ -22,8 +22,9 @@ class Driver {
   // explorer, where only the order of steps matters.
   virtual bool timed() const = 0;
   // May `c` take its pending step right away, without another context going
-  // first? (Timed: nothing else is due before c.local.)
-  virtual bool may_continue(Context& c) = 0;
+  // first? (Timed: nothing else is due before c.local.) Asked at every step,
+  // so it is one inline comparison with a time the driver keeps current.
+  bool may_continue(const Context& c) const { return c.local < horizon_; }
   // `c` suspended before its pending step; run it again when its turn comes.
   virtual void yield(Context& c) = 0;
   // A context that was blocked, idle or preempted can run from c.local.
@@ -35,6 +36,10 @@ class Driver {
   void cancel(Event& e) { ++e.generation_; }
   // End the run now (the workload reached its goal).
   virtual void stop() = 0;
+
+ protected:
+  // Steps before this time need no switch (the step driver: none do).
+  Time horizon_ = kNever;
 
  private:
   Machine* machine_;

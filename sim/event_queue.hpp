@@ -19,14 +19,17 @@ class EventQueue {
     std::uint32_t generation;
   };
 
-  void push(Event& e, Time t) {
+  // `seq` orders equal times; a driver with several queues shares one counter.
+  void push(Event& e, Time t, std::uint64_t seq) {
     e.due_ = t;
-    heap_.push_back(Entry{t, next_seq_++, &e, e.generation_});
+    heap_.push_back(Entry{t, seq, &e, e.generation_});
     sift_up(heap_.size() - 1);
   }
   bool empty() const { return heap_.empty(); }
   std::size_t size() const { return heap_.size(); }
   Time top_time() const { return heap_.empty() ? kNever : heap_.front().time; }
+  // (time, seq) of the first entry, for merging queues; kNever when empty.
+  bool before_top_of(const EventQueue& o) const { return !heap_.empty() && (o.heap_.empty() || before(heap_.front(), o.heap_.front())); }
   const Entry& top() const { return heap_.front(); }
   Entry pop() {
     Entry e = heap_.front();
@@ -69,7 +72,6 @@ class EventQueue {
   }
 
   std::vector<Entry> heap_;
-  std::uint64_t next_seq_ = 0;
 };
 
 }  // namespace sim

@@ -27,6 +27,7 @@ class Machine {
   Coherence& coherence() { return coherence_; }
 
   Driver& driver() const { return *driver_; }
+  Driver* const* driver_slot() const { return &driver_; }
   void set_driver(Driver* d) { driver_ = d; }
 
   // Statistics count from here on (warm-up exclusion).

@@ -1,5 +1,7 @@
 #include "sim/step_driver.hpp"
 
+#include <limits>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -9,7 +11,10 @@
 
 namespace sim {
 
-StepDriver::StepDriver(Machine& m) : Driver(m) { m.set_driver(this); }
+StepDriver::StepDriver(Machine& m) : Driver(m) {
+  horizon_ = std::numeric_limits<Time>::min();  // every step is a choice point
+  m.set_driver(this);
+}
 
 void StepDriver::yield(Context& c) {
   c.state_ = ContextState::Runnable;

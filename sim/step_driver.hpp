@@ -16,7 +16,6 @@ class StepDriver final : public Driver {
 
   Time now() const override { return 0; }
   bool timed() const override { return false; }
-  bool may_continue(Context&) override { return false; }
   void yield(Context& c) override;
   void make_runnable(Context& c) override;
   void withdraw(Context& c) override;

@@ -25,11 +25,13 @@ class TimedDriver final : public Driver {
 
   Time now() const override { return now_; }
   bool timed() const override { return true; }
-  bool may_continue(Context& c) override { return c.local < queue_.top_time(); }
   void yield(Context& c) override;
   void make_runnable(Context& c) override;
   void withdraw(Context& c) override;
-  void schedule(Event& e, Time at) override { queue_.push(e, at); }
+  void schedule(Event& e, Time at) override {
+    timers_.push(e, at, next_seq_++);
+    note_push(at);
+  }
 
   // Run every event due before `end` (exclusive) or until stop().
   void run_epoch(Time end);
@@ -43,7 +45,19 @@ class TimedDriver final : public Driver {
   std::uint64_t events() const { return events_; }
 
  private:
-  EventQueue queue_;
+  // Two heaps merged by (time, seq): the contexts' resumptions (at most two
+  // per CPU, popped most often) and everything else (a device's timers, one
+  // per request in flight). Most pops then sift a heap of a few dozen
+  // entries instead of one of thousands; the order is the same as one heap.
+  EventQueue contexts_;
+  EventQueue timers_;
+  std::uint64_t next_seq_ = 0;
+  // horizon_: the earliest entry of both.
+  void note_push(Time t) {
+    if (t < horizon_) horizon_ = t;
+  }
+  void push_context(Context& c, Time t);
+  bool empty() const { return contexts_.empty() && timers_.empty(); }
   Time now_ = 0;
   Time epoch_end_ = kNever;
   bool stopped_ = false;

@@ -1,7 +1,11 @@
 // PLANTED BUG, for the explorer's tests: the seed with the cancel/complete
 // decision made by a plain load, test and store of ki_cancel instead of
-// xchg()/cmpxchg(). Both sides can read the old value and both think they
-// won: the request gets two results.
+// xchg()/cmpxchg(). It looks as if both sides could read the old value and
+// both think they won, but ctx_lock still serialises the two decisions
+// (kiocb_cancel runs under it; aio_complete tests ki_cancel only after its
+// ctx_lock-held list_del), so the explorer proves it clean.
+// broken_plain_cancel_early.cpp moves the test before the lock: that one
+// gives a request two results.
 #include "models/designs/registry.hpp"
 #include "sim/violation.hpp"
 

@@ -68,7 +68,9 @@ std::string format_report(const Scenario& sc, const ExploreOptions& opt, const E
     line("violations", fmt::format("{} distinct", r.violations.size()));
     int i = 0;
     for (const FoundViolation& v : r.violations) {
-      s += fmt::format("\n  [{}] {}: {}\n", ++i, v.info.kind, v.info.headline);
+      // A headline may already say what it is ("deadlock: cpu0/irq spins ...").
+      const bool named = v.info.headline.rfind(v.info.kind + ":", 0) == 0;
+      s += fmt::format("\n  [{}] {}{}\n", ++i, named ? "" : v.info.kind + ": ", v.info.headline);
       s += fmt::format("      in {} schedule{}; the shortest interleaving found ({} transitions):\n", v.schedules,
                        v.schedules == 1 ? "" : "s", v.shortest.size());
       s += fmt::format("         #  context    function               op       object                   value\n");

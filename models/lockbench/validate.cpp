@@ -483,9 +483,14 @@ independent check of the formula code). Measured throughput and response are mea
           "| cores | ticket speedup from idle (95% CI) | ticket from contended | BW model | difference: idle, contended | "
           "BW, s = hold | BW, printed form | qspinlock speedup |\n|---|---|---|---|---|---|---|---|\n",
           name, hold, think, 100 * w.fraction);
+      std::string off_model;  // grid points where the model is outside both ticket intervals
       for (std::size_t i = 0; i < grid.size(); ++i) {
         const int n = grid[i];
         const double sp = t[i].mean / x1, spm = bw(n) / m1;
+        const double spf = tf[i].mean / x1;
+        if (std::fabs(sp - spm) > speedup_ci(t[i]) && std::fabs(spf - spm) > speedup_ci(tf[i]))
+          off_model += fmt::format("{}n = {} ({:+.1f}%)", off_model.empty() ? "" : ", ", n,
+                                   100 * rel(std::fabs(sp - spm) < std::fabs(spf - spm) ? sp : spf, spm));
         std::string mark = i == pe.peak ? " (peak from idle)" : "";
         if (i == pf.peak) mark += " (peak from contended)";
         if (n == npk) mark += " (model peak)";
@@ -498,6 +503,12 @@ independent check of the formula code). Measured throughput and response are mea
                              cv.start, n, cv.x[i].mean / 1e6, cv.x[i].half_width / 1e6, cv.x[i].mean / x1,
                              speedup_ci(cv.x[i]));
       }
+      detail += off_model.empty()
+                    ? "\nThe model lies within a ticket curve's 95% interval at every grid point.\n"
+                    : fmt::format("\nThe model lies outside both ticket curves' 95% intervals at {} (nearest curve's "
+                                  "difference). These points get no verdict: the chain is a mean-field model of the "
+                                  "queue, and only where the peak and the collapse fall is compared.\n",
+                                  off_model);
       for (int n = 1; n <= nmax; ++n)
         model_csv += fmt::format("\"{}\",{},{:.5f},{:.5f},{:.5f}\n", name, n, bw(n) / m1, bw_lit(n) / bw_lit(1),
                                  bw_pr(n) / bw_pr(1));

@@ -31,11 +31,18 @@ namespace lb = models::lockbench;
 namespace {
 
 // One lockbench run from config keys, as `aiosim run` would read them.
+// Little's law (mean waiters = acquisition rate x mean wait) must hold in
+// every run, whatever else the test looks at.
 lb::Result run(std::vector<std::string> sets) {
   sets.push_back("engine.clock=internal");
   sets.push_back("bench.baseline=false");
   const auto cfg = sim::config::Config::from_string(lb::schema(), "scenario = \"lockbench\"\n", "test", sets);
-  return lb::simulate(lb::params_from(cfg));
+  lb::Result r = lb::simulate(lb::params_from(cfg));
+  if (r.little_assessable) {
+    INFO("Little's law: per-batch gap " << r.little_gap.mean << " +- " << r.little_gap.half_width);
+    CHECK(r.little_holds);
+  }
+  return r;
 }
 
 // ---- The formulas, written out here ------------------------------------
@@ -100,27 +107,34 @@ int aiosim(const std::string& args, std::string& out) {
 
 }  // namespace
 
-TEST_CASE("M/M/1: the mean wait at rho 0.6 is Pollaczek-Khinchine's, within the run's 95% interval",
+TEST_CASE("M/M/1: the mean wait at rho 0.3, 0.6 and 0.9 is Pollaczek-Khinchine's, within the run's 95% interval",
           "[validation][queueing]") {
-  const lb::Result r = run(open_system(0.6, "exp(1us)", 1.0, 150e3));
-  const double expected = pk_wait(0.6, 1000, 1.0);  // 1500 ns
-  INFO("mean wait " << r.wait_ns.mean << " +- " << r.wait_ns.half_width << " ns, expected " << expected);
-  CHECK(within(r.wait_ns, expected));
-  INFO("utilisation " << r.util.mean << " +- " << r.util.half_width);
-  CHECK(within(r.util, 0.6));
-  // The interval is a real constraint: a few percent, not the whole scale.
-  CHECK(r.wait_ns.half_width < 0.06 * expected);
+  // Hand values (S = 1 us): Wq = rho S / (1 - rho) = 428.6, 1500, 9000 ns.
+  for (double rho : {0.3, 0.6, 0.9}) {
+    const lb::Result r = run(open_system(rho, "exp(1us)", 1.0, 150e3));
+    const double expected = pk_wait(rho, 1000, 1.0);
+    INFO("rho " << rho << ": mean wait " << r.wait_ns.mean << " +- " << r.wait_ns.half_width << " ns, expected "
+                << expected << "; utilisation " << r.util.mean << " +- " << r.util.half_width);
+    CHECK(within(r.wait_ns, expected));
+    CHECK(within(r.util, rho));
+    // The interval is a real constraint, not the whole scale.
+    CHECK(r.wait_ns.half_width < 0.15 * expected);
+  }
 }
 
-TEST_CASE("M/D/1: the mean wait at rho 0.6 is Pollaczek-Khinchine's, within the run's 95% interval",
+TEST_CASE("M/D/1: the mean wait at rho 0.3, 0.6 and 0.9 is Pollaczek-Khinchine's, within the run's 95% interval",
           "[validation][queueing]") {
-  const lb::Result r = run(open_system(0.6, "const(1us)", 0.0, 150e3));
-  const double expected = pk_wait(0.6, 1000, 0.0);  // 750 ns: half the M/M/1 wait
-  INFO("mean wait " << r.wait_ns.mean << " +- " << r.wait_ns.half_width << " ns, expected " << expected);
-  CHECK(within(r.wait_ns, expected));
-  CHECK(r.wait_ns.half_width < 0.06 * expected);
-  // A constant hold really is constant (M/D/1, not M/M/1 by accident).
-  CHECK(r.hold.max() == r.hold.min());
+  // Half the M/M/1 waits: 214.3, 750, 4500 ns.
+  for (double rho : {0.3, 0.6, 0.9}) {
+    const lb::Result r = run(open_system(rho, "const(1us)", 0.0, 150e3));
+    const double expected = pk_wait(rho, 1000, 0.0);
+    INFO("rho " << rho << ": mean wait " << r.wait_ns.mean << " +- " << r.wait_ns.half_width << " ns, expected "
+                << expected);
+    CHECK(within(r.wait_ns, expected));
+    CHECK(r.wait_ns.half_width < 0.15 * expected);
+    // A constant hold really is constant (M/D/1, not M/M/1 by accident).
+    CHECK(r.hold.max() == r.hold.min());
+  }
 }
 
 TEST_CASE("machine repairman: throughput at N = 5, 21 and 40 is the M/M/1//N product form", "[validation][queueing]") {
