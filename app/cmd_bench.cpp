@@ -25,7 +25,7 @@ namespace app {
 namespace {
 
 struct Sample {
-  double wall_s = 0, kiocbs = 0, events = 0, rss_mb = 0;
+  double wall_s = 0, kiocbs = 0, events = 0, rss_mb = 0, allocations = 0;
 };
 
 struct Workload {
@@ -62,6 +62,7 @@ bool run_once(const std::string& self, const fs::path& config, long kiocbs, cons
   s.wall_s = r["sim"]["wall_s"].get<double>();
   s.kiocbs = r["sim"]["kiocbs"].get<double>();
   s.events = r["sim"]["events"].get<double>();
+  s.allocations = r["sim"]["allocations"].get<double>();
   s.rss_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;
   return true;
 }
@@ -83,9 +84,9 @@ int cmd_bench(const BenchArgs& a, const std::string& self) {
              floor.timers, floor.wall_s, floor.timers_per_s(), floor.critical_sections / floor.wall_s);
 
   std::string csv = "workload,reps,kiocbs,wall_s_median,wall_s_min,wall_s_max,kiocbs_per_s_median,events_per_kiocb,"
-                    "events_per_s_median,ratio_to_floor,peak_rss_mb_median,rss_budget_mb\n";
-  fmt::print("{:<11} {:>4} {:>9} {:>24} {:>12} {:>9} {:>12} {:>7} {:>10} {:>8}\n", "workload", "reps", "kiocbs",
-             "wall s median [min-max]", "kiocbs/s", "ev/kiocb", "events/s", "/floor", "RSS MB", "budget");
+                    "events_per_s_median,ratio_to_floor,peak_rss_mb_median,rss_budget_mb,allocs_per_event_steady\n";
+  fmt::print("{:<11} {:>4} {:>9} {:>24} {:>12} {:>9} {:>12} {:>7} {:>10} {:>8} {:>12}\n", "workload", "reps", "kiocbs",
+             "wall s median [min-max]", "kiocbs/s", "ev/kiocb", "events/s", "/floor", "RSS MB", "budget", "allocs/event");
   char tmpl[] = "/tmp/aiosim-bench-XXXXXX";
   if (!mkdtemp(tmpl)) return kExitIo;
   const fs::path tmp = tmpl;
@@ -105,17 +106,27 @@ int cmd_bench(const BenchArgs& a, const std::string& self) {
       eps.push_back(s.events / s.wall_s);
       rss.push_back(s.rss_mb);
     }
+    // Allocations per event once warm: the same workload at half the length;
+    // the difference between the two runs is steady-state running only.
+    Sample half;
+    const long n = a.quick ? w.kiocbs_quick : static_cast<long>(s.kiocbs);
+    if (!run_once(self, configs / (w.name + ".toml"), n / 2, tmp / w.name, half)) {
+      fs::remove_all(tmp);
+      return kExitViolation;
+    }
+    const double steady_allocs =
+        s.events > half.events ? (s.allocations - half.allocations) / (s.events - half.events) : 0.0;
     const double budget = 50.0 + 300.0 * static_cast<double>(w.in_flight) / (1024.0 * 1024.0);
     const double wall_med = median(walls);
     wall_of[w.name] = wall_med;
-    fmt::print("{:<11} {:>4} {:>9.0f} {:>10.3f} [{:.3f}-{:.3f}] {:>12.0f} {:>9.1f} {:>12.0f} {:>7.2f} {:>10.1f} {:>8.1f}\n",
+    fmt::print("{:<11} {:>4} {:>9.0f} {:>10.3f} [{:.3f}-{:.3f}] {:>12.0f} {:>9.1f} {:>12.0f} {:>7.2f} {:>10.1f} {:>8.1f} {:>12.6f}\n",
                w.name, reps, s.kiocbs, wall_med, *std::min_element(walls.begin(), walls.end()),
                *std::max_element(walls.begin(), walls.end()), median(kps), s.events / s.kiocbs, median(eps),
-               median(eps) / floor.timers_per_s(), median(rss), budget);
-    csv += fmt::format("{},{},{:.0f},{:.4f},{:.4f},{:.4f},{:.0f},{:.2f},{:.0f},{:.3f},{:.1f},{:.1f}\n", w.name, reps, s.kiocbs,
-                       wall_med, *std::min_element(walls.begin(), walls.end()),
+               median(eps) / floor.timers_per_s(), median(rss), budget, steady_allocs);
+    csv += fmt::format("{},{},{:.0f},{:.4f},{:.4f},{:.4f},{:.0f},{:.2f},{:.0f},{:.3f},{:.1f},{:.1f},{:.6f}\n", w.name, reps,
+                       s.kiocbs, wall_med, *std::min_element(walls.begin(), walls.end()),
                        *std::max_element(walls.begin(), walls.end()), median(kps), s.events / s.kiocbs, median(eps),
-                       median(eps) / floor.timers_per_s(), median(rss), budget);
+                       median(eps) / floor.timers_per_s(), median(rss), budget, steady_allocs);
   }
   fs::remove_all(tmp);
   if (wall_of.count("ref64") && wall_of.count("ref64-10M"))

@@ -10,6 +10,8 @@
 #include <string>
 #include <system_error>
 
+#include <fmt/format.h>
+
 namespace sim {
 
 namespace {
@@ -24,8 +26,7 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
   static std::atomic<unsigned> counter{0};
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   const std::filesystem::path tmp =
-      dir / ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
-             std::to_string(counter.fetch_add(1)));
+      dir / fmt::format(".{}.tmp.{}.{}", path.filename().string(), ::getpid(), counter.fetch_add(1));
 
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0) fail(path, "cannot create temporary file \"" + tmp.string() + "\"", errno);

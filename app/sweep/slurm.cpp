@@ -94,7 +94,8 @@ std::string compress_ranges(const std::vector<std::size_t>& v) {
   for (std::size_t i = 0; i < v.size();) {
     std::size_t j = i;
     while (j + 1 < v.size() && v[j + 1] == v[j] + 1) ++j;
-    out += (out.empty() ? "" : ",") + (j == i ? std::to_string(v[i]) : fmt::format("{}-{}", v[i], v[j]));
+    if (!out.empty()) out += ',';
+    out += j == i ? std::to_string(v[i]) : fmt::format("{}-{}", v[i], v[j]);
     i = j + 1;
   }
   return out;

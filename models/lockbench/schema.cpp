@@ -40,7 +40,7 @@ Schema make_schema() {
         "drive time from SimGrid's clock or the driver alone (identical results; SimGrid allows one simulation "
         "per process, so the one-CPU baseline always runs on the driver alone)")
       .choices({"simgrid", "internal"});
-  s.add("engine.sync_quantum", Type::Duration, "1us", "advance SimGrid's clock at most once per quantum").min(0);
+  s.add("engine.sync_quantum", Type::Duration, "100us", "advance SimGrid's clock at most once per quantum").min(0);
   return s;
 }
 

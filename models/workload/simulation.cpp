@@ -9,6 +9,7 @@
 
 #include "models/designs/registry.hpp"
 #include "models/workload/workload.hpp"
+#include "sim/alloc_count.hpp"
 #include "sim/presets.hpp"
 #include "sim/simgrid_clock.hpp"
 #include "sim/timed_driver.hpp"
@@ -234,6 +235,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   const sim::Time until = std::min(hooks.stop_at, wc.target_results > 0 ? sim::kNever : (duration > 0 ? duration : sim::kNever));
   const std::int64_t max_events = cfg.get_int("engine.max_events");
   (void)max_events;
+  const std::uint64_t allocations_before = sim::allocations();
   try {
     if (cfg.get_string("engine.clock") == "simgrid") {
       sim::SimgridClock clock(m, driver, cfg.get_duration_ps("engine.sync_quantum"), hooks.simgrid_args);
@@ -249,6 +251,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
     throw;
   }
 
+  const std::uint64_t allocations = sim::allocations() - allocations_before;
   const bool cut = driver.next_event_time() != sim::kNever && !driver.stopped();  // by hooks.stop_at
   if (!w.done() && wc.target_results > 0 && !cut) {
     std::string stuck;
@@ -286,6 +289,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
               {"measured_s", window_s},
               {"wall_s", wall_s},
               {"events", driver.events()},
+              {"allocations", allocations},
               {"events_per_kiocb", counts.results ? static_cast<double>(driver.events()) / counts.results : 0.0}};
   // Rates over the measured window (after warm-up).
   r["throughput"] = {{"submitted_per_s", window_s > 0 ? counts.submitted / window_s : 0.0},

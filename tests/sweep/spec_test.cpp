@@ -38,7 +38,10 @@ struct Fixture {
 
 std::string values(const sweep::Plan& p, const std::string& key) {
   std::string out;
-  for (const auto& pt : p.points) out += (out.empty() ? "" : " ") + (pt.at(key).is_string() ? pt.at(key).get<std::string>() : pt.at(key).dump());
+  for (const auto& pt : p.points) {
+    if (!out.empty()) out += ' ';
+    out += pt.at(key).is_string() ? pt.at(key).get<std::string>() : pt.at(key).dump();
+  }
   return out;
 }
 
