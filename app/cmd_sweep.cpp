@@ -49,6 +49,15 @@ sweep::RunEnv make_env(const fs::path& dir, const std::string& self, const std::
   env.build.simgrid_version = fmt::format("{}.{}.{}", SIMGRID_VERSION_MAJOR, SIMGRID_VERSION_MINOR, SIMGRID_VERSION_PATCH);
   env.backend = backend;
   env.schema_for = schema_for;
+  // Each run is `aiosim run config.toml --out . --quiet`, called in the
+  // forked child: no exec, no second dynamic link of SimGrid per run.
+  env.run_in_child = [] {
+    app::RunArgs a;
+    a.config = "config.toml";
+    a.out = ".";
+    a.quiet = true;
+    return app::cmd_run(a);
+  };
   return env;
 }
 

@@ -5,21 +5,24 @@
 # (median T1 / median TN) and the efficiency (speedup / N), with the load
 # average before and after (other work on the machine skews the result).
 #
-#   tools/sweep-speedup.sh [AIOSIM] [SPEC] [REPEATS] [N]
+#   tools/sweep-speedup.sh [AIOSIM] [SPEC] [REPEATS] [N] [SWEEP ARGS...]
 #   defaults: build-release/app/aiosim experiments/paper/locks.toml 5 $(nproc)
+#   e.g. longer runs: tools/sweep-speedup.sh "" "" 5 2 --set workload.kiocbs=200000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 aiosim=${1:-build-release/app/aiosim}
 spec=${2:-experiments/paper/locks.toml}
 repeats=${3:-5}
 n=${4:-$(nproc)}
+shift $(( $# < 4 ? $# : 4 ))
+extra=("$@")
 tmp=$(mktemp -d /tmp/aiosim-speedup-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
 wall() {  # -j value: seconds of one whole sweep
   local out=$tmp/j$1-$RANDOM$RANDOM start end
   start=$(date +%s.%N)
-  "$aiosim" sweep "$spec" --out "$out" -j "$1" --quiet || [ $? -eq 3 ]
+  "$aiosim" sweep "$spec" --out "$out" -j "$1" --quiet "${extra[@]}" || [ $? -eq 3 ]
   end=$(date +%s.%N)
   rm -rf "$out"
   calc "$end - $start"
@@ -27,7 +30,7 @@ wall() {  # -j value: seconds of one whole sweep
 calc() { awk "BEGIN { print $1 }"; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-echo "spec $spec, $("$aiosim" sweep "$spec" --list | tail -n 1)"
+echo "spec $spec ${extra[*]}, $("$aiosim" sweep "$spec" --list "${extra[@]}" | tail -n 1)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 t1=() tn=()
 for i in $(seq "$repeats"); do

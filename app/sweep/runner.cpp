@@ -123,6 +123,16 @@ pid_t spawn_aiosim_run(const RunEnv& env, const PlannedRun& run) {
   const int e = ::open("stderr.txt", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   const int n = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   if (e < 0 || n < 0 || ::dup2(n, 0) < 0 || ::dup2(n, 1) < 0 || ::dup2(e, 2) < 0) ::_exit(126);
+  if (env.run_in_child) {
+    int rc = 1;
+    try {
+      rc = env.run_in_child();
+    } catch (const std::exception& ex) {
+      fmt::print(stderr, "aiosim: {}\n", ex.what());
+    }
+    std::fflush(nullptr);
+    ::_exit(rc);
+  }
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

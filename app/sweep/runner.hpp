@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -23,7 +24,7 @@ namespace sweep {
 struct BuildInfo {
   std::string version;          // aiosim's
   std::string git_commit;
-  bool git_dirty = false;       // uncommitted changes when the build was configured
+  bool git_dirty = false;       // uncommitted changes to tracked files when it was built
   std::string simgrid_version;  // simgrid/version.h
 };
 
@@ -33,6 +34,11 @@ struct RunEnv {
   BuildInfo build;
   std::string backend;        // "local" or "slurm", for the manifest
   SchemaFor schema_for;
+  // When set, a run's forked child calls this (in the run's directory, with
+  // stderr going to stderr.txt) instead of exec'ing `self run config.toml
+  // --out . --quiet`: the same code and result, without loading the binary
+  // and its libraries again for every run. Returns the exit code.
+  std::function<int()> run_in_child;
 };
 
 // Clears what an earlier attempt left in the run's directory, writes its
