@@ -6,6 +6,7 @@
 // ctx_lock-held list_del), so the explorer proves it clean.
 // broken_plain_cancel_early.cpp moves the test before the lock: that one
 // gives a request two results.
+#include "models/designs/plain_cancel.hpp"
 #include "models/designs/registry.hpp"
 #include "sim/violation.hpp"
 
@@ -13,9 +14,9 @@ namespace models {
 
 namespace {
 
-class PlainCancel final : public AioDesign {
+class PlainCancel final : public PlainCancelDesign {
  public:
-  PlainCancel() : AioDesign("broken-plain-cancel", Switches{true, true, true, true}) {}
+  PlainCancel() : PlainCancelDesign("broken-plain-cancel", Switches{true, true, true, true}) {}
 
   // aio_complete() of the seed, with
   //   if (xchg(&iocb->ki_cancel, KIOCB_CANCELLED) == KIOCB_CANCELLED)
@@ -34,36 +35,11 @@ class PlainCancel final : public AioDesign {
       ledger_->event_suppressed(id, "aio_complete (cancelled: no event)");
     } else {
       co_await sim::WRITE_ONCE(iocb.ki_cancel, KIOCB_CANCELLED);
-      auto cflags = co_await sim::spin_lock_irqsave(ctx.completion_lock);
-      unsigned tail = co_await sim::READ_ONCE(ctx.tail);
-      unsigned nr = co_await sim::READ_ONCE(ctx.nr);
-      unsigned pos = tail + AIO_EVENTS_OFFSET;
-      if (++tail >= nr) tail = 0;
-      co_await sim::WRITE_ONCE(*ctx.slots[pos - AIO_EVENTS_OFFSET], io_event{id, id, res, res2});
-      co_await sim::WRITE_ONCE(ctx.tail, tail);
-      ledger_->ring_event(id, "aio_complete (plain test of ki_cancel, event written)");
-      co_await sim::WRITE_ONCE(ctx.ring_tail, tail);
-      co_await sim::spin_unlock_irqrestore(ctx.completion_lock, cflags);
+      co_await write_ring_event(ctx, id, res, res2, "aio_complete (plain test of ki_cancel, event written)");
     }
     co_await aio_put_req(iocb);
     co_await sim::atomic_dec(ctx.reqs_active);
     if (co_await sim::waitqueue_active(ctx.wait)) co_await sim::wake_up(ctx.wait);
-  }
-
-  // kiocb_cancel() with the cmpxchg loop replaced by a load, test, store.
-  Task<int> kiocb_cancel(kioctx& ctx, kiocb& k, io_event& res) override {
-    sim::KernelFunction fn{"kiocb_cancel"};
-    sim::assert_spin_locked(ctx.ctx_lock);
-    kiocb_cancel_fn cancel = co_await sim::READ_ONCE(k.ki_cancel);
-    if (!cancel || cancel == KIOCB_CANCELLED) co_return -EINVAL;
-    co_await sim::WRITE_ONCE(k.ki_cancel, KIOCB_CANCELLED);
-    co_await sim::atomic_inc(k.ki_users);
-    co_await sim::spin_unlock_irq(ctx.ctx_lock);
-    res = io_event{};
-    res.obj = res.data = k.ki_user_data;
-    int ret = co_await cancel(k, res);
-    co_await sim::spin_lock_irq(ctx.ctx_lock);
-    co_return ret;
   }
 };
 

@@ -11,6 +11,7 @@
 // not matter; with a plain load and store, io_cancel and aio_complete can
 // both load the cancel method before either stores KIOCB_CANCELLED, and the
 // request gets two results.
+#include "models/designs/plain_cancel.hpp"
 #include "models/designs/registry.hpp"
 #include "sim/violation.hpp"
 
@@ -18,9 +19,9 @@ namespace models {
 
 namespace {
 
-class PlainCancelEarly final : public AioDesign {
+class PlainCancelEarly final : public PlainCancelDesign {
  public:
-  PlainCancelEarly() : AioDesign("broken-plain-cancel-early", Switches{true, true, true, true}) {}
+  PlainCancelEarly() : PlainCancelDesign("broken-plain-cancel-early", Switches{true, true, true, true}) {}
 
   Task<void> aio_complete(kiocb& iocb, long res, long res2) override {
     sim::KernelFunction fn{"aio_complete"};
@@ -41,37 +42,11 @@ class PlainCancelEarly final : public AioDesign {
     if (cancelled) {
       ledger_->event_suppressed(id, "aio_complete (cancelled: no event)");
     } else {
-      auto cflags = co_await sim::spin_lock_irqsave(ctx.completion_lock);
-      unsigned tail = co_await sim::READ_ONCE(ctx.tail);
-      unsigned nr = co_await sim::READ_ONCE(ctx.nr);
-      unsigned pos = tail + AIO_EVENTS_OFFSET;
-      if (++tail >= nr) tail = 0;
-      co_await sim::WRITE_ONCE(*ctx.slots[pos - AIO_EVENTS_OFFSET], io_event{id, id, res, res2});
-      co_await sim::WRITE_ONCE(ctx.tail, tail);
-      ledger_->ring_event(id, "aio_complete (plain test of ki_cancel before list_del, event written)");
-      co_await sim::WRITE_ONCE(ctx.ring_tail, tail);
-      co_await sim::spin_unlock_irqrestore(ctx.completion_lock, cflags);
+      co_await write_ring_event(ctx, id, res, res2, "aio_complete (plain test of ki_cancel before list_del, event written)");
     }
     co_await aio_put_req(iocb);
     co_await sim::atomic_dec(ctx.reqs_active);
     if (co_await sim::waitqueue_active(ctx.wait)) co_await sim::wake_up(ctx.wait);
-  }
-
-  // kiocb_cancel() with the cmpxchg loop replaced by a load, test, store
-  // (as in broken-plain-cancel).
-  Task<int> kiocb_cancel(kioctx& ctx, kiocb& k, io_event& res) override {
-    sim::KernelFunction fn{"kiocb_cancel"};
-    sim::assert_spin_locked(ctx.ctx_lock);
-    kiocb_cancel_fn cancel = co_await sim::READ_ONCE(k.ki_cancel);
-    if (!cancel || cancel == KIOCB_CANCELLED) co_return -EINVAL;
-    co_await sim::WRITE_ONCE(k.ki_cancel, KIOCB_CANCELLED);
-    co_await sim::atomic_inc(k.ki_users);
-    co_await sim::spin_unlock_irq(ctx.ctx_lock);
-    res = io_event{};
-    res.obj = res.data = k.ki_user_data;
-    int ret = co_await cancel(k, res);
-    co_await sim::spin_lock_irq(ctx.ctx_lock);
-    co_return ret;
   }
 };
 
