@@ -44,9 +44,13 @@ struct StepAwaiter {
 
   bool await_ready() {
     Context& c = current();
+    if (c.preempted || !c.driver().may_continue(c)) {
+      c.pending = step;  // what the driver (and the explorer) will look at
+      return false;
+    }
+    if (!gate) return true;  // the hot path: nothing else can go first
     c.pending = step;
-    if (c.preempted || !c.driver().may_continue(c)) return false;
-    if (gate && !gate->pass(c)) {
+    if (!gate->pass(c)) {
       parked = true;
       return false;
     }

@@ -28,13 +28,6 @@ void CacheLine::remove_spinner(int cpu) {
   }
 }
 
-bool CacheLine::shared_by(int cpu) const {
-  if (wide()) return static_cast<std::size_t>(cpu) / 64 < extra_->bits.size() && (extra_->bits[cpu / 64] >> (cpu % 64)) & 1;
-  for (int i = 0; i < nsharers_; ++i)
-    if (inline_[i] == cpu) return true;
-  return false;
-}
-
 void CacheLine::reset_state() {
   owner_ = -1;
   nsharers_ = 0;
@@ -48,7 +41,11 @@ void CacheLine::reset_state() {
 
 Coherence::Coherence(const Topology& topo, const CoherenceCosts& costs) : topo_(topo), costs_(costs) {
   socket_of_.resize(topo.cpus());
-  for (int c = 0; c < topo.cpus(); ++c) socket_of_[c] = static_cast<std::uint16_t>(topo.socket_of(c));
+  core_of_.resize(topo.cpus());
+  for (int c = 0; c < topo.cpus(); ++c) {
+    socket_of_[c] = static_cast<std::uint16_t>(topo.socket_of(c));
+    core_of_[c] = static_cast<std::uint32_t>(topo.core_of(c));
+  }
 }
 
 void Coherence::add_sharer(CacheLine& line, int cpu) const {
@@ -119,7 +116,7 @@ Distance Coherence::farthest_spinner(const CacheLine& line, int cpu) const {
   Distance far = Distance::Self;
   if (!line.extra_) return far;
   for (int s : line.extra_->spinners) {
-    Distance d = topo_.distance(cpu, s);
+    Distance d = distance(cpu, s);
     if (d > far) far = d;
   }
   return far;
@@ -137,7 +134,7 @@ double Coherence::base_cost(const CacheLine& line, int cpu, AccessKind kind, boo
   if (kind == AccessKind::Load) {
     if (here_m || here_s) return c.load_hit;
     transfer = line.owner_ >= 0 || nshare > 0;
-    if (line.owner_ >= 0) return c.load_modified[static_cast<int>(topo_.distance(cpu, line.owner_))];
+    if (line.owner_ >= 0) return c.load_modified[static_cast<int>(distance(cpu, line.owner_))];
     if (nshare > 0) return c.load_shared[static_cast<int>(nearest_sharer(line, cpu))];  // served by the nearest
     return c.memory;
   }
@@ -148,7 +145,7 @@ double Coherence::base_cost(const CacheLine& line, int cpu, AccessKind kind, boo
   if (here_m || (here_s && nshare == 1)) return local;
   if (line.owner_ >= 0) {
     transfer = true;
-    return on_modified[static_cast<int>(topo_.distance(cpu, line.owner_))];
+    return on_modified[static_cast<int>(distance(cpu, line.owner_))];
   }
   if (nshare > 0) {
     transfer = true;
@@ -163,7 +160,7 @@ Time Coherence::peek(const CacheLine& line, int cpu, AccessKind kind) const {
 }
 
 Time Coherence::transfer_cost(int from_cpu, int to_cpu) const {
-  return from_ns(costs_.load_modified[static_cast<int>(topo_.distance(from_cpu, to_cpu))]);
+  return from_ns(costs_.load_modified[static_cast<int>(distance(from_cpu, to_cpu))]);
 }
 
 Time Coherence::access(CacheLine& line, int cpu, AccessKind kind, Time at) {

@@ -40,7 +40,12 @@ class CacheLine {
   std::uint64_t accesses() const { return accesses_; }
 
   int owner() const { return owner_; }
-  bool shared_by(int cpu) const;
+  bool shared_by(int cpu) const {
+    if (extra_ && extra_->wide) return static_cast<std::size_t>(cpu) / 64 < extra_->bits.size() && (extra_->bits[cpu / 64] >> (cpu % 64)) & 1;
+    for (int i = 0; i < nsharers_; ++i)
+      if (inline_[i] == cpu) return true;
+    return false;
+  }
   std::size_t sharer_count() const { return nsharers_; }
 
   void add_spinner(int cpu) { extra().spinners.push_back(cpu); }
@@ -112,6 +117,13 @@ class Coherence {
 
  private:
   int socket_of(int cpu) const { return socket_of_[cpu]; }
+  // Topology::distance from tables: no division on the hot path.
+  Distance distance(int a, int b) const {
+    if (a == b) return Distance::Self;
+    if (core_of_[a] == core_of_[b]) return Distance::SmtSibling;
+    const int h = topo_.hops(socket_of_[a], socket_of_[b]);
+    return h == 0 ? Distance::SameSocket : h == 1 ? Distance::OneHop : Distance::TwoHops;
+  }
   std::uint32_t sharers_in_socket(const CacheLine& line, int socket) const;
   Distance farthest_sharer(const CacheLine& line, int cpu) const;
   Distance nearest_sharer(const CacheLine& line, int cpu) const;
@@ -123,6 +135,7 @@ class Coherence {
   Topology topo_;
   CoherenceCosts costs_;
   std::vector<std::uint16_t> socket_of_;  // by CPU: no division per access
+  std::vector<std::uint32_t> core_of_;    // by CPU
   Time stats_start_ = 0;
   std::uint64_t total_transfers_ = 0;
   Observer* const* observer_ = nullptr;
