@@ -1,63 +1,23 @@
 // `aiosim explore` end to end: exit codes, the exhaustiveness line, errors.
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include "../models/cli.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using clitest::Run;
 
 // Runs `aiosim args...` with stdout and stderr captured in a scratch directory.
 Run aiosim(const std::vector<std::string>& args) {
-  std::string tmpl = (fs::temp_directory_path() / "aiosim-explore-test-XXXXXX").string();
-  REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-  const fs::path dir = tmpl, out = dir / "stdout", err = dir / "stderr";
-  std::vector<std::string> storage{AIOSIM_BINARY};
-  storage.insert(storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& s : storage) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (o < 0 || e < 0 || ::dup2(o, 1) < 0 || ::dup2(e, 2) < 0) ::_exit(126);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  int ws = 0;
-  REQUIRE(::waitpid(pid, &ws, 0) == pid);
-  Run r;
-  r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  return r;
+  clitest::ScratchDir dir;
+  return clitest::aiosim(args, dir);
 }
 
 bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
