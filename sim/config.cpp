@@ -360,6 +360,8 @@ nlohmann::ordered_json json_value(Type t, const Config::Value& v) {
 
 }  // namespace
 
+std::string toml_quote(std::string_view s) { return quote(s); }
+
 // ---------------------------------------------------------------------------
 
 ConfigError::ConfigError(std::string f, int l, std::string k, std::string m)

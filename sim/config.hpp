@@ -200,6 +200,7 @@ class Config {
 std::vector<int> parse_cpu_list(std::string_view text);  // throws std::invalid_argument
 std::string format_cpu_list(const std::vector<int>& cpus);  // {0,1,2,3,8} -> "0-3,8"
 std::string format_duration(std::int64_t ps);  // 1500000000 -> "1.5ms"
+std::string toml_quote(std::string_view s);    // a TOML basic string, escapes included
 std::size_t edit_distance(std::string_view a, std::string_view b);  // Damerau (OSA)
 
 }  // namespace sim::config

@@ -82,7 +82,7 @@ struct Reader {
   }
 
   std::string toml_text(const toml::node& n, const std::string& key) const {
-    if (const auto* s = n.as_string()) return toml_quote(s->get());
+    if (const auto* s = n.as_string()) return sim::config::toml_quote(s->get());
     if (const auto* i = n.as_integer()) return std::to_string(i->get());
     if (const auto* f = n.as_floating_point()) {
       if (!std::isfinite(f->get())) fail(line_of(n), key, "expected a finite number");
@@ -213,24 +213,6 @@ std::string set_key(const std::string& s) {
 }
 
 }  // namespace
-
-std::string toml_quote(const std::string& s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) out += fmt::format("\\u{:04X}", static_cast<unsigned>(c));
-        else out += ch;
-    }
-  }
-  return out + "\"";
-}
 
 std::string fnv1a64_hex(const std::string& s) { return fmt::format("{:016x}", sim::detail::fnv1a64(s)); }
 

@@ -118,8 +118,7 @@ std::uint64_t run_seed(std::uint64_t sweep_seed, const std::string& point_name, 
 // `aiosim sweep --list`: one line per run.
 std::string list_text(const Plan& plan);
 
-// TOML text of a value (strings quoted), and a TOML basic string.
-std::string toml_quote(const std::string& s);
+// FNV-1a 64 of a text, as 16 hex digits.
 std::string fnv1a64_hex(const std::string& s);
 
 }  // namespace sweep

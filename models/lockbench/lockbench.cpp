@@ -8,8 +8,10 @@
 #include <boost/math/distributions/students_t.hpp>
 #include <fmt/format.h>
 
+#include "models/lockbench/schema.hpp"
 #include "sim/event.hpp"
 #include "sim/machine.hpp"
+#include "sim/machine_config.hpp"
 #include "sim/rng.hpp"
 #include "sim/simgrid_clock.hpp"
 #include "sim/timed_driver.hpp"
@@ -21,14 +23,6 @@ using sim::Time;
 using sim::config::Config;
 
 namespace {
-
-constexpr int kMaxCpus = 16384;
-
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
 
 const char* irq_name(sim::IrqMode m) {
   switch (m) {
@@ -121,32 +115,6 @@ Estimate estimate(const std::vector<double>& xs) {
   return e;
 }
 
-sim::Topology topology_from(const Config& cfg, const sim::MachinePreset& p) {
-  sim::Topology t = p.topology;
-  if (cfg.has("machine.sockets")) t.sockets = static_cast<int>(cfg.get_int("machine.sockets"));
-  if (cfg.has("machine.cores_per_socket")) t.cores_per_socket = static_cast<int>(cfg.get_int("machine.cores_per_socket"));
-  t.threads_per_core = static_cast<int>(cfg.get_int("machine.threads_per_core"));
-  if (t.cpus() > kMaxCpus)
-    throw cfg.error_at("machine.cores_per_socket", fmt::format("{} CPUs: at most {} are supported", t.cpus(), kMaxCpus));
-  return t;
-}
-
-sim::CoherenceCosts costs_from(const Config& cfg, const sim::MachinePreset& p) {
-  sim::CoherenceCosts c = p.costs;
-  auto keys = sim::cost_keys(c);
-  for (const auto& [k, v] : cfg.get_map("machine.cost")) {
-    auto it = std::find_if(keys.begin(), keys.end(), [&](auto& e) { return e.first == k; });
-    if (it == keys.end()) {
-      std::vector<std::string> names;
-      for (auto& e : keys) names.push_back(e.first);
-      throw cfg.error_at("machine.cost." + k, "unknown cost; known: " + join(names));
-    }
-    const double ns = std::stod(v);
-    if (!(ns >= 0)) throw cfg.error_at("machine.cost." + k, "a cost must be >= 0 ns");
-    *it->second = ns;
-  }
-  return c;
-}
 
 ordered_json dist_json(const sim::Histogram& h) {
   ordered_json j;
@@ -178,8 +146,8 @@ Params params_from(const Config& cfg) {
   p.preset = cfg.get_string("machine.preset");
   const sim::MachinePreset* preset = sim::find_preset(p.preset);
   if (!preset) throw cfg.error_at("machine.preset", "unknown preset \"" + p.preset + "\"");
-  p.topology = topology_from(cfg, *preset);
-  p.costs = costs_from(cfg, *preset);
+  p.topology = sim::topology_from(cfg, *preset, kMaxCpus);
+  p.costs = sim::costs_from(cfg, *preset);
   p.cpus = cfg.get_cpu_list("bench.cpus");
   const int ncpus = p.topology.cpus();
   if (p.cpus.empty())

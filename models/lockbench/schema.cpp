@@ -1,4 +1,5 @@
 #include "models/lockbench/schema.hpp"
+#include "sim/machine_config.hpp"
 
 namespace models::lockbench {
 
@@ -12,12 +13,7 @@ Schema make_schema() {
   s.add("scenario", Type::String, "lockbench", "which scenario the file describes").choices({"lockbench"});
   s.add("seed", Type::Int, 1, "run seed; every CPU's think and hold streams derive from it").min(0);
 
-  s.add("machine.preset", Type::String, "zero", "coherence cost preset (aiosim presets lists them)")
-      .choices({"x86-2s-modern", "xeon-westmere-ex", "opteron-magny-cours", "zero"});
-  s.add_optional("machine.sockets", Type::Int, "sockets (default: the preset's)").range(1, 64);
-  s.add_optional("machine.cores_per_socket", Type::Int, "cores per socket (default: the preset's)").range(1, 16384);
-  s.add("machine.threads_per_core", Type::Int, 1, "SMT threads per core").range(1, 8);
-  s.add_map("machine.cost", Type::Float, "override one coherence cost, ns (e.g. machine.cost.\"atomic_shared.one_hop\" = 0)");
+  sim::add_machine_keys(s, "zero", kMaxCpus);
 
   s.add("lock.kind", Type::String, "ticket", "spinlock implementation").choices({"ticket", "qspinlock", "tas"});
   s.add("lock.irq", Type::String, "none", "spin_lock, spin_lock_irq or spin_lock_irqsave (with the matching unlock)")

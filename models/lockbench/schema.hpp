@@ -4,6 +4,9 @@
 
 namespace models::lockbench {
 
+// The largest machine a lockbench config may describe.
+inline constexpr int kMaxCpus = 16384;
+
 const sim::config::Schema& schema();
 
 }  // namespace models::lockbench

@@ -1,4 +1,5 @@
 #include "models/workload/schema.hpp"
+#include "sim/machine_config.hpp"
 
 namespace models {
 
@@ -12,13 +13,8 @@ Schema make_schema() {
   s.add("scenario", Type::String, "aio", "which scenario the file describes (\"lockbench\": models/lockbench)").choices({"aio"});
   s.add("seed", Type::Int, 1, "run seed; every source and lock derives its own stream from it").min(0);
 
-  s.add("machine.preset", Type::String, "x86-2s-modern", "coherence cost preset (aiosim presets lists them)")
-      .choices({"x86-2s-modern", "xeon-westmere-ex", "opteron-magny-cours", "zero"});
-  s.add_optional("machine.sockets", Type::Int, "sockets (default: the preset's)").range(1, 64);
-  s.add_optional("machine.cores_per_socket", Type::Int, "cores per socket (default: the preset's)").range(1, 1024);
-  s.add("machine.threads_per_core", Type::Int, 1, "SMT threads per core").range(1, 8);
+  sim::add_machine_keys(s, "x86-2s-modern", kMaxCoresPerSocket);
   s.add("machine.wakeup_latency", Type::Duration, "2us", "try_to_wake_up until the woken task runs").min(0);
-  s.add_map("machine.cost", Type::Float, "override one coherence cost, ns (e.g. machine.cost.\"atomic_shared.one_hop\")");
 
   s.add("kioctx.design", Type::String, "lazy-cancel", "kioctx design (aiosim designs lists them)");
   s.add("kioctx.lock", Type::String, "qspinlock", "spinlock implementation").choices({"ticket", "qspinlock", "tas"});

@@ -4,6 +4,10 @@
 
 namespace models {
 
+// The largest machine an AIO config may describe.
+inline constexpr int kMaxCpus = 8192;
+inline constexpr int kMaxCoresPerSocket = 1024;
+
 const sim::config::Schema& run_schema();
 
 }  // namespace models

@@ -9,7 +9,9 @@
 
 #include "models/designs/registry.hpp"
 #include "models/workload/workload.hpp"
+#include "models/workload/schema.hpp"
 #include "sim/alloc_count.hpp"
+#include "sim/machine_config.hpp"
 #include "sim/presets.hpp"
 #include "sim/simgrid_clock.hpp"
 #include "sim/timed_driver.hpp"
@@ -28,31 +30,6 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
-sim::Topology topology_from(const Config& cfg, const sim::MachinePreset& p) {
-  sim::Topology t = p.topology;
-  if (cfg.has("machine.sockets")) t.sockets = static_cast<int>(cfg.get_int("machine.sockets"));
-  if (cfg.has("machine.cores_per_socket")) t.cores_per_socket = static_cast<int>(cfg.get_int("machine.cores_per_socket"));
-  t.threads_per_core = static_cast<int>(cfg.get_int("machine.threads_per_core"));
-  if (t.cpus() > 8192) throw cfg.error_at("machine.cores_per_socket", fmt::format("{} CPUs: at most 8192 are supported", t.cpus()));
-  return t;
-}
-
-sim::CoherenceCosts costs_from(const Config& cfg, const sim::MachinePreset& p) {
-  sim::CoherenceCosts c = p.costs;
-  auto keys = sim::cost_keys(c);
-  for (const auto& [k, v] : cfg.get_map("machine.cost")) {
-    auto it = std::find_if(keys.begin(), keys.end(), [&](auto& e) { return e.first == k; });
-    if (it == keys.end()) {
-      std::vector<std::string> names;
-      for (auto& e : keys) names.push_back(e.first);
-      throw cfg.error_at("machine.cost." + k, "unknown cost; known: " + join(names));
-    }
-    double ns = std::stod(v);
-    if (ns < 0) throw cfg.error_at("machine.cost." + k, "a cost must be >= 0 ns");
-    *it->second = ns;
-  }
-  return c;
-}
 
 Layout layout_from(const Config& cfg) {
   Layout layout = cfg.get_string("kioctx.layout_preset") == "packed" ? packed_layout() : cacheline_aligned_layout();
@@ -127,8 +104,8 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
 
   // The machine.
   const sim::MachinePreset* preset = sim::find_preset(cfg.get_string("machine.preset"));
-  const sim::Topology topo = topology_from(cfg, *preset);
-  sim::Machine m(topo, costs_from(cfg, *preset));
+  const sim::Topology topo = sim::topology_from(cfg, *preset, kMaxCpus);
+  sim::Machine m(topo, sim::costs_from(cfg, *preset));
   m.seed = seed;
   m.observer = hooks.observer;
   m.wakeup_latency = cfg.get_duration_ps("machine.wakeup_latency");

@@ -1,0 +1,52 @@
+#include "sim/machine_config.hpp"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace sim {
+
+void add_machine_keys(config::Schema& s, const char* default_preset, int max_cores_per_socket) {
+  using config::Type;
+  std::vector<std::string> names;
+  for (const MachinePreset& p : machine_presets()) names.push_back(p.name);
+  s.add("machine.preset", Type::String, default_preset, "coherence cost preset (aiosim presets lists them)").choices(names);
+  s.add_optional("machine.sockets", Type::Int, "sockets (default: the preset's)").range(1, 64);
+  s.add_optional("machine.cores_per_socket", Type::Int, "cores per socket (default: the preset's)")
+      .range(1, max_cores_per_socket);
+  s.add("machine.threads_per_core", Type::Int, 1, "SMT threads per core").range(1, 8);
+  s.add_map("machine.cost", Type::Float,
+            "override one coherence cost, ns (e.g. machine.cost.\"atomic_shared.one_hop\" = 0)");
+}
+
+Topology topology_from(const config::Config& cfg, const MachinePreset& p, int max_cpus) {
+  Topology t = p.topology;
+  if (cfg.has("machine.sockets")) t.sockets = static_cast<int>(cfg.get_int("machine.sockets"));
+  if (cfg.has("machine.cores_per_socket")) t.cores_per_socket = static_cast<int>(cfg.get_int("machine.cores_per_socket"));
+  t.threads_per_core = static_cast<int>(cfg.get_int("machine.threads_per_core"));
+  if (t.cpus() > max_cpus)
+    throw cfg.error_at("machine.cores_per_socket", fmt::format("{} CPUs: at most {} are supported", t.cpus(), max_cpus));
+  return t;
+}
+
+CoherenceCosts costs_from(const config::Config& cfg, const MachinePreset& p) {
+  CoherenceCosts c = p.costs;
+  auto keys = cost_keys(c);
+  for (const auto& [k, v] : cfg.get_map("machine.cost")) {
+    auto it = std::find_if(keys.begin(), keys.end(), [&](auto& e) { return e.first == k; });
+    if (it == keys.end()) {
+      std::vector<std::string> names;
+      for (auto& e : keys) names.push_back(e.first);
+      throw cfg.error_at("machine.cost." + k, fmt::format("unknown cost; known: {}", fmt::join(names, ", ")));
+    }
+    const double ns = std::stod(v);
+    if (!(ns >= 0)) throw cfg.error_at("machine.cost." + k, "a cost must be >= 0 ns");
+    *it->second = ns;
+  }
+  return c;
+}
+
+}  // namespace sim

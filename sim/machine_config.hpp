@@ -1,0 +1,20 @@
+#pragma once
+// The [machine] section every scenario shares: its keys, and the topology and
+// coherence costs a config gives (a preset, with per-key overrides).
+#include "sim/config.hpp"
+#include "sim/presets.hpp"
+
+namespace sim {
+
+// machine.preset (default `default_preset`), machine.sockets,
+// machine.cores_per_socket (1..max_cores_per_socket), machine.threads_per_core
+// and the machine.cost.<name> overrides.
+void add_machine_keys(config::Schema& s, const char* default_preset, int max_cores_per_socket);
+
+// The preset's topology with the config's overrides; at most `max_cpus` CPUs.
+Topology topology_from(const config::Config& cfg, const MachinePreset& p, int max_cpus);
+
+// The preset's costs with every machine.cost.<name> override applied.
+CoherenceCosts costs_from(const config::Config& cfg, const MachinePreset& p);
+
+}  // namespace sim
