@@ -110,6 +110,7 @@ int cmd_trace(const TraceArgs& a) {
   hooks.stop_at = w.to;
   if (!a.paje.empty()) {
     rec.set_sink(&paje);
+    hooks.simgrid_cpu_hosts = true;
     try {
       // One comment line (SimGrid takes no spaces or commas in it).
       hooks.simgrid_args = sim::trace::paje_simgrid_args(

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <bit>
-#include <unordered_set>
+#include <deque>
+#include <stdexcept>
+#include <unordered_map>
 
 #include "sim/observer.hpp"
 
@@ -10,13 +12,24 @@ namespace sim {
 
 namespace {
 // Line names, one copy each (thousands of lines share a handful of names).
-const std::string* intern(const std::string& name) {
-  static std::unordered_set<std::string> names;
-  return &*names.insert(name).first;
+std::deque<std::string>& line_names() {
+  static std::deque<std::string> names;
+  return names;
+}
+std::uint16_t intern(const std::string& name) {
+  static std::unordered_map<std::string, std::uint16_t> ids;
+  auto [it, added] = ids.try_emplace(name, static_cast<std::uint16_t>(line_names().size()));
+  if (added) {
+    if (line_names().size() > UINT16_MAX) throw std::length_error("more than 65536 distinct cache line names");
+    line_names().push_back(name);
+  }
+  return it->second;
 }
 }  // namespace
 
 CacheLine::CacheLine(const std::string& name) : name_(intern(name)) {}
+
+const std::string& CacheLine::name() const { return line_names()[name_]; }
 
 void CacheLine::remove_spinner(int cpu) {
   if (!extra_) return;
@@ -39,7 +52,29 @@ void CacheLine::reset_state() {
   busy_until_ = 0;
 }
 
-Coherence::Coherence(const Topology& topo, const CoherenceCosts& costs) : topo_(topo), costs_(costs) {
+Coherence::Picos Coherence::picos_of(const CoherenceCosts& c) {
+  auto row = [](const CostRow& r) {
+    TimeRow t{};
+    for (int d = 0; d < kDistances; ++d) t[d] = from_ns(r[d]);
+    return t;
+  };
+  Picos p{};
+  p.load_modified = row(c.load_modified);
+  p.load_shared = row(c.load_shared);
+  p.store_modified = row(c.store_modified);
+  p.store_shared = row(c.store_shared);
+  p.atomic_modified = row(c.atomic_modified);
+  p.atomic_shared = row(c.atomic_shared);
+  p.load_hit = from_ns(c.load_hit);
+  p.store_hit = from_ns(c.store_hit);
+  p.atomic_local = from_ns(c.atomic_modified[0]);
+  p.memory = from_ns(c.memory);
+  p.atomic_memory = from_ns(c.memory + c.atomic_modified[0]);  // one rounding of the sum
+  return p;
+}
+
+Coherence::Coherence(const Topology& topo, const CoherenceCosts& costs)
+    : topo_(topo), costs_(costs), ps_(picos_of(costs)) {
   socket_of_.resize(topo.cpus());
   core_of_.resize(topo.cpus());
   for (int c = 0; c < topo.cpus(); ++c) {
@@ -124,9 +159,9 @@ Distance Coherence::farthest_spinner(const CacheLine& line, int cpu) const {
 
 // The cost of the access before any queueing, and whether the line moves in
 // from another cache.
-double Coherence::base_cost(const CacheLine& line, int cpu, AccessKind kind, bool& transfer) const {
+Time Coherence::base_cost(const CacheLine& line, int cpu, AccessKind kind, bool& transfer) const {
   transfer = false;
-  const auto& c = costs_;
+  const Picos& c = ps_;
   const bool here_m = line.owner_ == cpu;
   const bool here_s = line.owner_ < 0 && line.shared_by(cpu);
   const std::size_t nshare = line.owner_ < 0 ? line.nsharers_ : 0;
@@ -139,9 +174,9 @@ double Coherence::base_cost(const CacheLine& line, int cpu, AccessKind kind, boo
     return c.memory;
   }
 
-  const CostRow& on_modified = kind == AccessKind::Store ? c.store_modified : c.atomic_modified;
-  const CostRow& on_shared = kind == AccessKind::Store ? c.store_shared : c.atomic_shared;
-  const double local = kind == AccessKind::Store ? c.store_hit : c.atomic_modified[0];
+  const TimeRow& on_modified = kind == AccessKind::Store ? c.store_modified : c.atomic_modified;
+  const TimeRow& on_shared = kind == AccessKind::Store ? c.store_shared : c.atomic_shared;
+  const Time local = kind == AccessKind::Store ? c.store_hit : c.atomic_local;
   if (here_m || (here_s && nshare == 1)) return local;
   if (line.owner_ >= 0) {
     transfer = true;
@@ -151,21 +186,21 @@ double Coherence::base_cost(const CacheLine& line, int cpu, AccessKind kind, boo
     transfer = true;
     return on_shared[static_cast<int>(farthest_sharer(line, cpu))];
   }
-  return kind == AccessKind::Store ? c.memory : c.memory + c.atomic_modified[0];
+  return kind == AccessKind::Store ? c.memory : c.atomic_memory;
 }
 
 Time Coherence::peek(const CacheLine& line, int cpu, AccessKind kind) const {
   bool transfer;
-  return from_ns(base_cost(line, cpu, kind, transfer));
+  return base_cost(line, cpu, kind, transfer);
 }
 
 Time Coherence::transfer_cost(int from_cpu, int to_cpu) const {
-  return from_ns(costs_.load_modified[static_cast<int>(distance(from_cpu, to_cpu))]);
+  return ps_.load_modified[static_cast<int>(distance(from_cpu, to_cpu))];
 }
 
 Time Coherence::access(CacheLine& line, int cpu, AccessKind kind, Time at) {
   bool transfer;
-  Time cost = from_ns(base_cost(line, cpu, kind, transfer));
+  Time cost = base_cost(line, cpu, kind, transfer);
   const bool counted = at >= stats_start_;
   Observer* const obs = observer_ ? *observer_ : nullptr;
   // Who supplies the line, for the observer: its owner, its only other
@@ -177,7 +212,7 @@ Time Coherence::access(CacheLine& line, int cpu, AccessKind kind, Time at) {
       for (int i = 0; i < topo_.cpus() && from < 0; ++i)
         if (i != cpu && line.shared_by(i)) from = i;
   }
-  if (counted) ++line.accesses_;
+  if (counted) line.count_access();
   if (transfer) {
     // Ownership moves one request at a time: wait for the line's last
     // transfer. A load of a line others hold Shared is answered by the LLC
@@ -189,7 +224,7 @@ Time Coherence::access(CacheLine& line, int cpu, AccessKind kind, Time at) {
       line.busy_until_ = at + cost;
     }
     if (counted) {
-      ++line.transfers_;
+      line.count_transfers(1);
       ++total_transfers_;
     }
     if (obs) obs->on_transfer(line, from, cpu, at, cost);
@@ -204,7 +239,7 @@ Time Coherence::access(CacheLine& line, int cpu, AccessKind kind, Time at) {
     return cost;
   }
 
-  line.owner_ = cpu;
+  line.owner_ = static_cast<std::int16_t>(cpu);
   clear_sharers(line);
   if (line.spinners() > 0) {
     // Every spinner re-reads the line it just lost: the first read pulls it
@@ -224,7 +259,7 @@ Time Coherence::access(CacheLine& line, int cpu, AccessKind kind, Time at) {
       line.owner_ = -1;
       line.busy_until_ = std::max(line.busy_until_, reread_done);
       if (counted) {
-        line.transfers_ += moved;
+        line.count_transfers(static_cast<std::uint32_t>(moved));
         total_transfers_ += moved;
       }
     }

@@ -32,12 +32,12 @@ class Observer;
 class CacheLine {
  public:
   explicit CacheLine(const std::string& name = "anon");
-  const std::string& name() const { return *name_; }
+  const std::string& name() const;
 
   // Transfers into some CPU's cache from another CPU's cache (not from DRAM),
   // counted from the statistics start.
-  std::uint64_t transfers() const { return transfers_; }
-  std::uint64_t accesses() const { return accesses_; }
+  std::uint64_t transfers() const { return transfers_ + (extra_ ? extra_->transfers_high << 32 : 0); }
+  std::uint64_t accesses() const { return accesses_ + (extra_ ? extra_->accesses_high << 32 : 0); }
 
   int owner() const { return owner_; }
   bool shared_by(int cpu) const {
@@ -61,14 +61,17 @@ class CacheLine {
   // CPUs, so their sharers are a few ids kept inline: one cache miss per
   // access, and no heap. A line read by more (a lock, the ring header)
   // switches for good to a bitset with per-socket counts. There are many
-  // lines (two per kiocb, one per two ring events), so a line is 64 bytes:
-  // what few lines need (that bitset, spinners) lives behind one pointer.
+  // lines (two per kiocb, one per two ring events), so a line is 48 bytes:
+  // what few lines need (that bitset, spinners, counts past 2^32) lives
+  // behind one pointer.
   static constexpr int kInline = 5;
   struct Extra {
     bool wide = false;
     std::vector<std::uint64_t> bits;          // when wide
     std::vector<std::uint16_t> socket_count;  // when wide
     std::vector<int> spinners;                // CPUs spinning on it (may repeat)
+    std::uint64_t transfers_high = 0;         // the counters' bits above 32
+    std::uint64_t accesses_high = 0;
   };
   Extra& extra() {
     if (!extra_) extra_ = std::make_unique<Extra>();
@@ -76,19 +79,31 @@ class CacheLine {
   }
   bool wide() const { return extra_ && extra_->wide; }
 
+  // Counters keep their low 32 bits here and carry into Extra.
+  void count_access() {
+    if (++accesses_ == 0) [[unlikely]]
+      ++extra().accesses_high;
+  }
+  void count_transfers(std::uint32_t n) {
+    const std::uint32_t before = transfers_;
+    transfers_ += n;
+    if (transfers_ < before) [[unlikely]]
+      ++extra().transfers_high;
+  }
+
   // The fields every access reads come first.
-  int owner_ = -1;                      // CPU holding it Modified, or -1
+  std::int16_t owner_ = -1;             // CPU holding it Modified, or -1
   std::uint16_t nsharers_ = 0;          // CPUs holding it Shared (when owner_ < 0)
   std::array<std::uint16_t, kInline> inline_{};  // their ids while !wide()
+  std::uint16_t name_;                  // interned: lines of a kind share a name
   std::uint64_t socket_mask_ = 0;       // sockets with any sharer
   Time busy_until_ = 0;
-  std::uint64_t transfers_ = 0;
-  std::uint64_t accesses_ = 0;
+  std::uint32_t transfers_ = 0;         // low 32 bits
+  std::uint32_t accesses_ = 0;          // low 32 bits
   std::unique_ptr<Extra> extra_;
-  const std::string* name_;             // interned: lines of a kind share it
 };
 
-static_assert(sizeof(void*) != 8 || sizeof(CacheLine) <= 64, "a CacheLine should fit one host cache line");
+static_assert(sizeof(void*) != 8 || sizeof(CacheLine) <= 48, "a CacheLine is 48 bytes: there are two per kiocb");
 
 class Coherence {
  public:
@@ -130,10 +145,20 @@ class Coherence {
   void add_sharer(CacheLine& line, int cpu) const;
   void clear_sharers(CacheLine& line) const;
   Distance farthest_spinner(const CacheLine& line, int cpu) const;
-  double base_cost(const CacheLine& line, int cpu, AccessKind kind, bool& transfer) const;
+  Time base_cost(const CacheLine& line, int cpu, AccessKind kind, bool& transfer) const;
+
+  // The preset's costs in picoseconds, rounded once (from_ns of each entry,
+  // as rounding at every access would give).
+  using TimeRow = std::array<Time, kDistances>;
+  struct Picos {
+    TimeRow load_modified, load_shared, store_modified, store_shared, atomic_modified, atomic_shared;
+    Time load_hit, store_hit, atomic_local, memory, atomic_memory;
+  };
+  static Picos picos_of(const CoherenceCosts& c);
 
   Topology topo_;
   CoherenceCosts costs_;
+  Picos ps_;
   std::vector<std::uint16_t> socket_of_;  // by CPU: no division per access
   std::vector<std::uint32_t> core_of_;    // by CPU
   Time stats_start_ = 0;

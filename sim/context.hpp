@@ -43,7 +43,7 @@ struct StepRecord {
 class Context final : public Event {
  public:
   static constexpr int kMaxDepth = 16;
-  static constexpr int kHistory = 12;
+  static constexpr int kHistory = 8;  // a power of two: the ring index is a mask
 
   Context(Cpu& cpu, ContextKind kind);
 

@@ -36,7 +36,7 @@ CoherenceCosts costs_from(const config::Config& cfg, const MachinePreset& p) {
   CoherenceCosts c = p.costs;
   auto keys = cost_keys(c);
   for (const auto& [k, v] : cfg.get_map("machine.cost")) {
-    auto it = std::find_if(keys.begin(), keys.end(), [&](auto& e) { return e.first == k; });
+    auto it = std::find_if(keys.begin(), keys.end(), [&key = k](auto& e) { return e.first == key; });
     if (it == keys.end()) {
       std::vector<std::string> names;
       for (auto& e : keys) names.push_back(e.first);

@@ -1,9 +1,9 @@
 #pragma once
 // A user-space semaphore (futex-backed): one thread waits with its CPU idle,
 // others post; a post to a sleeper wakes it after the wake-up latency.
-#include <deque>
 
 #include "sim/access.hpp"
+#include "sim/fifo.hpp"
 
 namespace sim {
 
@@ -22,7 +22,7 @@ class Semaphore {
 
  private:
   int count_ = 0;
-  std::deque<Context*> waiters_;
+  Fifo<Context*> waiters_;
 };
 
 }  // namespace sim

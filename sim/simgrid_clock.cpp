@@ -17,7 +17,8 @@ std::unique_ptr<simgrid::s4u::Engine> engine;
 double to_sg(Time t) { return static_cast<double>(t) * 1e-12; }
 }  // namespace
 
-SimgridClock::SimgridClock(Machine& m, TimedDriver& d, Time quantum, const std::vector<std::string>& args)
+SimgridClock::SimgridClock(Machine& m, TimedDriver& d, Time quantum, const std::vector<std::string>& args,
+                           bool cpu_hosts)
     : machine_(m), driver_(d), quantum_(quantum) {
   if (engine) throw std::logic_error("one SimGrid simulation per process");
   std::vector<std::string> storage{"aiosim"};
@@ -27,6 +28,12 @@ SimgridClock::SimgridClock(Machine& m, TimedDriver& d, Time quantum, const std::
   int argc = static_cast<int>(argv.size());
   engine = std::make_unique<simgrid::s4u::Engine>(&argc, argv.data());
 
+  if (!cpu_hosts) {
+    auto* zone = simgrid::s4u::create_full_zone("machine");
+    zone->create_host("machine", 1e9)->seal();
+    zone->seal();
+    return;
+  }
   const Topology& topo = m.topology();
   // Each socket's zone is filled and sealed before the next one is created:
   // SimGrid's tracing nests containers in creation order (a zone is the

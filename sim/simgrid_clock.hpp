@@ -1,8 +1,10 @@
 #pragma once
 // Puts a TimedDriver on SimGrid's clock.
 //
-// Every simulated CPU becomes a SimGrid host (one zone per socket), so
-// SimGrid's platform view and its tracing see the machine. SimGrid kernel
+// With `cpu_hosts`, every simulated CPU becomes a SimGrid host (one zone per
+// socket), so SimGrid's tracing sees the machine; without, the platform is a
+// single host (1024 hosts cost SimGrid about 2 MB and serve only Paje
+// traces). SimGrid kernel
 // timers cost about 0.5 us each, far more than one of our steps, so the
 // driver's own event queue orders the steps and SimGrid's clock is advanced
 // once per `quantum` of simulated time (quantum 0: at every distinct event
@@ -24,7 +26,8 @@ class TimedDriver;
 class SimgridClock {
  public:
   // `args` are passed to SimGrid (e.g. "--cfg=tracing:yes").
-  SimgridClock(Machine& m, TimedDriver& d, Time quantum, const std::vector<std::string>& args = {});
+  SimgridClock(Machine& m, TimedDriver& d, Time quantum, const std::vector<std::string>& args = {},
+               bool cpu_hosts = false);
   ~SimgridClock();
   SimgridClock(const SimgridClock&) = delete;
   SimgridClock& operator=(const SimgridClock&) = delete;

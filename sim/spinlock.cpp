@@ -89,9 +89,9 @@ bool LockBase::try_acquire_or_wait(Context& c) {
 Context* LockBase::choose_next() {
   if (kind_ == LockKind::Tas && machine_->driver().timed() && waiters_.size() > 1) {
     // Whichever spinner's atomic reaches the line first; no fairness.
-    auto i = static_cast<std::ptrdiff_t>(rng_.below(waiters_.size()));
+    const auto i = static_cast<std::size_t>(rng_.below(waiters_.size()));
     Context* next = waiters_[i];
-    waiters_.erase(waiters_.begin() + i);
+    waiters_.erase_at(i);
     return next;
   }
   Context* next = waiters_.front();
@@ -138,7 +138,7 @@ void LockBase::release(Context& c) {
   line_->remove_spinner(next_cpu);
   if (kind_ == LockKind::Tas) {
     grant += coh.access(*line_, next_cpu, AccessKind::Rmw, c.local);
-    for (Context* loser : waiters_) coh.access(*line_, loser->cpu().id(), AccessKind::Rmw, c.local);
+    for (std::size_t i = 0; i < waiters_.size(); ++i) coh.access(*line_, waiters_[i]->cpu().id(), AccessKind::Rmw, c.local);
   } else if (kind_ != LockKind::Ticket) {
     grant += coh.access(*line_, next_cpu, AccessKind::Rmw, c.local);
     if (!waiters_.empty()) {

@@ -22,10 +22,10 @@
 //   co_await spin_lock_irq(l);       co_await spin_unlock_irq(l);
 //   auto f = co_await spin_lock_irqsave(l);  co_await spin_unlock_irqrestore(l, f);
 //   co_await mutex_lock(m);          co_await mutex_unlock(m);
-#include <deque>
 #include <string>
 
 #include "sim/access.hpp"
+#include "sim/fifo.hpp"
 #include "sim/lock_stats.hpp"
 #include "sim/rng.hpp"
 
@@ -67,7 +67,7 @@ class LockBase {
   Machine* machine_;
   Context* holder_ = nullptr;
   Time acquired_at_ = 0;
-  std::deque<Context*> waiters_;
+  Fifo<Context*> waiters_;
   LockStats stats_;
   Rng rng_;
 };

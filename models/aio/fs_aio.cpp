@@ -273,7 +273,7 @@ Task<void> AioDesign::aio_complete(kiocb& iocb, long res, long res2) {
     if (++tail >= nr) tail = 0;
     if (tail == ctx.ring_head.raw())
       bug(fmt::format("aio ring overflow: completing request {} would overwrite unreaped events", id));
-    co_await WRITE_ONCE(*ctx.slots[pos - AIO_EVENTS_OFFSET],
+    co_await WRITE_ONCE(ctx.slots[pos - AIO_EVENTS_OFFSET],
                         io_event{id, co_await READ_ONCE(iocb.ki_obj_user), res, res2});
     // smp_wmb(); make event visible before updating tail
     co_await WRITE_ONCE(ctx.tail, tail);
@@ -376,7 +376,7 @@ Task<long> AioDesign::aio_read_events_ring(kioctx& ctx, io_event* event, long nr
       // Two io_events share a cache line: one access per line.
       const CacheLine* last = nullptr;
       for (long k = 0; k < avail; ++k) {
-        Shared<io_event>& slot = *ctx.slots[head + k];
+        Shared<io_event>& slot = ctx.slots[head + k];
         if (&slot.line() != last) event[ret + k] = co_await READ_ONCE(slot);
         else event[ret + k] = slot.raw();
         last = &slot.line();

@@ -74,13 +74,11 @@ kioctx::kioctx(sim::Machine& m, unsigned max_reqs_, sim::LockKind kind, const La
   nr.raw() = g.nr;
   // Slot pos shares a line with pos^1; pos 0 is the header's line.
   const unsigned positions = g.nr + AIO_EVENTS_OFFSET;
-  slot_lines.reserve(positions / 2 + 1);
-  for (unsigned l = 0; l <= positions / 2; ++l) slot_lines.push_back(std::make_unique<CacheLine>("aio_ring.events"));
-  slots.reserve(g.nr);
+  for (unsigned l = 0; l <= positions / 2; ++l) slot_lines.emplace_back("aio_ring.events");
   for (unsigned i = 0; i < g.nr; ++i) {
     unsigned pos = i + AIO_EVENTS_OFFSET;
-    CacheLine& l = pos / 2 == 0 ? ring_header : *slot_lines[pos / 2];
-    slots.push_back(std::make_unique<Shared<io_event>>(l, "io_event"));
+    CacheLine& l = pos / 2 == 0 ? ring_header : slot_lines[pos / 2];
+    slots.emplace_back(l, "io_event");
   }
 }
 

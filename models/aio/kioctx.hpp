@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "models/aio/kernel_types.hpp"
+#include "sim/stable_array.hpp"
 
 namespace models {
 
@@ -69,8 +70,8 @@ struct kioctx {
   Shared<unsigned> ring_tail;
   // Event slots: ring index i sits at pos = i + AIO_EVENTS_OFFSET; two
   // 32-byte io_events share a 64-byte line.
-  std::vector<std::unique_ptr<CacheLine>> slot_lines;
-  std::vector<std::unique_ptr<Shared<io_event>>> slots;
+  sim::StableArray<CacheLine> slot_lines;
+  sim::StableArray<Shared<io_event>> slots;
 
   // Model bookkeeping.
   bool hashed = true;   // on mm->ioctx_list (lookup_ioctx finds it)

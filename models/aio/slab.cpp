@@ -24,8 +24,7 @@ kiocb& KiocbSlab::alloc() {
     k = free_.back();
     free_.pop_back();
   } else {
-    objects_.push_back(std::make_unique<kiocb>(static_cast<std::uint32_t>(objects_.size())));
-    k = objects_.back().get();
+    k = &objects_.emplace_back(static_cast<std::uint32_t>(objects_.size()));
   }
   k->allocated = true;
   ++in_use_;

@@ -2,10 +2,10 @@
 // kmem_cache for kiocbs: objects are recycled, not constructed anew, so a
 // reused kiocb keeps whatever its last user left in fields nobody
 // initialises -- which is why the seed allocates with __GFP_ZERO.
-#include <memory>
 #include <vector>
 
 #include "models/aio/kernel_types.hpp"
+#include "sim/stable_array.hpp"
 
 namespace models {
 
@@ -17,7 +17,7 @@ class KiocbSlab {
   std::size_t capacity() const { return objects_.size(); }
 
  private:
-  std::vector<std::unique_ptr<kiocb>> objects_;
+  sim::StableArray<kiocb> objects_;
   std::vector<kiocb*> free_;
   std::size_t in_use_ = 0;
 };

@@ -39,7 +39,7 @@ class PlainCancelDesign : public AioDesign {
     unsigned nr = co_await sim::READ_ONCE(ctx.nr);
     unsigned pos = tail + AIO_EVENTS_OFFSET;
     if (++tail >= nr) tail = 0;
-    co_await sim::WRITE_ONCE(*ctx.slots[pos - AIO_EVENTS_OFFSET], io_event{id, id, res, res2});
+    co_await sim::WRITE_ONCE(ctx.slots[pos - AIO_EVENTS_OFFSET], io_event{id, id, res, res2});
     co_await sim::WRITE_ONCE(ctx.tail, tail);
     ledger_->ring_event(id, how);
     co_await sim::WRITE_ONCE(ctx.ring_tail, tail);

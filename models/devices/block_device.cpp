@@ -7,8 +7,7 @@ BlockDevice::BlockDevice(sim::Machine& m, AioDesign& aio, Config cfg, std::uint6
 
 BlockDevice::Request& BlockDevice::alloc_request() {
   if (free_.empty()) {
-    pool_.push_back(std::make_unique<Request>());
-    free_.push_back(pool_.back().get());
+    free_.push_back(&pool_.emplace_back());
   }
   Request* r = free_.back();
   free_.pop_back();
@@ -22,7 +21,7 @@ Task<long> BlockDevice::aio_write(kiocb& iocb) {
   sim::Context& self = sim::current();
   sim::cpu_work(cfg_.submit_io);
   Request& r = alloc_request();
-  r.dev = this;
+  r.owner = this;
   r.iocb = &iocb;
   r.handler = &BlockDevice::blk_irq_handler;
   r.name = "blk";
@@ -41,7 +40,7 @@ Task<long> BlockDevice::aio_write(kiocb& iocb) {
   co_return -EIOCBQUEUED;
 }
 
-void BlockDevice::Request::fire() { dev->machine_.cpu(cpu).raise_irq(*this); }
+void BlockDevice::Request::fire() { static_cast<BlockDevice*>(owner)->machine_.cpu(cpu).raise_irq(*this); }
 
 bool BlockDevice::hardware_pending(std::uint64_t user_data) const {
   for (const Request* r : held_)
@@ -65,7 +64,7 @@ bool BlockDevice::hardware_done(std::uint64_t user_data, int cpu) {
 Task<void> BlockDevice::blk_irq_handler(sim::IrqRequest& irq) {
   sim::KernelFunction fn{"blk_irq_handler"};
   auto& r = static_cast<Request&>(irq);
-  BlockDevice& dev = *r.dev;
+  BlockDevice& dev = *static_cast<BlockDevice*>(r.owner);
   kiocb& iocb = *r.iocb;
   dev.free_.push_back(&r);  // the request is done with; `irq` is not touched again
   sim::cpu_work(dev.cfg_.irq_work);

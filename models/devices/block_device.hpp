@@ -10,6 +10,7 @@
 #include "models/aio/aio.hpp"
 #include "sim/distribution.hpp"
 #include "sim/rng.hpp"
+#include "sim/stable_array.hpp"
 
 namespace models {
 
@@ -42,8 +43,7 @@ class BlockDevice final : public file {
 
  private:
   struct Request final : sim::Event, sim::IrqRequest {
-    BlockDevice* dev = nullptr;
-    kiocb* iocb = nullptr;
+    kiocb* iocb = nullptr;  // IrqRequest::owner is the BlockDevice
     int cpu = 0;
     void fire() override;  // the device finished: raise the interrupt
   };
@@ -54,7 +54,7 @@ class BlockDevice final : public file {
   AioDesign& aio_;
   Config cfg_;
   sim::Rng rng_;
-  std::vector<std::unique_ptr<Request>> pool_;
+  sim::StableArray<Request> pool_;
   std::vector<Request*> free_;
   std::vector<Request*> held_;  // manual_hardware: submitted, not finished
   std::size_t next_irq_cpu_ = 0;

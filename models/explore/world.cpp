@@ -243,7 +243,7 @@ World::World(std::shared_ptr<const Scenario> scp, bool tracing)
   // Object identities.
   add_region(&ctx_, sizeof(kioctx), "ctx", Region::Ctx);
   for (std::size_t i = 0; i < ctx_.slots.size(); ++i)
-    add_region(ctx_.slots[i].get(), sizeof(sim::Shared<io_event>), fmt::format("ring event[{}]", i), Region::Slot);
+    add_region(&ctx_.slots[i], sizeof(sim::Shared<io_event>), fmt::format("ring event[{}]", i), Region::Slot);
   for (int c = 0; c < sc.cpus; ++c) add_region(&m_.cpu(c), sizeof(sim::Cpu), fmt::format("cpu{}", c), Region::Cpu);
   for (kiocb* k : kiocbs_) add_region(k, sizeof(kiocb), fmt::format("kiocb{}", k->slot), Region::Kiocb);
   add_region(usb_.get(), sizeof(UsbGadget), "ep1in", Region::Other);
@@ -714,7 +714,7 @@ std::string World::end_state() const {
     for (const io_event& e : reaped_[slot]) note(e.data, fmt::format("reaped event(res={})", e.res));
   std::string ring;
   for (unsigned h = ctx_.ring_head.raw(), t = ctx_.ring_tail.raw(); h != t; h = (h + 1) % ctx_.nr.raw()) {
-    const io_event& e = ctx_.slots[h]->raw();
+    const io_event& e = ctx_.slots[h].raw();
     note(e.data, fmt::format("event(res={})", e.res));
     ring += (ring.empty() ? "" : " ") + request_name(e.data);
   }

@@ -215,7 +215,8 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   const std::uint64_t allocations_before = sim::allocations();
   try {
     if (cfg.get_string("engine.clock") == "simgrid") {
-      sim::SimgridClock clock(m, driver, cfg.get_duration_ps("engine.sync_quantum"), hooks.simgrid_args);
+      sim::SimgridClock clock(m, driver, cfg.get_duration_ps("engine.sync_quantum"), hooks.simgrid_args,
+                             hooks.simgrid_cpu_hosts);
       clock.run(until);
     } else {
       driver.run(until);
@@ -258,7 +259,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
                  {"zero_alloc", sw.zero_alloc}};
   ordered_json lay;
   for (const auto& [f, l] : layout) lay[f] = l;
-  r["layout"] = lay;
+  r["layout"] = std::move(lay);
   r["machine"] = {{"preset", preset->name}, {"sockets", topo.sockets}, {"cores_per_socket", topo.cores_per_socket},
                   {"threads_per_core", topo.threads_per_core}, {"cpus", ncpus}, {"ring_events", ring.nr}};
   r["sim"] = {{"kiocbs", counts.results},
@@ -287,7 +288,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   locks["wait_lock"] = lock_json(ctx.wait.lock, window_ps);
   locks["dev_lock"] = lock_json(usb.dev_lock(), window_ps);
   locks["udc_lock"] = lock_json(usb.udc_lock(), window_ps);
-  r["locks"] = locks;
+  r["locks"] = std::move(locks);
   const double completions = static_cast<double>(counts.results);
   r["per_completion"] = {
       {"ctx_lock_acquisitions", completions ? ctx.ctx_lock.stats().acquisitions / completions : 0.0},
@@ -305,23 +306,23 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
     cj["irq_latency_ns"] = {{"mean", c.irq_latency().count() ? c.irq_latency().mean() / 1000.0 : 0.0},
                             {"p99", sim::to_ns(c.irq_latency().percentile(99))},
                             {"count", c.irq_latency().count()}};
-    cpus.push_back(cj);
+    cpus.push_back(std::move(cj));
     spin_total += c.time_in(sim::Activity::Spin);
     busy_total += c.time_in(sim::Activity::Task) + c.time_in(sim::Activity::Spin) + c.time_in(sim::Activity::Irq);
   }
-  r["cpus"] = cpus;
+  r["cpus"] = std::move(cpus);
   r["cpu_share"] = {{"spinning", window_ps > 0 ? spin_total / (window_ps * ncpus) : 0.0},
                     {"busy", window_ps > 0 ? busy_total / (window_ps * ncpus) : 0.0}};
   // Transfers per named line (kiocb and ring lines summed by name).
   std::map<std::string, std::uint64_t> by_line;
   for (const sim::CacheLine* l : ctx.lines()) by_line[l->name()] += l->transfers();
   by_line[ctx.ring_header.name()] += ctx.ring_header.transfers();
-  for (const auto& l : ctx.slot_lines) by_line[l->name()] += l->transfers();
+  ctx.slot_lines.for_each([&](const sim::CacheLine& l) { by_line[l.name()] += l.transfers(); });
   by_line[blk.line.name()] += blk.line.transfers();
   by_line[usb.line.name()] += usb.line.transfers();
   ordered_json lines;
   for (const auto& [n, t] : by_line) lines[n] = {{"transfers", t}};
-  r["cachelines"] = lines;
+  r["cachelines"] = std::move(lines);
   r["correctness"] = {{"submitted", counts.submitted},   {"results", counts.results},
                       {"ring_events", counts.ring_events}, {"cancel_results", counts.cancel_results},
                       {"reaped", counts.reaped},         {"duplicates", counts.duplicates},
@@ -333,7 +334,6 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   r["config"] = cfg.to_json();
 
   RunReport rep;
-  rep.result = r;
   const auto& cl = ctx.ctx_lock.stats();
   const double spin_pct = 100.0 * r["cpu_share"]["spinning"].get<double>();
   rep.summary_csv = fmt::format(
@@ -362,6 +362,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
       sim::to_ns(ctx.completion_lock.stats().wait.percentile(99)), sim::to_ns(w.submit_to_event().percentile(50)),
       sim::to_ns(w.submit_to_event().percentile(99)), spin_pct, counts.duplicates, counts.lost, usb.races() + aio->kernel_races(),
       ledger.in_flight());
+  rep.result = std::move(r);
   return rep;
 }
 

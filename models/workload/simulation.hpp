@@ -19,11 +19,13 @@ struct RunReport {
 
 // What a caller such as `aiosim trace` adds to a run: an observer installed
 // on the machine from the start, an earlier end (the run is cut there, not
-// stalled), arguments for SimGrid (e.g. "--cfg=tracing:yes").
+// stalled), arguments for SimGrid (e.g. "--cfg=tracing:yes"), and a SimGrid
+// host per CPU (for SimGrid's Paje tracing).
 struct RunHooks {
   sim::Observer* observer = nullptr;
   sim::Time stop_at = sim::kNever;
   std::vector<std::string> simgrid_args;
+  bool simgrid_cpu_hosts = false;
 };
 
 // Cross-key checks (CPU ids in range, roles on distinct CPUs, queue depth

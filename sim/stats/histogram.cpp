@@ -34,6 +34,7 @@ Histogram::Histogram(Histogram&& other) noexcept { *this = std::move(other); }
 Histogram& Histogram::operator=(Histogram&& other) noexcept {
   if (this != &other) {
     counts_ = std::move(other.counts_);
+    carries_ = std::move(other.carries_);
     slot_ = other.slot_;
     count_ = other.count_;
     min_ = other.min_;
@@ -46,6 +47,7 @@ Histogram& Histogram::operator=(Histogram&& other) noexcept {
 
 void Histogram::release() noexcept {
   counts_.clear();
+  carries_.clear();
   slot_.fill(0);
   count_ = 0;
   min_ = INT64_MAX;
@@ -56,7 +58,7 @@ void Histogram::release() noexcept {
 std::uint8_t Histogram::add_block(unsigned block) {
   // Grow to the exact size (not the vector's doubling) to keep narrow
   // histograms small; this happens at most kHistBlocks times per histogram.
-  std::vector<std::uint64_t> grown;
+  std::vector<std::uint32_t> grown;
   grown.reserve(counts_.size() + detail::kHistSub);
   grown.assign(counts_.begin(), counts_.end());
   grown.resize(counts_.size() + detail::kHistSub, 0);
@@ -66,15 +68,31 @@ std::uint8_t Histogram::add_block(unsigned block) {
   return slot;
 }
 
+void Histogram::carry(std::size_t i, std::uint64_t high) {
+  for (Carry& c : carries_)
+    if (c.index == i) {
+      c.high += high;
+      return;
+    }
+  carries_.push_back(Carry{i, high});
+}
+
+std::uint64_t Histogram::bucket_count(std::size_t i) const {
+  std::uint64_t n = counts_[i];
+  for (const Carry& c : carries_)
+    if (c.index == i) n += c.high << 32;
+  return n;
+}
+
 void Histogram::merge(const Histogram& other) {
   if (other.count_ == 0) return;
   for (unsigned b = 0; b < detail::kHistBlocks; ++b) {
     if (other.slot_[b] == 0) continue;
     std::uint8_t slot = slot_[b];
     if (slot == 0) slot = add_block(b);
-    const std::uint64_t* src = &other.counts_[(other.slot_[b] - 1u) * detail::kHistSub];
-    std::uint64_t* dst = &counts_[(slot - 1u) * detail::kHistSub];
-    for (unsigned i = 0; i < detail::kHistSub; ++i) dst[i] += src[i];
+    const std::size_t src = (other.slot_[b] - 1u) * detail::kHistSub;
+    const std::size_t dst = (slot - 1u) * detail::kHistSub;
+    for (unsigned i = 0; i < detail::kHistSub; ++i) add_to(dst + i, other.bucket_count(src + i));
   }
   count_ += other.count_;
   sum_ += other.sum_;
@@ -84,6 +102,7 @@ void Histogram::merge(const Histogram& other) {
 
 void Histogram::reset() {
   std::fill(counts_.begin(), counts_.end(), 0);
+  carries_.clear();
   count_ = 0;
   min_ = INT64_MAX;
   max_ = 0;
@@ -107,9 +126,9 @@ std::int64_t Histogram::percentile(double p) const {
   std::uint64_t seen = 0;
   for (unsigned b = 0; b < detail::kHistBlocks; ++b) {
     if (slot_[b] == 0) continue;
-    const std::uint64_t* c = &counts_[(slot_[b] - 1u) * detail::kHistSub];
+    const std::size_t first = (slot_[b] - 1u) * detail::kHistSub;
     for (unsigned i = 0; i < detail::kHistSub; ++i) {
-      seen += c[i];
+      seen += bucket_count(first + i);
       if (seen >= rank) return std::clamp(detail::bucket_midpoint(b, i), min_, max_);
     }
   }

@@ -6,6 +6,9 @@
 // value in it. Storage comes in 64-bucket blocks allocated on first touch:
 // the simulator keeps thousands of histograms (one per CPU and metric), most
 // of them empty or spanning a few octaves, so they must not cost 30 KiB each.
+// A bucket keeps the low 32 bits of its count; the rare bucket that passes
+// 2^32 - 1 keeps the rest in a side list, so counts are exact to 2^64 and a
+// block is 256 bytes.
 #include <array>
 #include <bit>
 #include <cstddef>
@@ -63,15 +66,32 @@ class Histogram {
   std::int64_t percentile(double p) const;
 
   // Heap bytes held by the blocks (add sizeof(Histogram) for the total).
-  std::size_t allocated_bytes() const { return counts_.capacity() * sizeof(std::uint64_t); }
+  std::size_t allocated_bytes() const {
+    return counts_.capacity() * sizeof(std::uint32_t) + carries_.capacity() * sizeof(Carry);
+  }
 
  private:
   std::uint8_t add_block(unsigned block);
   void release() noexcept;
+  // Add `n` to bucket storage index `i`, carrying past 32 bits.
+  void add_to(std::size_t i, std::uint64_t n) {
+    const std::uint64_t sum = std::uint64_t{counts_[i]} + n;
+    counts_[i] = static_cast<std::uint32_t>(sum);
+    if (sum >> 32) [[unlikely]]
+      carry(i, sum >> 32);
+  }
+  void carry(std::size_t i, std::uint64_t high);
+  std::uint64_t bucket_count(std::size_t i) const;
+
+  struct Carry {
+    std::size_t index;
+    std::uint64_t high;  // the bucket's count >> 32
+  };
 
   __extension__ using Sum = unsigned __int128;  // 2^63 * 2^64 cannot overflow it
 
-  std::vector<std::uint64_t> counts_;  // blocks in order of first touch
+  std::vector<std::uint32_t> counts_;  // blocks in order of first touch; low 32 bits
+  std::vector<Carry> carries_;         // buckets past 2^32 - 1 (almost always empty)
   std::array<std::uint8_t, detail::kHistBlocks> slot_{};  // block -> 1 + position, 0 = absent
   std::uint64_t count_ = 0;
   std::int64_t min_ = INT64_MAX;
@@ -90,7 +110,7 @@ void Histogram::record_n(std::int64_t v, std::uint64_t n) {
   std::uint8_t slot = slot_[block];
   if (slot == 0) [[unlikely]]
     slot = add_block(block);
-  counts_[(slot - 1u) * detail::kHistSub + (bucket & (detail::kHistSub - 1))] += n;
+  add_to((slot - 1u) * detail::kHistSub + (bucket & (detail::kHistSub - 1)), n);
   count_ += n;
   sum_ += static_cast<Sum>(v) * n;
   min_ = v < min_ ? v : min_;

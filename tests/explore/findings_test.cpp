@@ -272,7 +272,7 @@ TEST_CASE("broken-plain-cancel is serialised by ctx_lock; moved before the lock 
           unsigned tail = co_await sim::READ_ONCE(ctx.tail);
           const unsigned slot = tail;
           if (++tail >= co_await sim::READ_ONCE(ctx.nr)) tail = 0;
-          co_await sim::WRITE_ONCE(*ctx.slots[slot], models::io_event{id, id, res, res2});
+          co_await sim::WRITE_ONCE(ctx.slots[slot], models::io_event{id, id, res, res2});
           co_await sim::WRITE_ONCE(ctx.tail, tail);
           ledger_->ring_event(id, "event");
           co_await sim::WRITE_ONCE(ctx.ring_tail, tail);

@@ -102,7 +102,7 @@ void race(const std::string& design, First first) {
     CHECK(c.ring_events == 1);
     CHECK(r.ctx.ring_tail.raw() == 1);
     CHECK(r.ctx.tail.raw() == 1);
-    const models::io_event ev = r.ctx.slots[0]->raw();
+    const models::io_event ev = r.ctx.slots[0].raw();
     CHECK(ev.data == u.id);
     CHECK(ev.obj == u.id);
     CHECK(ev.res == kUsbBytes);

@@ -167,17 +167,48 @@ TEST_CASE("memory stays small", "[histogram]") {
   Histogram empty;
   CHECK(sizeof(Histogram) + empty.allocated_bytes() <= 256);
 
-  // A narrow histogram (one octave, [2^20, 2^21)) holds one 512-byte block.
+  // A narrow histogram (one octave, [2^20, 2^21)) holds one block of 64
+  // 32-bit counters.
   Histogram narrow;
   for (std::int64_t v = 1 << 20; v < (1 << 21); v += 997) narrow.record(v);
-  CHECK(narrow.allocated_bytes() == 64 * sizeof(std::uint64_t));
-  CHECK(sizeof(Histogram) + narrow.allocated_bytes() <= 768);
+  CHECK(narrow.allocated_bytes() == 64 * 4);
+  CHECK(sizeof(Histogram) + narrow.allocated_bytes() <= 512);
 
   // The whole int64 range needs at most 58 blocks.
   Histogram wide;
   for (int bit = 0; bit < 63; ++bit) wide.record(std::int64_t{1} << bit);
   wide.record(INT64_MAX);
-  CHECK(wide.allocated_bytes() <= 58 * 64 * sizeof(std::uint64_t));
+  CHECK(wide.allocated_bytes() <= 58 * 64 * 4);
+}
+
+TEST_CASE("bucket counts past 2^32 are exact", "[histogram]") {
+  // 6e9 samples of 1000 in two steps (each below 2^32, the sum above it),
+  // then 1e9 of 5000: 7e9 in all. Rank 5.6e9 (p80) is still 1000 and rank
+  // 6.3e9 (p90) is 5000; a count kept mod 2^32 would leave 1000's bucket
+  // with 6e9 - 2^32 = 1.7e9 and make p80 5000.
+  Histogram h;
+  h.record_n(1000, 3'000'000'000ULL);
+  h.record_n(1000, 3'000'000'000ULL);
+  h.record_n(5000, 1'000'000'000ULL);
+  CHECK(h.count() == 7'000'000'000ULL);
+  CHECK(within_bound(h.percentile(80), 1000));
+  CHECK(within_bound(h.percentile(90), 5000));
+  CHECK(h.percentile(85) == h.percentile(80));  // rank 5.95e9 <= 6e9
+
+  // One call past 2^32, then merged twice: 2 * (5e9 + 1) samples of 7.
+  Histogram big;
+  big.record_n(7, 5'000'000'000ULL);
+  big.record(7);
+  big.record(100);
+  Histogram sum;
+  sum.merge(big);
+  sum.merge(big);
+  CHECK(sum.count() == 10'000'000'004ULL);
+  CHECK(sum.percentile(99.99) == 7);  // rank 9,999,000,001 of 10,000,000,004 is still 7
+  CHECK(sum.percentile(100) == 100);
+  sum.reset();
+  sum.record(100);
+  CHECK(sum.percentile(1) == 100);  // reset cleared the carries too
 }
 
 TEST_CASE("relative error bound over random values", "[histogram]") {
