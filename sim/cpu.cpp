@@ -28,8 +28,7 @@ void Cpu::note_activity(Time at) {
   o->on_activity(*this, a, at);
 }
 
-void Cpu::set_task_activity(Activity a, Time at) {
-  if (a == task_activity_) return;
+void Cpu::change_task_activity(Activity a, Time at) {
   if (!in_irq_handler()) charge(at);
   task_activity_ = a;
   note_activity(at);

@@ -60,7 +60,9 @@ class Cpu {
   void irq_finished(Time at);  // the IRQ context's root returned
 
   // Time accounting: what the task context is doing, and spinning in IRQ.
-  void set_task_activity(Activity a, Time at);
+  void set_task_activity(Activity a, Time at) {
+    if (a != task_activity_) change_task_activity(a, at);  // inline: asked at every resumption
+  }
   void set_irq_spinning(bool spinning, Time at);
   Time time_in(Activity a) const { return time_[static_cast<int>(a)]; }
   void close_accounting(Time at);  // charge the current activity up to `at`
@@ -71,6 +73,7 @@ class Cpu {
  private:
   Activity effective() const;
   void charge(Time at);
+  void change_task_activity(Activity a, Time at);
   void note_activity(Time at);  // tell the observer if effective() changed
 
   Machine* machine_;

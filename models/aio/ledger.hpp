@@ -4,10 +4,10 @@
 // none lost, none after io_destroy has finished. The ledger sees each result
 // as the kernel produces it and stops the run at the first violation.
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <vector>
 
+#include "sim/stable_array.hpp"
 #include "sim/time.hpp"
 
 namespace models {
@@ -104,7 +104,7 @@ class Ledger {
   sim::Time now() const;
 
   LostPolicy lost_policy_;
-  std::deque<Req> reqs_;  // grows by chunks: no doubling spike at the peak
+  sim::StableArray<Req, 256> reqs_;  // grows by chunks: no doubling spike at the peak
   std::vector<std::uint32_t> free_slots_;
   Counts counts_;
   bool torn_down_ = false;
