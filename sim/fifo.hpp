@@ -1,50 +1,37 @@
 #pragma once
-// A FIFO on a power-of-two ring buffer, for lock and semaphore waiters: it
-// allocates nothing while empty (a std::deque allocates 576 bytes up front,
-// and there is a semaphore per submitter) and nothing once it has grown to
-// the longest queue seen, where a deque keeps freeing and allocating nodes.
+// A FIFO for lock and semaphore waiters: a boost::circular_buffer that
+// doubles when full. It allocates nothing while empty (a std::deque allocates
+// 576 bytes up front, and there is a semaphore per submitter) and nothing
+// once it has grown to the longest queue seen, where a deque keeps freeing
+// and allocating blocks.
+#include <algorithm>
 #include <cstddef>
-#include <vector>
+
+#include <boost/circular_buffer.hpp>
 
 namespace sim {
 
 template <class T>
 class Fifo {
  public:
-  bool empty() const { return size_ == 0; }
-  std::size_t size() const { return size_; }
-  T& front() { return buf_[head_]; }
-  const T& front() const { return buf_[head_]; }
+  bool empty() const { return q_.empty(); }
+  std::size_t size() const { return q_.size(); }
+  T& front() { return q_.front(); }
+  const T& front() const { return q_.front(); }
   // The i-th oldest element.
-  T& operator[](std::size_t i) { return buf_[(head_ + i) & (buf_.size() - 1)]; }
-  const T& operator[](std::size_t i) const { return buf_[(head_ + i) & (buf_.size() - 1)]; }
+  T& operator[](std::size_t i) { return q_[i]; }
+  const T& operator[](std::size_t i) const { return q_[i]; }
 
   void push_back(const T& v) {
-    if (size_ == buf_.size()) grow();
-    buf_[(head_ + size_) & (buf_.size() - 1)] = v;
-    ++size_;
+    if (q_.full()) q_.set_capacity(std::max<std::size_t>(4, 2 * q_.capacity()));
+    q_.push_back(v);
   }
-  void pop_front() {
-    head_ = (head_ + 1) & (buf_.size() - 1);
-    --size_;
-  }
+  void pop_front() { q_.pop_front(); }
   // Remove the i-th oldest, keeping the order of the rest.
-  void erase_at(std::size_t i) {
-    for (; i + 1 < size_; ++i) (*this)[i] = (*this)[i + 1];
-    --size_;
-  }
+  void erase_at(std::size_t i) { q_.erase(q_.begin() + static_cast<std::ptrdiff_t>(i)); }
 
  private:
-  void grow() {
-    std::vector<T> bigger(buf_.empty() ? 4 : 2 * buf_.size());
-    for (std::size_t i = 0; i < size_; ++i) bigger[i] = (*this)[i];
-    buf_.swap(bigger);
-    head_ = 0;
-  }
-
-  std::vector<T> buf_;
-  std::size_t head_ = 0;
-  std::size_t size_ = 0;
+  boost::circular_buffer<T> q_;
 };
 
 }  // namespace sim

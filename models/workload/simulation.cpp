@@ -317,7 +317,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   std::map<std::string, std::uint64_t> by_line;
   for (const sim::CacheLine* l : ctx.lines()) by_line[l->name()] += l->transfers();
   by_line[ctx.ring_header.name()] += ctx.ring_header.transfers();
-  ctx.slot_lines.for_each([&](const sim::CacheLine& l) { by_line[l.name()] += l.transfers(); });
+  for (const sim::CacheLine& l : ctx.slot_lines) by_line[l.name()] += l.transfers();
   by_line[blk.line.name()] += blk.line.transfers();
   by_line[usb.line.name()] += usb.line.transfers();
   ordered_json lines;

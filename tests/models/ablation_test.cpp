@@ -110,7 +110,7 @@ struct RingWrites final : sim::Observer {
   void on_step(const sim::Context& c, const sim::Step& s, Time, Time, std::int64_t, std::int64_t) override {
     if (s.kind != sim::StepKind::Store) return;
     bool ring = s.object == &ctx->tail || s.object == &ctx->ring_tail;
-    ctx->slots.for_each([&](const auto& slot) { ring = ring || s.object == &slot; });
+    for (const auto& slot : ctx->slots) ring = ring || s.object == &slot;
     if (ring) writes.push_back({s.what, ctx->ctx_lock.held_by(c), ctx->completion_lock.held_by(c)});
   }
   const models::kioctx* ctx;

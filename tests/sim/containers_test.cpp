@@ -1,5 +1,6 @@
-// The engine's two small containers: Fifo (lock and semaphore waiters) and
-// StableArray (slabs and rings whose elements must not move).
+// The engine's two containers on Boost: Fifo (lock and semaphore waiters,
+// growing a circular_buffer) and StableArray (slabs and rings whose elements
+// must not move: Boost.Container's deque with fixed-size blocks).
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -75,7 +76,7 @@ TEST_CASE("StableArray elements keep their address and are destroyed once", "[co
       CHECK(a[static_cast<std::size_t>(i)].value == i * 10);
     }
     int sum = 0;
-    a.for_each([&](const Pinned& p) { sum += p.value; });
+    for (const Pinned& p : a) sum += p.value;
     CHECK(sum == 550);
   }
   CHECK(live == 0);
