@@ -61,8 +61,9 @@ struct Run {
   std::string out, err;
 };
 
-// Runs `aiosim args...`, stdout and stderr into files under `dir`.
-inline Run aiosim(const std::vector<std::string>& args, const ScratchDir& dir) {
+// Runs `aiosim args...`, stdout and stderr into files under `dir`, in the
+// working directory `cwd` (empty: this process's).
+inline Run aiosim(const std::vector<std::string>& args, const ScratchDir& dir, const fs::path& cwd = {}) {
   static int n = 0;
   const fs::path out = dir / ("stdout." + std::to_string(n));
   const fs::path err = dir / ("stderr." + std::to_string(n));
@@ -80,6 +81,7 @@ inline Run aiosim(const std::vector<std::string>& args, const ScratchDir& dir) {
     const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (o < 0 || e < 0 || ::dup2(o, 1) < 0 || ::dup2(e, 2) < 0) ::_exit(126);
+    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }

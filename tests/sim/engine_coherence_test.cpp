@@ -9,6 +9,7 @@
 
 #include <vector>
 
+#include "tests/sim/distinct_costs.hpp"
 #include "sim/access.hpp"
 #include "sim/coherence.hpp"
 #include "sim/machine.hpp"
@@ -25,20 +26,7 @@ namespace {
 constexpr Time ns = sim::kNs;
 constexpr Time us = sim::kUs;
 
-// Columns: Self, SmtSibling, SameSocket, OneHop, TwoHops (ns). All distinct.
-sim::CoherenceCosts distinct_costs() {
-  sim::CoherenceCosts c;
-  c.load_modified = {11, 12, 13, 14, 15};
-  c.load_shared = {21, 22, 23, 24, 25};
-  c.store_modified = {31, 32, 33, 34, 35};
-  c.store_shared = {41, 42, 43, 44, 45};
-  c.atomic_modified = {51, 52, 53, 54, 55};
-  c.atomic_shared = {61, 62, 63, 64, 65};
-  c.load_hit = 6;
-  c.store_hit = 7;
-  c.memory = 100;
-  return c;
-}
+using test::distinct_costs;
 
 // 2 sockets x 2 cores x 2 threads: CPUs 0,1 (socket 0), 2,3 (socket 1); the
 // SMT sibling of c is c + 4. So (0,4) SMT, (0,1) same socket, (0,2) one hop.

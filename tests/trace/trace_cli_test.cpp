@@ -3,10 +3,6 @@
 // it refuses.
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "paje_check.hpp"
+#include "tests/models/cli.hpp"
 
 #ifndef AIOSIM_BINARY
 #error "AIOSIM_BINARY must name the aiosim executable"
@@ -32,55 +29,13 @@ using nlohmann::json;
 
 namespace {
 
-struct Scratch {
-  fs::path path;
-  Scratch() {
-    std::string tmpl = (fs::temp_directory_path() / "aiosim-trace-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using clitest::read_file;
+using clitest::Run;
+using Scratch = clitest::ScratchDir;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
-
-Run aiosim(std::vector<std::string> args, const Scratch& dir) {
-  static int n = 0;
-  const fs::path out = dir.path / ("stdout." + std::to_string(n));
-  const fs::path err = dir.path / ("stderr." + std::to_string(n++));
-  args.insert(args.begin(), AIOSIM_BINARY);
-  std::vector<char*> argv;
-  for (auto& s : args) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (o < 0 || e < 0 || ::dup2(o, 1) < 0 || ::dup2(e, 2) < 0 || ::chdir(AIOSIM_SOURCE_DIR) != 0) ::_exit(126);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  int ws = 0;
-  REQUIRE(::waitpid(pid, &ws, 0) == pid);
-  Run r;
-  r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
+// Config paths in these tests are relative to the source tree.
+Run aiosim_in_tree(const std::vector<std::string>& args, const Scratch& dir) {
+  return clitest::aiosim(args, dir, AIOSIM_SOURCE_DIR);
 }
 
 const std::vector<std::string> kBase = {"trace", "experiments/mixed.toml", "--set", "kioctx.design=v3.9",
@@ -95,15 +50,15 @@ std::vector<std::string> with(std::vector<std::string> v, const std::vector<std:
 
 TEST_CASE("aiosim trace: text, Chrome JSON and Paje for a window of the mixed workload", "[trace][cli]") {
   Scratch dir;
-  const fs::path out = dir.path / "out";
-  const fs::path paje = dir.path / "paje" / "cpus.trace";
-  const Run r = aiosim(with(kBase, {"--out", out.string(), "--paje", paje.string()}), dir);
+  const fs::path out = dir.path() / "out";
+  const fs::path paje = dir.path() / "paje" / "cpus.trace";
+  const Run r = aiosim_in_tree(with(kBase, {"--out", out.string(), "--paje", paje.string()}), dir);
   INFO(r.err);
   REQUIRE(r.status == 0);
   CHECK_THAT(r.out, Catch::Contains("trace.json"));
 
   // --- Chrome JSON: valid, bounded by the window, the documented tracks.
-  const json j = json::parse(slurp(out / "trace.json"));
+  const json j = json::parse(read_file(out / "trace.json"));
   REQUIRE(j.at("otherData").at("window_ns") == json::array({300000.0, 310000.0}));
   std::set<std::string> procs;
   std::map<std::string, int> by_name;
@@ -146,7 +101,7 @@ TEST_CASE("aiosim trace: text, Chrome JSON and Paje for a window of the mixed wo
   CHECK(transfers > 10);
 
   // --- Text: a title, the state at the window's start, times in the window.
-  const std::string text = slurp(out / "trace.txt");
+  const std::string text = read_file(out / "trace.txt");
   CHECK(text.rfind("# aiosim trace of experiments/mixed.toml (design v3.9, 16 CPUs", 0) == 0);
   std::istringstream lines(text);
   std::string line;
@@ -164,7 +119,7 @@ TEST_CASE("aiosim trace: text, Chrome JSON and Paje for a window of the mixed wo
 
   // --- Paje: well formed, one container per CPU host, one-hot activity variables.
   REQUIRE(fs::exists(paje));
-  const pajecheck::Trace t = pajecheck::parse(slurp(paje));
+  const pajecheck::Trace t = pajecheck::parse(read_file(paje));
   for (const auto& e : t.errors) FAIL_CHECK(e);
   std::set<std::string> hosts;
   for (const auto& [alias, name] : t.container_names)
@@ -204,21 +159,21 @@ TEST_CASE("aiosim trace: text, Chrome JSON and Paje for a window of the mixed wo
 
 TEST_CASE("aiosim trace: the trace does not depend on SimGrid's clock or its quantum", "[trace][cli]") {
   Scratch dir;
-  const Run a = aiosim(with(kBase, {"--out", (dir.path / "a").string(), "--set", "engine.clock=internal"}), dir);
-  const Run b = aiosim(with(kBase, {"--out", (dir.path / "b").string(), "--set", "engine.sync_quantum=0ns"}), dir);
-  const Run c = aiosim(with(kBase, {"--out", (dir.path / "c").string(), "--set", "engine.sync_quantum=5us"}), dir);
+  const Run a = aiosim_in_tree(with(kBase, {"--out", (dir.path() / "a").string(), "--set", "engine.clock=internal"}), dir);
+  const Run b = aiosim_in_tree(with(kBase, {"--out", (dir.path() / "b").string(), "--set", "engine.sync_quantum=0ns"}), dir);
+  const Run c = aiosim_in_tree(with(kBase, {"--out", (dir.path() / "c").string(), "--set", "engine.sync_quantum=5us"}), dir);
   REQUIRE(a.status == 0);
   REQUIRE(b.status == 0);
   REQUIRE(c.status == 0);
-  const std::string ta = slurp(dir.path / "a" / "trace.txt");
+  const std::string ta = read_file(dir.path() / "a" / "trace.txt");
   CHECK(ta.size() > 10000);
-  CHECK(ta == slurp(dir.path / "b" / "trace.txt"));
-  CHECK(ta == slurp(dir.path / "c" / "trace.txt"));
+  CHECK(ta == read_file(dir.path() / "b" / "trace.txt"));
+  CHECK(ta == read_file(dir.path() / "c" / "trace.txt"));
 }
 
 TEST_CASE("aiosim trace: refuses windows it cannot keep, writing nothing", "[trace][cli]") {
   Scratch dir;
-  const fs::path out = dir.path / "out";
+  const fs::path out = dir.path() / "out";
   struct Case {
     std::vector<std::string> args;
     const char* says;
@@ -227,12 +182,12 @@ TEST_CASE("aiosim trace: refuses windows it cannot keep, writing nothing", "[tra
       {{"trace", "experiments/mixed.toml", "--from", "1ms", "--to", "20ms"}, "too long"},
       {{"trace", "experiments/mixed.toml", "--from", "300us", "--to", "300us"}, "window is empty"},
       {{"trace", "experiments/mixed.toml", "--from", "soon"}, "invalid time"},
-      {{"trace", "experiments/mixed.toml", "--set", "engine.clock=internal", "--paje", (dir.path / "x.trace").string()},
+      {{"trace", "experiments/mixed.toml", "--set", "engine.clock=internal", "--paje", (dir.path() / "x.trace").string()},
        "--paje needs SimGrid's clock"},
-      {{"trace", "experiments/mixed.toml", "--paje", (dir.path / "a,b.trace").string()}, "spaces or commas"},
+      {{"trace", "experiments/mixed.toml", "--paje", (dir.path() / "a,b.trace").string()}, "spaces or commas"},
   };
   for (const auto& c : cases) {
-    const Run r = aiosim(with(c.args, {"--out", out.string()}), dir);
+    const Run r = aiosim_in_tree(with(c.args, {"--out", out.string()}), dir);
     INFO(r.err);
     CHECK(r.status == 2);
     CHECK_THAT(r.err, Catch::Contains(c.says));
@@ -242,10 +197,10 @@ TEST_CASE("aiosim trace: refuses windows it cannot keep, writing nothing", "[tra
 
 TEST_CASE("aiosim trace: a capped trace says where it stopped", "[trace][cli]") {
   Scratch dir;
-  const Run r = aiosim(with(kBase, {"--out", (dir.path / "o").string(), "--max-records", "50"}), dir);
+  const Run r = aiosim_in_tree(with(kBase, {"--out", (dir.path() / "o").string(), "--max-records", "50"}), dir);
   REQUIRE(r.status == 0);
   CHECK_THAT(r.err, Catch::Contains("record cap (50) was reached"));
-  const json j = json::parse(slurp(dir.path / "o" / "trace.json"));
+  const json j = json::parse(read_file(dir.path() / "o" / "trace.json"));
   CHECK(j.at("otherData").at("truncated") == true);
   CHECK(j.at("otherData").at("records") == 50);
 }

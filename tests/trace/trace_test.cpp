@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/sim/distinct_costs.hpp"
 #include "sim/access.hpp"
 #include "sim/machine.hpp"
 #include "sim/presets.hpp"
@@ -34,20 +35,7 @@ sim::CoherenceCosts zero_costs() {
   return p->costs;
 }
 
-// Columns: Self, SmtSibling, SameSocket, OneHop, TwoHops (ns), all non-zero.
-sim::CoherenceCosts distinct_costs() {
-  sim::CoherenceCosts c;
-  c.load_modified = {11, 12, 13, 14, 15};
-  c.load_shared = {21, 22, 23, 24, 25};
-  c.store_modified = {31, 32, 33, 34, 35};
-  c.store_shared = {41, 42, 43, 44, 45};
-  c.atomic_modified = {51, 52, 53, 54, 55};
-  c.atomic_shared = {61, 62, 63, 64, 65};
-  c.load_hit = 6;
-  c.store_hit = 7;
-  c.memory = 100;
-  return c;
-}
+using test::distinct_costs;
 
 struct Times {
   Time acquired = -1;
