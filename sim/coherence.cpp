@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <deque>
 #include <stdexcept>
 #include <unordered_map>
@@ -75,6 +76,9 @@ Coherence::Picos Coherence::picos_of(const CoherenceCosts& c) {
 
 Coherence::Coherence(const Topology& topo, const CoherenceCosts& costs)
     : topo_(topo), costs_(costs), ps_(picos_of(costs)) {
+  // A line keeps CPU ids in 16 bits and its sockets in a 64-bit mask.
+  if (topo.cpus() > INT16_MAX || topo.sockets > 64)
+    throw std::invalid_argument("Coherence: at most 32767 CPUs on 64 sockets");
   socket_of_.resize(topo.cpus());
   core_of_.resize(topo.cpus());
   for (int c = 0; c < topo.cpus(); ++c) {

@@ -7,6 +7,7 @@
 // a different value and the test fails.
 #include <catch2/catch.hpp>
 
+#include <stdexcept>
 #include <vector>
 
 #include "tests/sim/distinct_costs.hpp"
@@ -259,6 +260,14 @@ TEST_CASE("a write to a line with spinners: they all re-read it, the first one k
   CHECK(coh.access(line, 3, AccessKind::Rmw, T + 7 * ns) == (13 + 64) * ns);
   // Its own transfer, then spinners 1 and 2 re-read again.
   CHECK(line.transfers() == 2 + 1 + 2);
+}
+
+TEST_CASE("machines a line cannot describe are refused", "[engine][coherence]") {
+  // CPU ids are 16-bit signed (the owner may be -1), socket sets a 64-bit mask.
+  CHECK_NOTHROW(Coherence(Topology{64, 511, 1}, distinct_costs()));  // 32704 CPUs
+  CHECK_THROWS_AS(Coherence(Topology{64, 512, 1}, distinct_costs()), std::invalid_argument);  // 32768
+  CHECK_NOTHROW(Coherence(Topology{64, 2, 1}, distinct_costs()));
+  CHECK_THROWS_AS(Coherence(Topology{65, 2, 1}, distinct_costs()), std::invalid_argument);
 }
 
 TEST_CASE("loads of a Shared line do not queue but ownership changes do", "[engine][coherence]") {
