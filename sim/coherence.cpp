@@ -43,6 +43,7 @@ void CacheLine::remove_spinner(int cpu) {
 }
 
 void CacheLine::reset_state() {
+  inline_.fill(0);  // the ids, or the sharer mask of a small machine
   owner_ = -1;
   nsharers_ = 0;
   socket_mask_ = 0;
@@ -75,21 +76,31 @@ Coherence::Picos Coherence::picos_of(const CoherenceCosts& c) {
 }
 
 Coherence::Coherence(const Topology& topo, const CoherenceCosts& costs)
-    : topo_(topo), costs_(costs), ps_(picos_of(costs)) {
+    : topo_(topo), small_(topo.cpus() <= 64), costs_(costs), ps_(picos_of(costs)) {
   // A line keeps CPU ids in 16 bits and its sockets in a 64-bit mask.
   if (topo.cpus() > INT16_MAX || topo.sockets > 64)
     throw std::invalid_argument("Coherence: at most 32767 CPUs on 64 sockets");
   socket_of_.resize(topo.cpus());
   core_of_.resize(topo.cpus());
+  if (small_) socket_cpus_.assign(topo.sockets, 0);
   for (int c = 0; c < topo.cpus(); ++c) {
     socket_of_[c] = static_cast<std::uint16_t>(topo.socket_of(c));
     core_of_[c] = static_cast<std::uint32_t>(topo.core_of(c));
+    if (small_) socket_cpus_[socket_of_[c]] |= std::uint64_t{1} << c;
   }
 }
 
-void Coherence::add_sharer(CacheLine& line, int cpu) const {
-  if (line.shared_by(cpu)) return;
+[[gnu::always_inline]] inline void Coherence::add_sharer(CacheLine& line, int cpu) const {
   const int s = socket_of(cpu);
+  if (small_) {
+    const std::uint64_t m = line.mask(), bit = std::uint64_t{1} << cpu;
+    if (m & bit) return;
+    line.set_mask(m | bit);
+    ++line.nsharers_;
+    line.socket_mask_ |= std::uint64_t{1} << s;
+    return;
+  }
+  if (shared_by(line, cpu)) return;
   if (!line.wide() && line.nsharers_ < CacheLine::kInline) {
     line.inline_[line.nsharers_] = static_cast<std::uint16_t>(cpu);
   } else {
@@ -110,14 +121,22 @@ void Coherence::add_sharer(CacheLine& line, int cpu) const {
   line.socket_mask_ |= std::uint64_t{1} << s;
 }
 
-void Coherence::clear_sharers(CacheLine& line) const {
+[[gnu::always_inline]] inline void Coherence::clear_sharers(CacheLine& line) const {
   if (line.nsharers_ == 0) return;
-  if (line.wide()) {
+  if (small_) {
+    line.set_mask(0);
+  } else if (line.wide()) {
     std::fill(line.extra_->bits.begin(), line.extra_->bits.end(), 0);
     for (std::uint64_t m = line.socket_mask_; m; m &= m - 1) line.extra_->socket_count[std::countr_zero(m)] = 0;
   }
   line.nsharers_ = 0;
   line.socket_mask_ = 0;
+}
+
+// Does a CPU other than `cpu` (of socket `mine`) share the line in that socket?
+[[gnu::always_inline]] inline bool Coherence::other_sharer_in_socket(const CacheLine& line, int cpu, int mine) const {
+  if (small_) return (line.mask() & socket_cpus_[mine] & ~(std::uint64_t{1} << cpu)) != 0;
+  return sharers_in_socket(line, mine) > (shared_by(line, cpu) ? 1u : 0u);
 }
 
 std::uint32_t Coherence::sharers_in_socket(const CacheLine& line, int socket) const {
@@ -130,7 +149,7 @@ std::uint32_t Coherence::sharers_in_socket(const CacheLine& line, int socket) co
 // The farthest CPU that must answer, from the per-socket summary: another
 // socket if any sharer is there (by hop count), else this socket. An SMT
 // sibling counts as the same socket here (a conservative simplification).
-Distance Coherence::farthest_sharer(const CacheLine& line, int cpu) const {
+[[gnu::always_inline]] inline Distance Coherence::farthest_sharer(const CacheLine& line, int cpu) const {
   const int mine = socket_of(cpu);
   const std::uint64_t others = line.socket_mask_ & ~(std::uint64_t{1} << mine);
   if (others) {
@@ -138,13 +157,12 @@ Distance Coherence::farthest_sharer(const CacheLine& line, int cpu) const {
     for (std::uint64_t m = others; m && hops < 2; m &= m - 1) hops = std::max(hops, topo_.hops(mine, std::countr_zero(m)));
     return hops == 1 ? Distance::OneHop : Distance::TwoHops;
   }
-  const std::uint32_t here = sharers_in_socket(line, mine) - (line.shared_by(cpu) ? 1 : 0);
-  return here > 0 ? Distance::SameSocket : Distance::Self;
+  return other_sharer_in_socket(line, cpu, mine) ? Distance::SameSocket : Distance::Self;
 }
 
-Distance Coherence::nearest_sharer(const CacheLine& line, int cpu) const {
+[[gnu::always_inline]] inline Distance Coherence::nearest_sharer(const CacheLine& line, int cpu) const {
   const int mine = socket_of(cpu);
-  if (sharers_in_socket(line, mine) > (line.shared_by(cpu) ? 1u : 0u)) return Distance::SameSocket;
+  if (other_sharer_in_socket(line, cpu, mine)) return Distance::SameSocket;
   int hops = 2;
   for (std::uint64_t m = line.socket_mask_ & ~(std::uint64_t{1} << mine); m && hops > 1; m &= m - 1)
     hops = std::min(hops, topo_.hops(mine, std::countr_zero(m)));
@@ -163,11 +181,12 @@ Distance Coherence::farthest_spinner(const CacheLine& line, int cpu) const {
 
 // The cost of the access before any queueing, and whether the line moves in
 // from another cache.
-Time Coherence::base_cost(const CacheLine& line, int cpu, AccessKind kind, bool& transfer) const {
+// Inlined into access(): it runs at every step.
+[[gnu::always_inline]] inline Time Coherence::base_cost(const CacheLine& line, int cpu, AccessKind kind, bool& transfer) const {
   transfer = false;
   const Picos& c = ps_;
   const bool here_m = line.owner_ == cpu;
-  const bool here_s = line.owner_ < 0 && line.shared_by(cpu);
+  const bool here_s = line.owner_ < 0 && shared_by(line, cpu);
   const std::size_t nshare = line.owner_ < 0 ? line.nsharers_ : 0;
 
   if (kind == AccessKind::Load) {
@@ -212,9 +231,9 @@ Time Coherence::access(CacheLine& line, int cpu, AccessKind kind, Time at) {
   int from = -1;
   if (obs && transfer) {
     if (line.owner_ >= 0) from = line.owner_;
-    else if (line.nsharers_ - (line.shared_by(cpu) ? 1 : 0) == 1)
+    else if (line.nsharers_ - (shared_by(line, cpu) ? 1 : 0) == 1)
       for (int i = 0; i < topo_.cpus() && from < 0; ++i)
-        if (i != cpu && line.shared_by(i)) from = i;
+        if (i != cpu && shared_by(line, i)) from = i;
   }
   if (counted) line.count_access();
   if (transfer) {
@@ -252,7 +271,7 @@ Time Coherence::access(CacheLine& line, int cpu, AccessKind kind, Time at) {
     Time reread_done = at + cost;
     std::uint64_t moved = 0;
     for (int s : line.extra_->spinners) {
-      if (s == cpu || line.shared_by(s)) continue;
+      if (s == cpu || shared_by(line, s)) continue;
       if (obs) obs->on_transfer(line, moved == 0 ? cpu : -1, s, at + cost, moved == 0 ? transfer_cost(cpu, s) : 0);
       if (moved == 0) reread_done += transfer_cost(cpu, s);
       add_sharer(line, s);

@@ -14,6 +14,7 @@
 // the next write must invalidate them all. The line keeps their CPUs to
 // charge that without simulating every spin iteration.
 #include <array>
+#include <cstring>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -40,12 +41,8 @@ class CacheLine {
   std::uint64_t accesses() const { return accesses_ + (extra_ ? extra_->accesses_high << 32 : 0); }
 
   int owner() const { return owner_; }
-  bool shared_by(int cpu) const {
-    if (extra_ && extra_->wide) return static_cast<std::size_t>(cpu) / 64 < extra_->bits.size() && (extra_->bits[cpu / 64] >> (cpu % 64)) & 1;
-    for (int i = 0; i < nsharers_; ++i)
-      if (inline_[i] == cpu) return true;
-    return false;
-  }
+  // Who shares it is asked of the Coherence (Coherence::shared_by), which
+  // knows how the line keeps its sharers.
   std::size_t sharer_count() const { return nsharers_; }
 
   void add_spinner(int cpu) { extra().spinners.push_back(cpu); }
@@ -57,13 +54,14 @@ class CacheLine {
 
  private:
   friend class Coherence;
-  // Most lines (a kiocb's, a ring slot's) are only ever shared by a few
-  // CPUs, so their sharers are a few ids kept inline: one cache miss per
-  // access, and no heap. A line read by more (a lock, the ring header)
-  // switches for good to a bitset with per-socket counts. There are many
-  // lines (two per kiocb, one per two ring events), so a line is 48 bytes:
-  // what few lines need (that bitset, spinners, counts past 2^32) lives
-  // behind one pointer.
+  // On a machine of at most 64 CPUs the sharers are one 64-bit mask, kept
+  // in the bytes of inline_. On a bigger one, most lines (a kiocb's, a ring
+  // slot's) are only ever shared by a few CPUs, so their sharers are a few
+  // ids kept inline: one cache miss per access, and no heap. A line read by
+  // more (a lock, the ring header) switches for good to a bitset with
+  // per-socket counts. There are many lines (two per kiocb, one per two ring
+  // events), so a line is 48 bytes: what few lines need (that bitset,
+  // spinners, counts past 2^32) lives behind one pointer.
   static constexpr int kInline = 5;
   struct Extra {
     bool wide = false;
@@ -91,10 +89,20 @@ class CacheLine {
       ++extra().transfers_high;
   }
 
+  // The sharer mask of a machine of at most 64 CPUs, in inline_'s first 8
+  // bytes (inline_ is first, so they are 8-byte aligned).
+  std::uint64_t mask() const {
+    std::uint64_t m;
+    std::memcpy(&m, inline_.data(), sizeof m);
+    return m;
+  }
+  void set_mask(std::uint64_t m) { std::memcpy(inline_.data(), &m, sizeof m); }
+  static_assert(kInline * sizeof(std::uint16_t) >= sizeof(std::uint64_t), "the sharer mask fits in inline_");
+
   // The fields every access reads come first.
+  std::array<std::uint16_t, kInline> inline_{};  // sharer ids while !wide(), or the mask
   std::int16_t owner_ = -1;             // CPU holding it Modified, or -1
   std::uint16_t nsharers_ = 0;          // CPUs holding it Shared (when owner_ < 0)
-  std::array<std::uint16_t, kInline> inline_{};  // their ids while !wide()
   std::uint16_t name_;                  // interned: lines of a kind share a name
   std::uint64_t socket_mask_ = 0;       // sockets with any sharer
   Time busy_until_ = 0;
@@ -112,6 +120,15 @@ class Coherence {
   // Perform an access by `cpu` at time `at`; returns its cost including any
   // wait for the line to be free, and updates the line's state.
   Time access(CacheLine& line, int cpu, AccessKind kind, Time at);
+
+  // Does `cpu` hold `line` Shared?
+  bool shared_by(const CacheLine& line, int cpu) const {
+    if (small_) return (line.mask() >> cpu) & 1;
+    if (line.wide()) return (line.extra_->bits[cpu / 64] >> (cpu % 64)) & 1;
+    for (int i = 0; i < line.nsharers_; ++i)
+      if (line.inline_[i] == cpu) return true;
+    return false;
+  }
 
   // What the same access would cost now, without doing it.
   Time peek(const CacheLine& line, int cpu, AccessKind kind) const;
@@ -139,7 +156,8 @@ class Coherence {
     const int h = topo_.hops(socket_of_[a], socket_of_[b]);
     return h == 0 ? Distance::SameSocket : h == 1 ? Distance::OneHop : Distance::TwoHops;
   }
-  std::uint32_t sharers_in_socket(const CacheLine& line, int socket) const;
+  std::uint32_t sharers_in_socket(const CacheLine& line, int socket) const;  // not small_
+  bool other_sharer_in_socket(const CacheLine& line, int cpu, int mine) const;
   Distance farthest_sharer(const CacheLine& line, int cpu) const;
   Distance nearest_sharer(const CacheLine& line, int cpu) const;
   void add_sharer(CacheLine& line, int cpu) const;
@@ -157,6 +175,10 @@ class Coherence {
   static Picos picos_of(const CoherenceCosts& c);
 
   Topology topo_;
+  // At most 64 CPUs: a line's sharers are one mask (CacheLine::mask), and a
+  // socket's sharers are counted by masking with socket_cpus_.
+  bool small_;
+  std::vector<std::uint64_t> socket_cpus_;
   CoherenceCosts costs_;
   Picos ps_;
   std::vector<std::uint16_t> socket_of_;  // by CPU: no division per access

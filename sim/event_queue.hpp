@@ -10,69 +10,94 @@
 
 namespace sim {
 
+// (time, seq) in one unsigned 128-bit key: one comparison orders both, and
+// picking the smallest of a heap node's four children needs no branches.
+// Times are never negative.
+using EventKey = unsigned __int128;
+inline constexpr EventKey kNoKey = ~EventKey{0};
+inline EventKey key_of(Time t, std::uint64_t seq) { return (static_cast<EventKey>(static_cast<std::uint64_t>(t)) << 64) | seq; }
+inline Time time_of(EventKey k) { return static_cast<Time>(static_cast<std::uint64_t>(k >> 64)); }
+
+struct QueueEntry {
+  EventKey key;
+  Event* event;
+  std::uint32_t generation;
+  Time time() const { return time_of(key); }
+};
+
+// 4-ary min-heap operations on a vector of entries (also used by RunQueue
+// when it holds many).
+namespace heap4 {
+
+inline void sift_up(std::vector<QueueEntry>& h, std::size_t i) {
+  QueueEntry e = h[i];
+  while (i > 0) {
+    std::size_t p = (i - 1) / 4;
+    if (!(e.key < h[p].key)) break;
+    h[i] = h[p];
+    i = p;
+  }
+  h[i] = e;
+}
+
+inline void sift_down(std::vector<QueueEntry>& h, std::size_t i) {
+  const std::size_t n = h.size();
+  QueueEntry e = h[i];
+  for (;;) {
+    const std::size_t c = 4 * i + 1;
+    std::size_t best = c;
+    if (c + 4 <= n) {
+      // Which child is smallest is data: selects, not branches.
+      std::size_t b01 = h[c + 1].key < h[c].key ? c + 1 : c;
+      std::size_t b23 = h[c + 3].key < h[c + 2].key ? c + 3 : c + 2;
+      best = h[b23].key < h[b01].key ? b23 : b01;
+    } else {
+      if (c >= n) break;
+      for (std::size_t k = c + 1; k < n; ++k)
+        if (h[k].key < h[best].key) best = k;
+    }
+    if (!(h[best].key < e.key)) break;
+    h[i] = h[best];
+    i = best;
+  }
+  h[i] = e;
+}
+
+// The smallest key after the root: among its children.
+inline EventKey second_key(const std::vector<QueueEntry>& h) {
+  EventKey k = kNoKey;
+  const std::size_t end = h.size() < 5 ? h.size() : 5;
+  for (std::size_t i = 1; i < end; ++i) k = h[i].key < k ? h[i].key : k;
+  return k;
+}
+
+}  // namespace heap4
+
 class EventQueue {
  public:
-  struct Entry {
-    Time time;
-    std::uint64_t seq;
-    Event* event;
-    std::uint32_t generation;
-  };
+  using Entry = QueueEntry;
 
   // `seq` orders equal times; a driver with several queues shares one counter.
   void push(Event& e, Time t, std::uint64_t seq) {
     e.due_ = t;
-    heap_.push_back(Entry{t, seq, &e, e.generation_});
-    sift_up(heap_.size() - 1);
+    heap_.push_back(Entry{key_of(t, seq), &e, e.generation_});
+    heap4::sift_up(heap_, heap_.size() - 1);
   }
   bool empty() const { return heap_.empty(); }
   std::size_t size() const { return heap_.size(); }
-  Time top_time() const { return heap_.empty() ? kNever : heap_.front().time; }
-  // (time, seq) of the first entry, for merging queues; kNever when empty.
-  bool before_top_of(const EventQueue& o) const { return !heap_.empty() && (o.heap_.empty() || before(heap_.front(), o.heap_.front())); }
+  EventKey top_key() const { return heap_.empty() ? kNoKey : heap_.front().key; }
+  Time top_time() const { return heap_.empty() ? kNever : heap_.front().time(); }
   const Entry& top() const { return heap_.front(); }
   Entry pop() {
     Entry e = heap_.front();
     heap_.front() = heap_.back();
     heap_.pop_back();
-    if (!heap_.empty()) sift_down(0);
+    if (!heap_.empty()) heap4::sift_down(heap_, 0);
     return e;
   }
   void clear() { heap_.clear(); }
 
  private:
-  // Without short-circuit branches: which child is smaller is data, and a
-  // mispredicted branch per comparison costs more than the comparison.
-  static bool before(const Entry& a, const Entry& b) {
-    return (a.time < b.time) | ((a.time == b.time) & (a.seq < b.seq));
-  }
-  void sift_up(std::size_t i) {
-    Entry e = heap_[i];
-    while (i > 0) {
-      std::size_t p = (i - 1) / 4;
-      if (!before(e, heap_[p])) break;
-      heap_[i] = heap_[p];
-      i = p;
-    }
-    heap_[i] = e;
-  }
-  void sift_down(std::size_t i) {
-    const std::size_t n = heap_.size();
-    Entry e = heap_[i];
-    for (;;) {
-      std::size_t c = 4 * i + 1;
-      if (c >= n) break;
-      std::size_t best = c;
-      std::size_t end = c + 4 < n ? c + 4 : n;
-      for (std::size_t k = c + 1; k < end; ++k)
-        if (before(heap_[k], heap_[best])) best = k;
-      if (!before(heap_[best], e)) break;
-      heap_[i] = heap_[best];
-      i = best;
-    }
-    heap_[i] = e;
-  }
-
   std::vector<Entry> heap_;
 };
 

@@ -19,7 +19,12 @@ void TimedDriver::yield(Context& c) {
 }
 
 void TimedDriver::push_context(Context& c, Time t) {
-  contexts_.push(c, t, next_seq_++);
+  if (&c == running_) {
+    contexts_.replace_top(c, t, next_seq_++);
+    running_ = nullptr;
+  } else {
+    contexts_.push(c, t, next_seq_++);
+  }
   note_push(t);
 }
 
@@ -36,13 +41,30 @@ Time TimedDriver::next_event_time() const { return horizon_; }
 void TimedDriver::run_epoch(Time end) {
   epoch_end_ = end;
   while (!stopped_ && horizon_ < end) {
-    EventQueue& q = contexts_.before_top_of(timers_) ? contexts_ : timers_;
-    EventQueue::Entry e = q.pop();
+    if (contexts_.top_key() < timers_.top_key()) {
+      // A context: it runs with its entry still on top (nothing scheduled
+      // meanwhile can go before it), and usually yields into that slot.
+      const QueueEntry& top = contexts_.top();
+      Event* ev = top.event;
+      running_ = ev;
+      if (top.generation == ev->generation_) {
+        now_ = top.time();
+        horizon_ = std::min(contexts_.second_time(), timers_.top_time());
+        ++events_;
+        ev->fire();
+      }
+      if (running_) contexts_.pop();  // withdrawn, or it blocked or finished
+      running_ = nullptr;
+    } else {
+      QueueEntry e = timers_.pop();
+      if (e.generation == e.event->generation_) {
+        now_ = e.time();
+        horizon_ = std::min(contexts_.top_time(), timers_.top_time());
+        ++events_;
+        e.event->fire();
+      }
+    }
     horizon_ = std::min(contexts_.top_time(), timers_.top_time());
-    if (e.generation != e.event->generation_) continue;  // withdrawn
-    now_ = e.time;
-    ++events_;
-    e.event->fire();
   }
   epoch_end_ = kNever;
 }

@@ -16,6 +16,7 @@
 
 #include "sim/driver.hpp"
 #include "sim/event_queue.hpp"
+#include "sim/run_queue.hpp"
 
 namespace sim {
 
@@ -45,11 +46,11 @@ class TimedDriver final : public Driver {
   std::uint64_t events() const { return events_; }
 
  private:
-  // Two heaps merged by (time, seq): the contexts' resumptions (at most two
-  // per CPU, popped most often) and everything else (a device's timers, one
-  // per request in flight). Most pops then sift a heap of a few dozen
-  // entries instead of one of thousands; the order is the same as one heap.
-  EventQueue contexts_;
+  // Two queues merged by (time, seq): the contexts' resumptions (at most two
+  // per CPU, a few at a time, popped most often) and everything else (a
+  // device's timers, one per request in flight). The order is the same as
+  // one heap's.
+  RunQueue contexts_;
   EventQueue timers_;
   std::uint64_t next_seq_ = 0;
   // horizon_: the earliest entry of both.
@@ -58,6 +59,9 @@ class TimedDriver final : public Driver {
   }
   void push_context(Context& c, Time t);
   bool empty() const { return contexts_.empty() && timers_.empty(); }
+  // The context being fired: its entry stays on top of contexts_ while it
+  // runs, to be replaced in place if it yields (nullptr once it has).
+  Event* running_ = nullptr;
   Time now_ = 0;
   Time epoch_end_ = kNever;
   bool stopped_ = false;

@@ -104,8 +104,8 @@ TEST_CASE("loads: Modified elsewhere, re-reads of a Shared line, nearest sharer"
   // CPU 2 (other socket) reads it: load_modified.one_hop = 14; both now share it.
   CHECK(coh.access(line, 2, AccessKind::Load, 1 * us) == 14 * ns);
   CHECK(line.owner() == -1);
-  CHECK(line.shared_by(0));
-  CHECK(line.shared_by(2));
+  CHECK(coh.shared_by(line, 0));
+  CHECK(coh.shared_by(line, 2));
   // Re-reading a line held Shared is an L1 hit: load_hit = 6, on either CPU.
   CHECK(coh.access(line, 2, AccessKind::Load, 2 * us) == 6 * ns);
   CHECK(coh.access(line, 2, AccessKind::Load, 3 * us) == 6 * ns);
@@ -130,8 +130,8 @@ TEST_CASE("stores and atomics to a Shared line pay to invalidate the farthest sh
     CacheLine line("l");
     coh.access(line, 2, AccessKind::Store, 0);       // memory; Modified on 2
     coh.access(line, 3, AccessKind::Load, 1 * us);   // load_modified.same_socket; Shared {2,3}
-    REQUIRE(line.shared_by(2));
-    REQUIRE(line.shared_by(3));
+    REQUIRE(coh.shared_by(line, 2));
+    REQUIRE(coh.shared_by(line, 3));
     CHECK(coh.access(line, 0, AccessKind::Store, 2 * us) == 44 * ns);
     CHECK(line.owner() == 0);
     CHECK(line.sharer_count() == 0);
@@ -154,7 +154,7 @@ TEST_CASE("stores and atomics to a Shared line pay to invalidate the farthest sh
   SECTION("a sharer that is the only sharer upgrades locally") {
     CacheLine line("l");
     CHECK(coh.access(line, 2, AccessKind::Load, 0) == 100 * ns);  // memory; Shared {2}
-    CHECK(line.shared_by(2));
+    CHECK(coh.shared_by(line, 2));
     CHECK(coh.access(line, 2, AccessKind::Store, 1 * us) == 7 * ns);  // store_hit, no transfer
     CHECK(line.owner() == 2);
     coh.access(line, 0, AccessKind::Load, 2 * us);  // Shared {0,2}
