@@ -68,7 +68,7 @@ struct StepAwaiter {
   Time charge(AccessKind kind) const {
     Context& c = current();
     Time at = c.local;
-    if (step.line) c.local += c.cpu().machine().coherence().access(*step.line, c.cpu().id(), kind, at);
+    if (step.line) c.local += c.coherence().access(*step.line, c.cpu().id(), kind, at);
     return at;
   }
   void record(Time at, std::int64_t before, std::int64_t after) const {

@@ -221,22 +221,25 @@ Time Coherence::transfer_cost(int from_cpu, int to_cpu) const {
   return ps_.load_modified[static_cast<int>(distance(from_cpu, to_cpu))];
 }
 
+// Who supplies the line, for the observer: its owner, its only other
+// sharer, or -1 (several sharers). Out of line, like the spinners' re-reads
+// below: keeping what is rare out of access() leaves it fewer registers to save.
+[[gnu::noinline]] int Coherence::supplier(const CacheLine& line, int cpu) const {
+  if (line.owner_ >= 0) return line.owner_;
+  if (line.nsharers_ - (shared_by(line, cpu) ? 1 : 0) != 1) return -1;
+  for (int i = 0; i < topo_.cpus(); ++i)
+    if (i != cpu && shared_by(line, i)) return i;
+  return -1;
+}
+
 Time Coherence::access(CacheLine& line, int cpu, AccessKind kind, Time at) {
   bool transfer;
   Time cost = base_cost(line, cpu, kind, transfer);
   const bool counted = at >= stats_start_;
-  Observer* const obs = observer_ ? *observer_ : nullptr;
-  // Who supplies the line, for the observer: its owner, its only other
-  // sharer, or -1 (several sharers).
-  int from = -1;
-  if (obs && transfer) {
-    if (line.owner_ >= 0) from = line.owner_;
-    else if (line.nsharers_ - (shared_by(line, cpu) ? 1 : 0) == 1)
-      for (int i = 0; i < topo_.cpus() && from < 0; ++i)
-        if (i != cpu && shared_by(line, i)) from = i;
-  }
   if (counted) line.count_access();
   if (transfer) {
+    Observer* const obs = observer_ ? *observer_ : nullptr;
+    const int from = obs ? supplier(line, cpu) : -1;
     // Ownership moves one request at a time: wait for the line's last
     // transfer. A load of a line others hold Shared is answered by the LLC
     // in parallel with other such loads, so it neither waits nor occupies.
@@ -264,30 +267,34 @@ Time Coherence::access(CacheLine& line, int cpu, AccessKind kind, Time at) {
 
   line.owner_ = static_cast<std::int16_t>(cpu);
   clear_sharers(line);
-  if (line.spinners() > 0) {
-    // Every spinner re-reads the line it just lost: the first read pulls it
-    // out of the writer's cache (the line is busy meanwhile), the others are
-    // then served Shared. It ends up Shared by all of them.
-    Time reread_done = at + cost;
-    std::uint64_t moved = 0;
-    for (int s : line.extra_->spinners) {
-      if (s == cpu || shared_by(line, s)) continue;
-      if (obs) obs->on_transfer(line, moved == 0 ? cpu : -1, s, at + cost, moved == 0 ? transfer_cost(cpu, s) : 0);
-      if (moved == 0) reread_done += transfer_cost(cpu, s);
-      add_sharer(line, s);
-      ++moved;
-    }
-    if (moved > 0) {
-      add_sharer(line, cpu);
-      line.owner_ = -1;
-      line.busy_until_ = std::max(line.busy_until_, reread_done);
-      if (counted) {
-        line.count_transfers(static_cast<std::uint32_t>(moved));
-        total_transfers_ += moved;
-      }
+  if (line.spinners() > 0) reread_by_spinners(line, cpu, at + cost, counted);
+  return cost;
+}
+
+// After a write by `cpu` done at `done`, every spinner re-reads the line it
+// just lost: the first read pulls it out of the writer's cache (the line is
+// busy meanwhile), the others are then served Shared. It ends up Shared by
+// all of them.
+[[gnu::noinline]] void Coherence::reread_by_spinners(CacheLine& line, int cpu, Time done, bool counted) {
+  Observer* const obs = observer_ ? *observer_ : nullptr;
+  Time reread_done = done;
+  std::uint64_t moved = 0;
+  for (int s : line.extra_->spinners) {
+    if (s == cpu || shared_by(line, s)) continue;
+    if (obs) obs->on_transfer(line, moved == 0 ? cpu : -1, s, done, moved == 0 ? transfer_cost(cpu, s) : 0);
+    if (moved == 0) reread_done += transfer_cost(cpu, s);
+    add_sharer(line, s);
+    ++moved;
+  }
+  if (moved > 0) {
+    add_sharer(line, cpu);
+    line.owner_ = -1;
+    line.busy_until_ = std::max(line.busy_until_, reread_done);
+    if (counted) {
+      line.count_transfers(static_cast<std::uint32_t>(moved));
+      total_transfers_ += moved;
     }
   }
-  return cost;
 }
 
 }  // namespace sim

@@ -164,6 +164,8 @@ class Coherence {
   void clear_sharers(CacheLine& line) const;
   Distance farthest_spinner(const CacheLine& line, int cpu) const;
   Time base_cost(const CacheLine& line, int cpu, AccessKind kind, bool& transfer) const;
+  int supplier(const CacheLine& line, int cpu) const;
+  void reread_by_spinners(CacheLine& line, int cpu, Time done, bool counted);
 
   // The preset's costs in picoseconds, rounded once (from_ns of each entry,
   // as rounding at every access would give).

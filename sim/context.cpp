@@ -27,7 +27,7 @@ const char* to_string(StepKind k) {
 }
 
 Context::Context(Cpu& cpu, ContextKind kind)
-    : cpu_(&cpu), observer_(&cpu.machine().observer), driver_(cpu.machine().driver_slot()), kind_(kind), name_(fmt::format("cpu{}/{}", cpu.id(), kind == ContextKind::Task ? "task" : "irq")) {}
+    : cpu_(&cpu), observer_(&cpu.machine().observer), driver_(cpu.machine().driver_slot()), coherence_(&cpu.machine().coherence()), kind_(kind), name_(fmt::format("cpu{}/{}", cpu.id(), kind == ContextKind::Task ? "task" : "irq")) {}
 
 void Context::start(Task<void> r, Time at) {
   root = std::move(r);
@@ -36,6 +36,7 @@ void Context::start(Task<void> r, Time at) {
   gate = nullptr;
   pending = Step{StepKind::Load, nullptr, nullptr, "start"};
   depth_ = 0;
+  function_ = "?";
   finishing = false;
   cpu_->machine().driver().make_runnable(*this);
 }
@@ -56,7 +57,7 @@ void Context::fire() {
   // A task context that runs is doing task work, whatever it was doing before
   // (not started yet, spinning, sleeping).
   if (kind_ == ContextKind::Task) cpu_->set_task_activity(Activity::Task, local);
-  if (Observer* o = cpu_->machine().observer) o->on_context(*this, true, local);
+  if (Observer* o = observer()) o->on_context(*this, true, local);
   resume_point.resume();
   if (!root.done()) return;
   // The root returned at `local`, possibly after private work that reaches

@@ -17,6 +17,7 @@
 
 namespace sim {
 
+class Coherence;
 class Cpu;
 class Driver;
 class Gate;
@@ -62,9 +63,15 @@ class Context final : public Event {
   void enter(const char* fn) {
     if (depth_ < kMaxDepth) stack_[depth_] = fn;
     ++depth_;
+    if (depth_ <= kMaxDepth) function_ = fn;
   }
-  void leave() { --depth_; }
-  const char* function() const { return depth_ > 0 ? stack_[depth_ <= kMaxDepth ? depth_ - 1 : kMaxDepth - 1] : "?"; }
+  void leave() {
+    --depth_;
+    function_ = depth_ > 0 ? stack_[depth_ <= kMaxDepth ? depth_ - 1 : kMaxDepth - 1] : "?";
+  }
+  // The innermost function (the deepest recorded past kMaxDepth); kept, not
+  // computed, since every step records it.
+  const char* function() const { return function_; }
   std::string call_chain() const;
 
   void remember(const StepRecord& r) {
@@ -76,6 +83,8 @@ class Context final : public Event {
   Observer* observer() const { return *observer_; }
   // The machine's driver (asked at every step: no pointer chase via the CPU).
   Driver& driver() const { return **driver_; }
+  // The machine's caches (every access: likewise).
+  Coherence& coherence() const { return *coherence_; }
 
   // Driver-facing state.
   Time local = 0;                        // this context's clock
@@ -106,10 +115,12 @@ class Context final : public Event {
   Cpu* cpu_;
   Observer* const* observer_;  // &machine.observer
   Driver* const* driver_;      // the machine's driver slot
+  Coherence* coherence_;
   ContextKind kind_;
   std::string name_;
   std::array<const char*, kMaxDepth> stack_{};
   int depth_ = 0;
+  const char* function_ = "?";
   std::array<StepRecord, kHistory> history_{};
   std::uint64_t history_next_ = 0;
 };

@@ -15,6 +15,13 @@ void TimedDriver::yield(Context& c) {
     c.preempt_remaining = c.local > c.preempted_at ? c.local - c.preempted_at : 0;
     return;
   }
+  if (&c == running_) {
+    // Nearly every yield: the context that was fired is due again.
+    contexts_.replace_top(c, c.local, next_seq_++);
+    running_ = nullptr;
+    note_push(c.local);
+    return;
+  }
   push_context(c, c.local);
 }
 

@@ -38,15 +38,11 @@ bool Ledger::tracked(std::uint64_t id) const {
   return slot < reqs_.size() && reqs_[slot].live && reqs_[slot].generation == static_cast<std::uint32_t>(id >> 32);
 }
 
-Ledger::Req& Ledger::req(std::uint64_t id) {
-  if (!tracked(id))
-    throw sim::Violation(sim::ViolationKind::Invariant,
-                         fmt::format("request {}:{} is not in flight (already finished, or never submitted)",
-                                     id >> 32, static_cast<std::uint32_t>(id)));
-  return reqs_[static_cast<std::uint32_t>(id)];
+void Ledger::not_in_flight(std::uint64_t id) const {
+  throw sim::Violation(sim::ViolationKind::Invariant,
+                       fmt::format("request {}:{} is not in flight (already finished, or never submitted)",
+                                   id >> 32, static_cast<std::uint32_t>(id)));
 }
-
-const Ledger::Req& Ledger::req(std::uint64_t id) const { return const_cast<Ledger*>(this)->req(id); }
 
 // Forget a request once user space has all it will ever get and the kernel
 // is done with it.

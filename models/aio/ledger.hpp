@@ -95,8 +95,19 @@ class Ledger {
     std::uint32_t generation = 0;
     const char* first_path = nullptr;
   };
-  Req& req(std::uint64_t id);
-  const Req& req(std::uint64_t id) const;
+  // The request `id` names; a violation if it is not in flight. Inline: the
+  // ledger is asked several times per request.
+  Req& req(std::uint64_t id) {
+    const auto slot = static_cast<std::uint32_t>(id);
+    if (slot >= reqs_.size()) [[unlikely]]
+      not_in_flight(id);
+    Req& r = reqs_[slot];
+    if (!r.live || r.generation != static_cast<std::uint32_t>(id >> 32)) [[unlikely]]
+      not_in_flight(id);
+    return r;
+  }
+  const Req& req(std::uint64_t id) const { return const_cast<Ledger*>(this)->req(id); }
+  [[noreturn]] void not_in_flight(std::uint64_t id) const;
   void maybe_release(std::uint64_t id);
   void deliver(std::uint64_t id, const char* path, bool from_cancel);
   void check_lost(std::uint64_t id);
