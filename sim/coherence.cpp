@@ -76,7 +76,7 @@ Coherence::Picos Coherence::picos_of(const CoherenceCosts& c) {
 }
 
 Coherence::Coherence(const Topology& topo, const CoherenceCosts& costs)
-    : topo_(topo), small_(topo.cpus() <= 64), costs_(costs), ps_(picos_of(costs)) {
+    : topo_(topo), small_(topo.cpus() <= 64), ps_(picos_of(costs)) {
   // A line keeps CPU ids in 16 bits and its sockets in a 64-bit mask.
   if (topo.cpus() > INT16_MAX || topo.sockets > 64)
     throw std::invalid_argument("Coherence: at most 32767 CPUs on 64 sockets");
@@ -169,19 +169,8 @@ std::uint32_t Coherence::sharers_in_socket(const CacheLine& line, int socket) co
   return hops == 1 ? Distance::OneHop : Distance::TwoHops;
 }
 
-Distance Coherence::farthest_spinner(const CacheLine& line, int cpu) const {
-  Distance far = Distance::Self;
-  if (!line.extra_) return far;
-  for (int s : line.extra_->spinners) {
-    Distance d = distance(cpu, s);
-    if (d > far) far = d;
-  }
-  return far;
-}
-
 // The cost of the access before any queueing, and whether the line moves in
-// from another cache.
-// Inlined into access(): it runs at every step.
+// from another cache. Inlined into access(): it runs at every step.
 [[gnu::always_inline]] inline Time Coherence::base_cost(const CacheLine& line, int cpu, AccessKind kind, bool& transfer) const {
   transfer = false;
   const Picos& c = ps_;

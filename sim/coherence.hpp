@@ -137,7 +137,6 @@ class Coherence {
   // lock handoff), by their distance.
   Time transfer_cost(int from_cpu, int to_cpu) const;
 
-  const CoherenceCosts& costs() const { return costs_; }
   const Topology& topology() const { return topo_; }
 
   void set_stats_start(Time t) { stats_start_ = t; }
@@ -162,7 +161,6 @@ class Coherence {
   Distance nearest_sharer(const CacheLine& line, int cpu) const;
   void add_sharer(CacheLine& line, int cpu) const;
   void clear_sharers(CacheLine& line) const;
-  Distance farthest_spinner(const CacheLine& line, int cpu) const;
   Time base_cost(const CacheLine& line, int cpu, AccessKind kind, bool& transfer) const;
   int supplier(const CacheLine& line, int cpu) const;
   void reread_by_spinners(CacheLine& line, int cpu, Time done, bool counted);
@@ -181,7 +179,6 @@ class Coherence {
   // socket's sharers are counted by masking with socket_cpus_.
   bool small_;
   std::vector<std::uint64_t> socket_cpus_;
-  CoherenceCosts costs_;
   Picos ps_;
   std::vector<std::uint16_t> socket_of_;  // by CPU: no division per access
   std::vector<std::uint32_t> core_of_;    // by CPU

@@ -66,7 +66,7 @@ void Context::fire() {
   // order like a step: if anything is due first, or an IRQ preempted the task
   // after its last step, finish when the driver comes back to it. A violation
   // raised inside the model is reported at once.
-  Driver& d = cpu_->machine().driver();
+  Driver& d = driver();
   if (d.timed() && !root.handle().promise().exception_ && (preempted || !d.may_continue(*this))) {
     finishing = true;
     d.yield(*this);

@@ -83,11 +83,8 @@ class EventQueue {
     heap_.push_back(Entry{key_of(t, seq), &e, e.generation_});
     heap4::sift_up(heap_, heap_.size() - 1);
   }
-  bool empty() const { return heap_.empty(); }
-  std::size_t size() const { return heap_.size(); }
   EventKey top_key() const { return heap_.empty() ? kNoKey : heap_.front().key; }
   Time top_time() const { return heap_.empty() ? kNever : heap_.front().time(); }
-  const Entry& top() const { return heap_.front(); }
   Entry pop() {
     Entry e = heap_.front();
     heap_.front() = heap_.back();
@@ -95,7 +92,6 @@ class EventQueue {
     if (!heap_.empty()) heap4::sift_down(heap_, 0);
     return e;
   }
-  void clear() { heap_.clear(); }
 
  private:
   std::vector<Entry> heap_;

@@ -58,7 +58,6 @@ class TimedDriver final : public Driver {
     if (t < horizon_) horizon_ = t;
   }
   void push_context(Context& c, Time t);
-  bool empty() const { return contexts_.empty() && timers_.empty(); }
   // The context being fired: its entry stays on top of contexts_ while it
   // runs, to be replaced in place if it yields (nullptr once it has).
   Event* running_ = nullptr;
