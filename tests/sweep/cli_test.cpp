@@ -3,6 +3,7 @@
 // job array run by hand through a stand-in sbatch.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -158,10 +159,15 @@ TEST_CASE("a sweep killed with SIGKILL at any moment and resumed gives the same 
     a.insert(a.end(), longer.begin(), longer.end());
     return a;
   };
+  const auto t0 = std::chrono::steady_clock::now();
   REQUIRE(aiosim(args(w.out("whole")), w.s.path()).status == 0);
+  const auto whole_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
 
+  // Kill moments scale with how long the whole sweep took, so that however
+  // fast the simulator is, three attempts (each at most 1/8 of it, even if
+  // this machine's speed halves meanwhile) cannot finish it: kills >= 3.
   std::mt19937 gen(20240611);
-  std::uniform_int_distribution<int> ms(0, 600);
+  std::uniform_int_distribution<long> ms(0, std::max<long>(1, static_cast<long>(whole_ms) / 8));
   const fs::path dir = w.out("killed");
   int kills = 0;
   for (int attempt = 0; attempt < 12; ++attempt) {
