@@ -92,10 +92,6 @@ ordered_json lock_json(const sim::LockBase& l, double window_ps) {
   return j;
 }
 
-struct Violated {
-  sim::Machine* m;
-};
-
 }  // namespace
 
 RunReport run_simulation(const Config& cfg, const std::string& version, const RunHooks& hooks) {
