@@ -181,7 +181,7 @@ int cmd_compare(const CompareArgs& a, const std::string& self) {
     double cp99 = get(r, {"locks", "completion_lock", "wait_ns", "p99"});
     double spin = 100.0 * get(r, {"cpu_share", "spinning"});
     double lost = get(r, {"correctness", "lost"});
-    double races = get(r, {"correctness", "kernel_races"});
+    double races = get(r, {"correctness", "kernel_races", "total"});
     table += fmt::format("{:<10} {:<14} {:>14.0f} {:>15.3f} {:>16.0f} {:>18} {:>11.2f} {:>6.0f}\n", label, value, cps, per, p99,
                          split ? fmt::format("{:.0f}", cp99) : std::string("-"), spin, lost);
     csv += fmt::format("{},{},{:.1f},{:.4f},{:.1f},{},{:.3f},{:.0f},{:.0f}\n", label, value, cps, per, p99,

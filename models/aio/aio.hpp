@@ -66,10 +66,13 @@ class AioDesign {
 
   // Races in the kernel code itself (not in the model): stop at the first,
   // or count them and carry on as the code would after the race.
-  void count_kernel_races(bool on) { count_kernel_races_ = on; }
-  std::uint64_t kernel_races() const { return kernel_races_; }
-  void kernel_race(const std::string& what);
   Ledger& ledger() { return *ledger_; }
+
+  // The machine's word size (machine.word_bits): the width of the kernel's
+  // `long`. 64 on x86-64 (LP64); 32 on i386, where kiocb_batch_refill's
+  // unsigned difference converts to a negative long.
+  void set_word_bits(int bits) { word_bits_ = bits; }
+  int word_bits() const { return word_bits_; }
 
   // Syscalls.
   virtual Task<long> do_io_submit(kioctx& ctx, std::span<const UserIocb> iocbs);
@@ -111,8 +114,7 @@ class AioDesign {
  private:
   std::string name_;
   Switches sw_;
-  bool count_kernel_races_ = false;
-  std::uint64_t kernel_races_ = 0;
+  int word_bits_ = 64;
 };
 
 }  // namespace models

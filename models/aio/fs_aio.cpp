@@ -2,6 +2,8 @@
 // behind Switches. Every function names its kernel original; the step lists
 // follow the transcription in the project notes (docs/kernel-sources.md).
 #include <algorithm>
+#include <cstdint>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -22,11 +24,6 @@ namespace {
   throw sim::Violation(sim::ViolationKind::Invariant, what, where + details);
 }
 }  // namespace
-
-void AioDesign::kernel_race(const std::string& what) {
-  ++kernel_races_;
-  if (!count_kernel_races_) bug(what, "  (a race in the kernel code itself; set invariants.kernel_races = \"count\" to count and go on)\n");
-}
 
 void AioDesign::attach(sim::Machine& m, kioctx& ctx, KiocbSlab& slab, Ledger& ledger, const KernelCosts& costs) {
   machine_ = &m;
@@ -85,10 +82,19 @@ Task<kiocb*> AioDesign::__aio_get_req(kioctx& ctx) {
   KernelFunction fn{"__aio_get_req"};
   kiocb& req = slab_->alloc();
   if (switches().zero_alloc) {
-    // __GFP_ZERO (the seed): the whole object, both lines, is cleared.
+    // kmem_cache_alloc(kiocb_cachep, GFP_KERNEL|__GFP_ZERO) (the seed): the
+    // whole object, both lines, is cleared -- every field reads 0 until
+    // io_submit_one writes it (ki_obj.user, ki_user_data, ki_key, ...).
     co_await WRITE_ONCE(req.ki_list_next, ListNext::Null);
+    co_await WRITE_ONCE(req.ki_obj_user, std::uint64_t{0});  // what lookup_kiocb compares
+    req.ki_list_link.raw() = 0;
+    req.ki_user_data = 0;
     req.ki_flags.raw() = 0;
+    req.ki_cancel.raw() = nullptr;
+    req.ki_users.raw() = 0;
     req.ki_private.raw() = nullptr;
+    req.ki_filp = nullptr;
+    req.ki_ctx = nullptr;
   } else {
     // v3.9: req->ki_flags = 0 ... ki_eventfd = NULL; ki_list is left as is.
     co_await WRITE_ONCE(req.ki_flags, 0ul);
@@ -113,20 +119,28 @@ Task<long> AioDesign::kiocb_batch_refill(kioctx& ctx, kiocb_batch& batch) {
   if (allocated == 0) co_return 0;
 
   co_await sim::spin_lock_irq(ctx.ctx_lock);
-  // ring = kmap_atomic(ctx->ring_info.ring_pages[0]); aio_ring_avail()
+  // ring = kmap_atomic(ctx->ring_info.ring_pages[0]);
+  // avail = aio_ring_avail(&ctx->ring_info, ring) - atomic_read(&ctx->reqs_active);
+  // aio_ring_avail() returns unsigned, so the int reqs_active converts to
+  // unsigned and the difference is computed modulo 2^32 before it reaches
+  // the long.
   unsigned head = co_await READ_ONCE(ctx.ring_head);
   unsigned tail = co_await READ_ONCE(ctx.ring_tail);
   unsigned nr = co_await READ_ONCE(ctx.nr);
-  long active = co_await READ_ONCE(ctx.reqs_active);
-  long avail = static_cast<long>((head + nr - 1 - tail) % nr) - active;
-  if (avail < 0) {
-    // With the seed, aio_complete advances ring->tail under completion_lock
-    // and only then drops reqs_active, outside ctx_lock: a refill in between
-    // counts that request twice. A full ring makes this BUG_ON fire.
-    kernel_race(fmt::format("BUG_ON(avail < 0) in kiocb_batch_refill: avail {} (ring head {}, tail {}, reqs_active {})",
-                            avail, head, tail, active));
-    avail = 0;
-  }
+  const int active = static_cast<int>(co_await READ_ONCE(ctx.reqs_active));
+  const unsigned ring_avail = (head + nr - 1 - tail) % nr;
+  const unsigned difference = ring_avail - static_cast<unsigned>(active);
+  // LP64: the unsigned int zero-extends into the 64-bit long, never
+  // negative: a wrapped difference (about 4e9) skips the trim below and
+  // admits every kiocb allocated. i386: long is 32 bits, the conversion
+  // gives a negative value and the BUG_ON fires.
+  const long avail = word_bits_ == 64 ? static_cast<long>(difference)
+                                      : static_cast<long>(static_cast<std::int32_t>(difference));
+  if (avail < 0)
+    bug(fmt::format("kernel BUG in kiocb_batch_refill: BUG_ON(avail < 0), avail {} (32-bit long; ring head {}, tail {}, "
+                    "aio_ring_avail {}, reqs_active {})",
+                    avail, head, tail, ring_avail, active),
+        "  (reqs_active exceeds the free ring slots; the kernel oopses here holding ctx_lock with IRQs off)\n");
   if (avail < allocated) {
     // Trim back the number of requests.
     while (!batch.head.empty()) {
@@ -271,14 +285,19 @@ Task<void> AioDesign::aio_complete(kiocb& iocb, long res, long res2) {
     unsigned nr = co_await READ_ONCE(ctx.nr);
     unsigned pos = tail + AIO_EVENTS_OFFSET;
     if (++tail >= nr) tail = 0;
-    if (tail == ctx.ring_head.raw())
-      bug(fmt::format("aio ring overflow: completing request {} would overwrite unreaped events", id));
-    co_await WRITE_ONCE(ctx.slots[pos - AIO_EVENTS_OFFSET],
-                        io_event{id, co_await READ_ONCE(iocb.ki_obj_user), res, res2});
+    // No capacity check (kiocb_batch_refill's accounting is meant to make
+    // one unnecessary): the slot is written whatever it holds.
+    const unsigned slot = pos - AIO_EVENTS_OFFSET;
+    co_await WRITE_ONCE(ctx.slots[slot], io_event{id, co_await READ_ONCE(iocb.ki_obj_user), res, res2});
+    // An io_event user space had not yet copied out is gone.
+    if (const std::uint64_t old = std::exchange(ctx.unread[slot], id)) ledger_->ring_event_overwritten(old);
     // smp_wmb(); make event visible before updating tail
     co_await WRITE_ONCE(ctx.tail, tail);
     // The event is delivered now: aio_read_events_ring reads info->tail.
     ledger_->ring_event(id, big_lock ? "aio_complete (event under ctx_lock)" : "aio_complete (event under completion_lock)");
+    // tail onto head: to user space the ring now reads as empty, and the
+    // events it held are overwritten by the next completions.
+    if (tail == ctx.ring_head.raw()) ledger_->ring_overflow(id, nr);
     co_await WRITE_ONCE(ctx.ring_tail, tail);  // ring->tail, user visible
     if (!big_lock) co_await sim::spin_unlock_irqrestore(ctx.completion_lock, cflags);
   }
@@ -380,6 +399,7 @@ Task<long> AioDesign::aio_read_events_ring(kioctx& ctx, io_event* event, long nr
         if (&slot.line() != last) event[ret + k] = co_await READ_ONCE(slot);
         else event[ret + k] = slot.raw();
         last = &slot.line();
+        ctx.unread[head + k] = 0;
       }
       sim::cpu_work(costs_.copy_event * avail);  // copy_to_user
       ret += avail;

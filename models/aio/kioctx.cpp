@@ -80,6 +80,7 @@ kioctx::kioctx(sim::Machine& m, unsigned max_reqs_, sim::LockKind kind, const La
     CacheLine& l = pos / 2 == 0 ? ring_header : slot_lines[pos / 2];
     slots.emplace_back(l, "io_event");
   }
+  unread.assign(g.nr, 0);
 }
 
 }  // namespace models

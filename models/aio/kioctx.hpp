@@ -74,6 +74,10 @@ struct kioctx {
   sim::StableArray<Shared<io_event>> slots;
 
   // Model bookkeeping.
+  // The request whose io_event sits in each slot, written by aio_complete
+  // and not yet copied out by aio_read_events_ring (0: none): the ledger
+  // learns from it which events a ring overflow overwrote.
+  std::vector<std::uint64_t> unread;
   bool hashed = true;   // on mm->ioctx_list (lookup_ioctx finds it)
   bool freed = false;   // free_ioctx finished
 };

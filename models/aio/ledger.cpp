@@ -94,6 +94,32 @@ void Ledger::ring_event(std::uint64_t id, const char* path) {
   req(id).completed = true;
 }
 
+void Ledger::ring_overflow(std::uint64_t id, unsigned nr) {
+  ++counts_.ring_overflows;
+  if (lost_policy_ == LostPolicy::Count) return;
+  violation(fmt::format("aio ring overflow: aio_complete of request {} moved the ring's tail onto its head", id),
+            fmt::format("  (the ring holds {} events; with tail == head user space sees it empty, and the next\n"
+                        "   completions overwrite the unreaped events: kiocb_batch_refill admitted more requests\n"
+                        "   than the ring holds because its unsigned avail wrapped instead of going negative)\n",
+                        nr));
+}
+
+void Ledger::ring_event_overwritten(std::uint64_t id) {
+  if (!tracked(id)) return;
+  Req& r = req(id);
+  if (r.reaped || r.results == 0) return;
+  // The result it was counted for never reaches user space.
+  --r.results;
+  --counts_.results;
+  --counts_.ring_events;
+  ++counts_.lost;
+  ++counts_.ring_overwritten;
+  r.live = false;
+  free_slots_.push_back(static_cast<std::uint32_t>(id));
+  if (lost_policy_ == LostPolicy::Count) return;
+  violation(fmt::format("request {} is lost: aio_complete overwrote its unreaped io_event (ring overflow)", id), "");
+}
+
 void Ledger::event_suppressed(std::uint64_t id, const char*) {
   Req& r = req(id);
   r.suppressed = true;
@@ -141,8 +167,10 @@ void Ledger::check_lost(std::uint64_t id) {
   violation(fmt::format("request {} is lost: aio_complete suppressed its event as cancelled, "
                         "but io_cancel failed",
                         id),
-            "  (the io_cancel / completion race of gadgetfs: the UDC gave the request back before\n"
-            "   kiocb_cancel marked it cancelled, so usb_ep_dequeue found nothing to dequeue)\n");
+            "  (kiocb_cancel marked it cancelled but the cancel did not happen: a request with no cancel\n"
+            "   method -- before the seed, io_cancel of a block request sets KIF_CANCELLED and returns\n"
+            "   -EINVAL -- or gadgetfs' race, where the UDC gave the request back first and\n"
+            "   usb_ep_dequeue found nothing to dequeue)\n");
 }
 
 void Ledger::reaped(std::uint64_t id) {

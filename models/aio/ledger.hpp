@@ -28,6 +28,11 @@ class Ledger {
     std::uint64_t lost = 0;
     std::uint64_t violations = 0;
     std::uint64_t teardown_dropped = 0;
+    // aio_complete moved the ring's tail onto its head (more requests in
+    // flight than the ring holds), and the events it overwrote unread (also
+    // counted in `lost`).
+    std::uint64_t ring_overflows = 0;
+    std::uint64_t ring_overwritten = 0;
   };
 
   explicit Ledger(LostPolicy lost_policy = LostPolicy::Stop) : lost_policy_(lost_policy) {}
@@ -39,6 +44,12 @@ class Ledger {
   std::uint64_t submit(sim::Time at, int owner = 0);
   // aio_complete wrote an io_event for `id` into the ring.
   void ring_event(std::uint64_t id, const char* path);
+  // aio_complete wrote `id`'s event into a full ring: tail now equals head
+  // (`nr` slots), so user space sees an empty ring.
+  void ring_overflow(std::uint64_t id, unsigned nr);
+  // aio_complete wrote over `id`'s event before user space copied it out:
+  // that result is lost.
+  void ring_event_overwritten(std::uint64_t id);
   // aio_complete found the request cancelled and wrote no event.
   void event_suppressed(std::uint64_t id, const char* path);
   // io_cancel on `id` is about to run / returned `ret` (0: the result is io_cancel's).

@@ -32,15 +32,17 @@ sim::Time UsbGadget::transfer_time() const {
   return sim::from_ns(static_cast<double>(cfg_.transfer_bytes) / bytes_per_ns);
 }
 
-void UsbGadget::race(const std::string& what) {
-  ++races_;
+void UsbGadget::race(Race kind, const std::string& what) {
+  ++(kind == Race::NullDeref ? null_derefs_ : use_after_frees_);
   if (policy_ == RacePolicy::Stop)
-    throw sim::Violation(sim::ViolationKind::Invariant, "gadgetfs race: " + what,
-                         "  (ep_aio_cancel reads iocb->private and priv->epdata without dev->lock,\n"
-                         "   while ep_aio_complete frees priv and clears iocb->private)\n");
+    throw sim::Violation(sim::ViolationKind::Invariant, what,
+                         "  (ep_aio_cancel reads iocb->private and priv->epdata with only local IRQs off -- its\n"
+                         "   spin_lock(&epdata->dev->lock) is commented out -- while ep_aio_complete, on the UDC's\n"
+                         "   interrupt, kfree()s priv and then clears iocb->private; set invariants.kernel_races =\n"
+                         "   \"count\" to count these by kind and go on)\n");
 }
 
-UsbGadget::Priv& UsbGadget::kmalloc_priv() {
+UsbGadget::Priv& UsbGadget::kmalloc_priv(std::uint64_t owner) {
   if (free_privs_.empty()) {
     privs_.push_back(std::make_unique<PrivSlot>());
     free_privs_.push_back(&privs_.back()->priv);
@@ -48,6 +50,7 @@ UsbGadget::Priv& UsbGadget::kmalloc_priv() {
   Priv* p = free_privs_.back();
   free_privs_.pop_back();
   p->freed = false;
+  p->owner = owner;
   return *p;
 }
 
@@ -73,7 +76,7 @@ Task<long> UsbGadget::aio_write(kiocb& iocb) {
 // ep_aio_rwtail(): make the kiocb cancellable and queue its usb_request.
 Task<long> UsbGadget::ep_aio_rwtail(kiocb& iocb) {
   KernelFunction fn{"ep_aio_rwtail"};
-  Priv& priv = kmalloc_priv();
+  Priv& priv = kmalloc_priv(iocb.ki_user_data);
   co_await WRITE_ONCE(iocb.ki_private, static_cast<void*>(&priv));  // iocb->private = priv
 
   co_await sim::mutex_lock(ep_lock_);  // get_ready_ep()
@@ -222,27 +225,45 @@ Task<int> UsbGadget::usb_ep_dequeue(UsbRequest& req) {
   co_return 0;
 }
 
-// ep_aio_cancel(): the kiocb's cancel method, called by kiocb_cancel with
-// ctx_lock dropped and an extra ki_users reference held.
+// ep_aio_cancel() (drivers/usb/gadget/inode.c, 2013): the kiocb's cancel
+// method, called by kiocb_cancel with ctx_lock dropped and an extra ki_users
+// reference held. No lock orders it against ep_aio_complete:
+//   priv = iocb->private; local_irq_disable(); epdata = priv->epdata;
+//   [v3.9: kiocbSetCancelled(iocb);]
+//   if (likely(epdata && epdata->ep && priv->req)) value = usb_ep_dequeue(epdata->ep, priv->req);
+//   else value = -EINVAL;
+//   local_irq_enable(); aio_put_req(iocb); return value;
 Task<int> UsbGadget::ep_aio_cancel(kiocb& iocb, io_event&) {
   KernelFunction fn{"ep_aio_cancel"};
   auto* priv = static_cast<Priv*>(co_await READ_ONCE(iocb.ki_private));
   co_await sim::local_irq_disable();
+  UsbGadget* udc = static_cast<UsbGadget*>(iocb.ki_filp);
   UsbGadget* epdata = nullptr;
   UsbRequest* req = nullptr;
-  UsbGadget* udc = nullptr;
   if (!priv) {
-    udc = static_cast<UsbGadget*>(iocb.ki_filp);
-    udc->race(fmt::format("ep_aio_cancel reads iocb->private == NULL (request {})", iocb.ki_user_data));
+    // ep_aio_complete already ran `iocb->private = NULL`: priv->epdata is a
+    // load from address 8. There is no NULL check in the kernel.
+    udc->race(Race::NullDeref, fmt::format("oops: NULL pointer dereference in ep_aio_cancel: priv->epdata with "
+                                           "iocb->private == NULL (request {})",
+                                           iocb.ki_user_data));
   } else {
-    udc = static_cast<UsbGadget*>(iocb.ki_filp);
-    // The dereference is the race: the check belongs to the read itself, so
-    // an explorer sees it ordered against ep_aio_complete's writes to priv.
+    // The load is the race: done as a step, so an explorer orders it
+    // against ep_aio_complete's kfree(priv).
     epdata = co_await READ_ONCE(priv->epdata);
-    if (priv->freed) {
-      udc->race(fmt::format("ep_aio_cancel reads freed kiocb_priv (request {})", iocb.ki_user_data));
-      epdata = nullptr;
-    }
+    if (priv->freed)
+      // Freed and not reused: ep_aio_complete stored NULL into epdata before
+      // kfree (SLUB's free pointer overwrites only the first word, priv->req),
+      // so the load reads NULL and the code goes on to -EINVAL.
+      udc->race(Race::UseAfterFree, fmt::format("use-after-free in ep_aio_cancel: reads priv->epdata of the kiocb_priv "
+                                                "ep_aio_complete freed (request {})",
+                                                iocb.ki_user_data));
+    else if (priv->owner != iocb.ki_user_data)
+      // Reused: kmalloc gave the memory to another request's kiocb_priv,
+      // whose epdata and req this reads: usb_ep_dequeue takes THAT request
+      // off the endpoint.
+      udc->race(Race::UseAfterFree, fmt::format("use-after-free in ep_aio_cancel: reads priv->epdata of the kiocb_priv "
+                                                "ep_aio_complete freed (request {}), now request {}'s: dequeues that one",
+                                                iocb.ki_user_data, priv->owner));
   }
   if (!udc->aio_.switches().cancel_xchg) co_await sim::set_bit(KIF_CANCELLED, iocb.ki_flags);  // v3.9
   int value = -EINVAL;

@@ -26,9 +26,13 @@ class UsbGadget final : public file {
     sim::Time submit_work = 300 * sim::kNs;  // kmalloc + copy_from_user in ep_aio_write
     bool manual_hardware = false;            // transfers finish only when told (explorer)
   };
-  // What to do when gadgetfs' own races (use of a freed or NULL
-  // iocb->private in ep_aio_cancel) happen: stop with a report, or count
-  // them and carry on as if the pointer had read as NULL.
+  // What to do when gadgetfs' own races happen in ep_aio_cancel -- a NULL
+  // pointer dereference (iocb->private already cleared: an oops) or a read
+  // of the kiocb_priv ep_aio_complete freed (a use-after-free): stop with a
+  // report, or count them by kind and carry on. After a use-after-free the
+  // model goes on with what the freed memory holds, as the kernel does; after
+  // the oops the kernel kills the io_cancel caller, and the model (which
+  // cannot) lets ep_aio_cancel return -EINVAL instead.
   enum class RacePolicy { Stop, Count };
 
   UsbGadget(sim::Machine& m, AioDesign& aio, Config cfg, RacePolicy policy);
@@ -44,7 +48,9 @@ class UsbGadget final : public file {
 
   sim::Spinlock& dev_lock() { return dev_lock_; }
   sim::Spinlock& udc_lock() { return udc_lock_; }
-  std::uint64_t races() const { return races_; }
+  std::uint64_t races() const { return null_derefs_ + use_after_frees_; }
+  std::uint64_t null_derefs() const { return null_derefs_; }
+  std::uint64_t use_after_frees() const { return use_after_frees_; }
   std::uint64_t dequeued() const { return dequeued_; }
   std::uint64_t completed() const { return completed_; }
 
@@ -62,6 +68,7 @@ class UsbGadget final : public file {
     Shared<UsbGadget*> epdata;
     Shared<UsbRequest*> req;
     bool freed = true;
+    std::uint64_t owner = 0;  // the request it was kmalloc'd for (model bookkeeping)
   };
   struct PrivSlot {
     CacheLine line{"kiocb_priv"};
@@ -75,9 +82,10 @@ class UsbGadget final : public file {
   static Task<void> udc_irq(sim::IrqRequest& r);
   void start_next_transfer();
   void transfer_finished();
-  Priv& kmalloc_priv();
+  Priv& kmalloc_priv(std::uint64_t owner);
   UsbRequest& usb_ep_alloc_request();
-  void race(const std::string& what);
+  enum class Race { NullDeref, UseAfterFree };
+  void race(Race kind, const std::string& what);
 
   sim::Machine& machine_;
   AioDesign& aio_;
@@ -105,7 +113,7 @@ class UsbGadget final : public file {
   std::vector<Priv*> free_privs_;
   std::vector<std::unique_ptr<UsbRequest>> reqs_;
   std::vector<UsbRequest*> free_reqs_;
-  std::uint64_t races_ = 0, dequeued_ = 0, completed_ = 0;
+  std::uint64_t null_derefs_ = 0, use_after_frees_ = 0, dequeued_ = 0, completed_ = 0;
 };
 
 }  // namespace models

@@ -219,7 +219,6 @@ World::World(std::shared_ptr<const Scenario> scp, bool tracing)
       aio_(make_design(sc_)) {
   const Scenario& sc = sc_;
   aio_->attach(m_, ctx_, slab_, ledger_, KernelCosts{});
-  aio_->count_kernel_races(sc.count_kernel_races);
   BlockDevice::Config bc;
   bc.service = sim::Distribution::constant(1000);
   bc.irq_cpus = {0};
@@ -732,7 +731,8 @@ std::string World::end_state() const {
   s += fmt::format("ring [{}]", ring);
   if (n.lost) s += fmt::format("; lost {}", n.lost);
   if (n.teardown_dropped) s += fmt::format("; dropped by teardown {}", n.teardown_dropped);
-  if (const auto races = usb_->races() + aio_->kernel_races()) s += fmt::format("; kernel races {}", races);
+  if (const auto races = usb_->races())
+    s += fmt::format("; kernel races {} (oops {}, use-after-free {})", races, usb_->null_derefs(), usb_->use_after_frees());
   return s;
 }
 

@@ -15,6 +15,9 @@ Schema make_schema() {
 
   sim::add_machine_keys(s, "x86-2s-modern", kMaxCoresPerSocket);
   s.add("machine.wakeup_latency", Type::Duration, "2us", "try_to_wake_up until the woken task runs").min(0);
+  s.add("machine.word_bits", Type::Int, 64,
+        "width of the kernel's long: 64 (x86-64, LP64) or 32 (i386, where kiocb_batch_refill's BUG_ON(avail < 0) can fire)")
+      .range(32, 64);
 
   s.add("kioctx.design", Type::String, "lazy-cancel", "kioctx design (aiosim designs lists them)");
   s.add("kioctx.lock", Type::String, "qspinlock", "spinlock implementation").choices({"ticket", "qspinlock", "tas"});
@@ -44,6 +47,10 @@ Schema make_schema() {
   s.add("block.irq_routing", Type::String, "round-robin", "which IRQ CPU completes a request")
       .choices({"round-robin", "submitter"});
   s.add("block.irq_work", Type::Duration, "300ns", "handler work before aio_complete (driver, blk-mq)").min(0);
+  s.add("block.cancel_fraction", Type::Float, 0.0,
+        "fraction of block requests user space also cancels (by usb.cancellers after usb.cancel_delay; "
+        "rate mode: they join the cancellers' targets)")
+      .range(0, 1);
 
   s.add("usb.bus_mbps", Type::Float, 480.0, "bus signalling rate (USB 2.0 high speed: 480)").min(1);
   s.add("usb.efficiency", Type::Float, 0.8, "share of the bus rate a bulk transfer gets").range(0.01, 1);

@@ -162,6 +162,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   wc.cancel_delay = cfg.get_distribution("usb.cancel_delay");
   wc.cancel_rate = cfg.get_float("usb.cancel_rate");
   wc.cancel_oldest = cfg.get_string("usb.cancel_target") == "oldest";
+  wc.block_cancel_fraction = cfg.get_float("block.cancel_fraction");
   wc.target_results = static_cast<std::uint64_t>(cfg.get_int("workload.kiocbs"));
   const RingGeometry ring = RingGeometry::for_max_reqs(nr_events);
   if (wc.queue_depth >= static_cast<long>(ring.nr))
@@ -172,6 +173,8 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
     throw cfg.error_at("workload.kiocbs", "set workload.kiocbs, workload.duration or teardown.at: the run needs an end");
   if (wc.usb_fraction > 0 && (wc.cancel_fraction > 0 || wc.cancel_rate > 0) && wc.cancellers.empty())
     throw cfg.error_at("usb.cancellers", "USB cancels are configured but no canceller CPU is given");
+  if (wc.block_cancel_fraction > 0 && wc.usb_fraction < 1 && wc.cancellers.empty())
+    throw cfg.error_at("usb.cancellers", "block cancels are configured but no canceller CPU is given");
 
   const bool count_races = cfg.get_string("invariants.kernel_races") == "count";
   KiocbSlab slab;
@@ -182,7 +185,9 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   kc.copy_event = cfg.get_duration_ps("costs.copy_event");
   kc.submit_io = cfg.get_duration_ps("costs.submit_io");
   aio->attach(m, ctx, slab, ledger, kc);
-  aio->count_kernel_races(count_races);
+  const int word_bits = static_cast<int>(cfg.get_int("machine.word_bits"));
+  if (word_bits != 32 && word_bits != 64) throw cfg.error_at("machine.word_bits", "must be 32 or 64");
+  aio->set_word_bits(word_bits);
 
   BlockDevice::Config bc;
   bc.service = cfg.get_distribution("block.service");
@@ -257,7 +262,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   for (const auto& [f, l] : layout) lay[f] = l;
   r["layout"] = std::move(lay);
   r["machine"] = {{"preset", preset->name}, {"sockets", topo.sockets}, {"cores_per_socket", topo.cores_per_socket},
-                  {"threads_per_core", topo.threads_per_core}, {"cpus", ncpus}, {"ring_events", ring.nr}};
+                  {"threads_per_core", topo.threads_per_core}, {"cpus", ncpus}, {"word_bits", word_bits}, {"ring_events", ring.nr}};
   r["sim"] = {{"kiocbs", counts.results},
               {"simulated_s", sim::to_sec(end)},
               {"measured_s", window_s},
@@ -322,7 +327,8 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   r["correctness"] = {{"submitted", counts.submitted},   {"results", counts.results},
                       {"ring_events", counts.ring_events}, {"cancel_results", counts.cancel_results},
                       {"reaped", counts.reaped},         {"duplicates", counts.duplicates},
-                      {"lost", counts.lost},             {"kernel_races", usb.races() + aio->kernel_races()},
+                      {"lost", counts.lost},             {"kernel_races", {{"total", usb.races()}, {"null_deref", usb.null_derefs()}, {"use_after_free", usb.use_after_frees()}}},
+                      {"ring_overflows", counts.ring_overflows}, {"ring_overwritten", counts.ring_overwritten},
                       {"teardown_dropped", counts.teardown_dropped}, {"in_flight", ledger.in_flight()},
                       {"violations", counts.violations}, {"torn_down", w.torn_down()}};
   r["cancels"] = {{"io_cancel_calls", w.cancels().calls}, {"succeeded", w.cancels().succeeded},
@@ -339,7 +345,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
       aio->name(), ncpus, to_string(lock_kind), r["throughput"]["completed_per_s"].get<double>(),
       r["per_completion"]["ctx_lock_acquisitions"].get<double>(), sim::to_ns(cl.wait.percentile(99)),
       sw.completion_lock ? sim::to_ns(ctx.completion_lock.stats().wait.percentile(99)) : 0.0, spin_pct,
-      sim::to_ns(w.submit_to_event().percentile(99)), counts.lost, usb.races() + aio->kernel_races());
+      sim::to_ns(w.submit_to_event().percentile(99)), counts.lost, usb.races());
   rep.table = fmt::format(
       "design {} (lazy_list={} completion_lock={} cancel_xchg={} zero_alloc={}), {} CPUs, {} locks, preset {}\n"
       "  results          {:>12}   ({} ring events, {} io_cancel results)\n"
@@ -349,15 +355,15 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
       "  completion_lock  {:>12} acquisitions, wait p99 {:.0f} ns\n"
       "  submit->event    p50 {:.0f} ns, p99 {:.0f} ns\n"
       "  CPU spinning     {:>11.2f}%\n"
-      "  correctness      duplicates {}, lost {}, kernel races {}, in flight at end {}\n",
+      "  correctness      duplicates {}, lost {}, kernel races {} (oops {}, use-after-free {}), ring overflows {}, in flight at end {}\n",
       aio->name(), sw.lazy_list, sw.completion_lock, sw.cancel_xchg, sw.zero_alloc, ncpus, to_string(lock_kind),
       preset->name, counts.results, counts.ring_events, counts.cancel_results, sim::to_ns(end) / 1e6, wall_s,
       driver.events(), r["throughput"]["completed_per_s"].get<double>(), cl.acquisitions,
       r["per_completion"]["ctx_lock_acquisitions"].get<double>(), sim::to_ns(cl.wait.percentile(99)),
       100.0 * r["locks"]["ctx_lock"]["utilization"].get<double>(), ctx.completion_lock.stats().acquisitions,
       sim::to_ns(ctx.completion_lock.stats().wait.percentile(99)), sim::to_ns(w.submit_to_event().percentile(50)),
-      sim::to_ns(w.submit_to_event().percentile(99)), spin_pct, counts.duplicates, counts.lost, usb.races() + aio->kernel_races(),
-      ledger.in_flight());
+      sim::to_ns(w.submit_to_event().percentile(99)), spin_pct, counts.duplicates, counts.lost, usb.races(),
+      usb.null_derefs(), usb.use_after_frees(), counts.ring_overflows, ledger.in_flight());
   rep.result = std::move(r);
   return rep;
 }

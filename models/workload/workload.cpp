@@ -100,10 +100,14 @@ Task<void> Workload::submitter_thread(Submitter& s) {
     const sim::Time now = sim::current().local;
     for (long i = 0; i < accepted; ++i) {
       const UserIocb& u = s.iocbs[static_cast<std::size_t>(i)];
-      if (u.filp != usb_ || cancellers_.empty()) continue;
+      if (cancellers_.empty()) continue;
+      // User space may cancel any request it has in flight; a block request
+      // has no cancel method, which is what io_cancel then meets.
+      const bool usb = u.filp == usb_;
+      if (!usb && !(cfg_.block_cancel_fraction > 0 && s.rng->bernoulli(cfg_.block_cancel_fraction))) continue;
       if (cfg_.cancel_rate > 0) {
-        usb_inflight_.push_back(u.id);
-      } else if (cfg_.cancel_fraction > 0 && s.rng->bernoulli(cfg_.cancel_fraction)) {
+        cancel_targets_.push_back(u.id);
+      } else if (!usb || (cfg_.cancel_fraction > 0 && s.rng->bernoulli(cfg_.cancel_fraction))) {
         pending_cancels_.push({now + sim::from_ns(cfg_.cancel_delay.sample(*s.rng)), u.id});
         cancellers_[next_canceller_]->work.post(now);
         next_canceller_ = (next_canceller_ + 1) % cancellers_.size();
@@ -133,8 +137,9 @@ Task<void> Workload::reaper_thread(int cpu) {
     if (co_await reap(events, cfg_.min_nr) < 0) co_return;
 }
 
-// Calls io_cancel on chosen requests: at the time drawn for each (fraction
-// mode) or at a Poisson rate on the oldest or a random request in flight.
+// Calls io_cancel on chosen requests (USB, and block ones when
+// block.cancel_fraction > 0): at the time drawn for each (fraction mode) or
+// at a Poisson rate on the oldest or a random request in flight.
 Task<void> Workload::canceller_thread(Canceller& c) {
   sim::KernelFunction fn{"user:canceller"};
   io_event result;
@@ -142,11 +147,11 @@ Task<void> Workload::canceller_thread(Canceller& c) {
     std::uint64_t target;
     if (cfg_.cancel_rate > 0) {
       co_await sim::sleep_for(sim::from_ns(c.rng->exponential(1e9 / cfg_.cancel_rate)));
-      while (!usb_inflight_.empty() && ledger_.has_result(usb_inflight_.front()))
-        usb_inflight_.erase(usb_inflight_.begin());
-      if (usb_inflight_.empty()) continue;
-      std::size_t pick = cfg_.cancel_oldest ? 0 : static_cast<std::size_t>(cancel_rng_->below(usb_inflight_.size()));
-      target = usb_inflight_[pick];
+      while (!cancel_targets_.empty() && ledger_.has_result(cancel_targets_.front()))
+        cancel_targets_.erase(cancel_targets_.begin());
+      if (cancel_targets_.empty()) continue;
+      std::size_t pick = cfg_.cancel_oldest ? 0 : static_cast<std::size_t>(cancel_rng_->below(cancel_targets_.size()));
+      target = cancel_targets_[pick];
     } else {
       if (pending_cancels_.empty()) {
         co_await c.work.wait();

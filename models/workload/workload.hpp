@@ -32,6 +32,7 @@ struct WorkloadConfig {
   sim::Distribution cancel_delay;   // ... this long after submission
   double cancel_rate = 0.0;         // rate mode (per second, per canceller); 0: fraction mode
   bool cancel_oldest = true;        // rate mode target: oldest in flight, else random
+  double block_cancel_fraction = 0.0;  // this share of block requests is cancelled too (same delay, same rate mode)
   // teardown
   sim::Time teardown_at = 0;
   int teardown_cpu = -1;
@@ -99,7 +100,7 @@ class Workload {
   std::vector<std::unique_ptr<Submitter>> submitters_;
   std::vector<std::unique_ptr<Canceller>> cancellers_;
   std::priority_queue<PendingCancel, std::vector<PendingCancel>, std::greater<>> pending_cancels_;
-  std::vector<std::uint64_t> usb_inflight_;  // rate mode targets (ids, oldest first)
+  std::vector<std::uint64_t> cancel_targets_;  // rate mode targets (ids, oldest first)
   std::size_t next_canceller_ = 0;
   std::unique_ptr<sim::Rng> cancel_rng_;
 
