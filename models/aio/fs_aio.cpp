@@ -300,9 +300,9 @@ Task<void> AioDesign::aio_complete(kiocb& iocb, long res, long res2) {
                         io_event{id, co_await READ_ONCE(iocb.ki_obj_user), res, res2});
     // smp_wmb(); make event visible before updating tail
     co_await WRITE_ONCE(ctx.tail, tail);
-    co_await READ_ONCE(ctx.ring_pages);  // ring = kmap_atomic(info->ring_pages[0])
     // The event is delivered now: aio_read_events_ring reads info->tail.
     ledger_->ring_event(id, big_lock ? "aio_complete (event under ctx_lock)" : "aio_complete (event under completion_lock)");
+    co_await READ_ONCE(ctx.ring_pages);  // ring = kmap_atomic(info->ring_pages[0])
     co_await WRITE_ONCE(ctx.ring_tail, tail);  // ring->tail, user visible
     if (!big_lock) co_await sim::spin_unlock_irqrestore(ctx.completion_lock, cflags);
     // The user asked for the result through an eventfd: eventfd_signal() is
