@@ -68,7 +68,11 @@ struct StepAwaiter {
   Time charge(AccessKind kind) const {
     Context& c = current();
     Time at = c.local;
-    if (step.line) c.local += c.coherence().access(*step.line, c.cpu().id(), kind, at);
+    if (step.line) {
+      Coherence& coh = c.coherence();
+      if (coh.store_buffer_entries() == 0) c.local += coh.access(*step.line, c.cpu().id(), kind, at);
+      else c.local += coh.tso_access(*step.line, c.cpu().id(), kind, at);
+    }
     return at;
   }
   void record(Time at, std::int64_t before, std::int64_t after) const {

@@ -286,4 +286,48 @@ Time Coherence::access(CacheLine& line, int cpu, AccessKind kind, Time at) {
   }
 }
 
+void Coherence::set_store_buffer(int entries) {
+  if (entries < 0) throw std::invalid_argument("Coherence: a store buffer has at least 0 entries");
+  const auto n = static_cast<std::size_t>(topo_.cpus());
+  sb_entries_ = entries;
+  sb_ring_.assign(n * static_cast<std::size_t>(entries), 0);
+  sb_head_.assign(n, 0);
+  sb_count_.assign(n, 0);
+  sb_last_.assign(n, 0);
+}
+
+Coherence::BufferedStore Coherence::buffered_store(CacheLine& line, int cpu, Time at) {
+  const auto c = static_cast<std::size_t>(cpu);
+  const auto cap = static_cast<std::uint32_t>(sb_entries_);
+  Time* ring = sb_ring_.data() + c * cap;
+  std::uint32_t& head = sb_head_[c];
+  std::uint32_t& count = sb_count_[c];
+  // Retire what has drained by now.
+  while (count > 0 && ring[head] <= at) {
+    head = head + 1 == cap ? 0 : head + 1;
+    --count;
+  }
+  Time issue = at;
+  if (count == cap) {  // full: wait for the oldest store to drain
+    issue = ring[head];
+    head = head + 1 == cap ? 0 : head + 1;
+    --count;
+  }
+  const Time rfo = access(line, cpu, AccessKind::Store, issue);
+  Time& last = sb_last_[c];
+  const Time visible = std::max(issue + rfo, last);
+  ring[(head + count) % cap] = visible;
+  ++count;
+  last = visible;
+  return {issue - at + ps_.store_hit, visible};
+}
+
+Time Coherence::drain_slow(int cpu, Time at) {
+  const auto c = static_cast<std::size_t>(cpu);
+  const Time wait = sb_last_[c] - at;
+  sb_count_[c] = 0;
+  sb_head_[c] = 0;
+  return wait;
+}
+
 }  // namespace sim

@@ -146,6 +146,39 @@ class Coherence {
   // (Observer::on_transfer) when one is installed.
   void set_observer_slot(Observer* const* slot) { observer_ = slot; }
 
+  // x86-TSO store buffers, one per CPU, of `entries` stores (0: none, every
+  // store waits for its RFO). A plain store retires into the buffer and the
+  // CPU goes on; the buffer drains in order in the background, each store's
+  // RFO starting when it is issued (RFOs overlap) and committing no earlier
+  // than the store before it. Locked instructions wait for the drain; a full
+  // buffer makes the next store wait for its oldest entry. The line changes
+  // hands when the store is issued, so a later load of it by the same CPU is
+  // a hit (store-to-load forwarding). Timing only: values are written at the
+  // step, in one global order, so what other CPUs read stays sequentially
+  // consistent (the explorer's model), only earlier than on real TSO.
+  void set_store_buffer(int entries);
+  int store_buffer_entries() const { return sb_entries_; }
+  struct BufferedStore {
+    Time cpu_cost;  // what the storing CPU pays: a full buffer's wait + a hit
+    Time visible;   // when the store has drained (its RFO done, in order)
+  };
+  BufferedStore buffered_store(CacheLine& line, int cpu, Time at);
+  // access() with store buffers on: a store goes through the buffer, an
+  // atomic drains it first, a load does not wait for it. Returns what the
+  // CPU pays.
+  Time tso_access(CacheLine& line, int cpu, AccessKind kind, Time at) {
+    if (kind == AccessKind::Store) return buffered_store(line, cpu, at).cpu_cost;
+    Time wait = kind == AccessKind::Rmw ? drain_store_buffer(cpu, at) : 0;
+    return wait + access(line, cpu, kind, at + wait);
+  }
+  // How long a locked instruction (or a lock acquisition) at `at` waits for
+  // `cpu`'s buffer to drain; empties it.
+  Time drain_store_buffer(int cpu, Time at) {
+    Time& last = sb_last_[static_cast<std::size_t>(cpu)];
+    if (last <= at) return 0;
+    return drain_slow(cpu, at);
+  }
+
  private:
   int socket_of(int cpu) const { return socket_of_[cpu]; }
   // Topology::distance from tables: no division on the hot path.
@@ -185,6 +218,14 @@ class Coherence {
   Time stats_start_ = 0;
   std::uint64_t total_transfers_ = 0;
   Observer* const* observer_ = nullptr;
+
+  // Store buffers: per CPU a ring of the buffered stores' drain times
+  // (non-decreasing), and the last of them.
+  Time drain_slow(int cpu, Time at);
+  int sb_entries_ = 0;
+  std::vector<Time> sb_ring_;  // CPU c's ring: [c * entries, (c + 1) * entries)
+  std::vector<std::uint32_t> sb_head_, sb_count_;
+  std::vector<Time> sb_last_;
 };
 
 }  // namespace sim

@@ -50,7 +50,13 @@ void Cpu::set_irqs_enabled(bool on, Time at) {
 
 void Cpu::raise_irq(IrqRequest& r) {
   Driver& d = machine_->driver();
+  if (r.pending()) {  // the vector's pending bit is already set
+    if (d.now() >= machine_->stats_start()) ++irqs_latched_;
+    if (Observer* o = machine_->observer) o->on_irq(*this, IrqEvent::Latched, r.name, d.now());
+    return;
+  }
   r.raised = d.now();
+  r.pending_bit = true;
   pending_.push_back(r);
   Observer* o = machine_->observer;
   if (o) o->on_irq(*this, IrqEvent::Raised, r.name, r.raised);
@@ -75,6 +81,7 @@ void Cpu::start_irq(Time at) {
   charge(at);
   IrqRequest& r = pending_.front();
   pending_.pop_front();
+  r.pending_bit = false;
   irqs_enabled_ = false;
   if (at >= machine_->stats_start()) irq_latency_.record(at - r.raised);
   if (Observer* o = machine_->observer) o->on_irq(*this, IrqEvent::Started, r.name, at);

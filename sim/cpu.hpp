@@ -18,14 +18,22 @@ namespace sim {
 
 class Machine;
 
-// An interrupt waiting to be handled; embedded in the device request that
-// raises it, so raising one allocates nothing.
+// An interrupt vector of one device on one CPU (an MSI/MSI-X message), with
+// its pending bit: raising a vector that is already pending is a no-op, as
+// the local APIC latches at most one pending interrupt per vector while IRQs
+// are off or a handler runs. A device that completes several requests per
+// interrupt keeps its own completion queue and drains it in the handler.
+// Embedded in the device, so raising one allocates nothing.
+// (A plain flag, not the hook's is_linked(): a device may be destroyed
+// while its vector is still pending, before the CPU's list.)
 struct IrqRequest : boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::normal_link>> {
   using Handler = Task<void> (*)(IrqRequest&);
   Handler handler = nullptr;
   const char* name = "irq";
   void* owner = nullptr;  // the device, for handlers shared by several
-  Time raised = 0;
+  Time raised = 0;        // when the pending bit was set
+  bool pending() const { return pending_bit; }
+  bool pending_bit = false;  // set by Cpu::raise_irq, cleared when the handler starts
 };
 
 enum class Activity : std::uint8_t { Idle, Task, Spin, Irq };
@@ -50,7 +58,8 @@ class Cpu {
   // it on starts any interrupt that was held off.
   void set_irqs_enabled(bool on, Time at);
 
-  // A device raises an interrupt on this CPU now.
+  // A device raises interrupt vector `r` on this CPU now; if `r` is already
+  // pending the raise is absorbed (latched), as the hardware does.
   void raise_irq(IrqRequest& r);
   bool irq_pending() const { return !pending_.empty(); }
   bool in_irq_handler() const { return irq_.state() != ContextState::Idle; }
@@ -66,7 +75,10 @@ class Cpu {
   void set_irq_spinning(bool spinning, Time at);
   Time time_in(Activity a) const { return time_[static_cast<int>(a)]; }
   void close_accounting(Time at);  // charge the current activity up to `at`
+  // From the raise that set a vector's pending bit to its handler's entry.
   const Histogram& irq_latency() const { return irq_latency_; }
+  // Raises absorbed by an already-pending vector (after the warm-up).
+  std::uint64_t irqs_latched() const { return irqs_latched_; }
 
   simgrid::s4u::Host* host = nullptr;
 
@@ -89,6 +101,7 @@ class Cpu {
   Time since_ = 0;
   std::array<Time, kActivities> time_{};
   Histogram irq_latency_;
+  std::uint64_t irqs_latched_ = 0;
 };
 
 }  // namespace sim

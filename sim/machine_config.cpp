@@ -20,6 +20,14 @@ void add_machine_keys(config::Schema& s, const char* default_preset, int max_cor
   s.add("machine.threads_per_core", Type::Int, 1, "SMT threads per core").range(1, 8);
   s.add_map("machine.cost", Type::Float,
             "override one coherence cost, ns (e.g. machine.cost.\"atomic_shared.one_hop\" = 0)");
+  s.add("machine.store_buffer", Type::Bool, true,
+        "x86-TSO store buffers: a plain store does not wait for its RFO (false: every store blocks)");
+  s.add("machine.store_buffer_entries", Type::Int, 56, "stores a CPU's store buffer holds (Skylake: 56)")
+      .range(1, 4096);
+}
+
+int store_buffer_from(const config::Config& cfg) {
+  return cfg.get_bool("machine.store_buffer") ? static_cast<int>(cfg.get_int("machine.store_buffer_entries")) : 0;
 }
 
 Topology topology_from(const config::Config& cfg, const MachinePreset& p, int max_cpus) {

@@ -8,11 +8,15 @@ namespace sim {
 
 // machine.preset (default `default_preset`), machine.sockets,
 // machine.cores_per_socket (1..max_cores_per_socket), machine.threads_per_core
-// and the machine.cost.<name> overrides.
+// the machine.cost.<name> overrides and the store buffer keys.
 void add_machine_keys(config::Schema& s, const char* default_preset, int max_cores_per_socket);
 
 // The preset's topology with the config's overrides; at most `max_cpus` CPUs.
 Topology topology_from(const config::Config& cfg, const MachinePreset& p, int max_cpus);
+
+// Store buffer entries per CPU (machine.store_buffer, .store_buffer_entries);
+// 0 when store buffers are off.
+int store_buffer_from(const config::Config& cfg);
 
 // The preset's costs with every machine.cost.<name> override applied.
 CoherenceCosts costs_from(const config::Config& cfg, const MachinePreset& p);

@@ -15,7 +15,8 @@ class LockBase;
 class CacheLine;
 enum class Activity : std::uint8_t;
 
-enum class IrqEvent : std::uint8_t { Raised, Deferred, Started, Finished };
+// Latched: a raise of a vector that was already pending (absorbed).
+enum class IrqEvent : std::uint8_t { Raised, Deferred, Started, Finished, Latched };
 enum class LockEvent : std::uint8_t { Spin, Acquired, Released };
 
 class Observer {

@@ -51,8 +51,10 @@ bool LockBase::can_acquire(const Context&) const { return holder_ == nullptr && 
 
 bool LockBase::try_acquire_or_wait(Context& c) {
   const Time stats_start = machine_->stats_start();
-  const Time attempt = c.local;  // the wait a contended acquisition records starts here
   Coherence& coh = machine_->coherence();
+  // The acquisition is a locked instruction: the CPU's store buffer drains first.
+  if (coh.store_buffer_entries() > 0) c.local += coh.drain_store_buffer(c.cpu().id(), c.local);
+  const Time attempt = c.local;  // the wait a contended acquisition records starts here
   if (kind_ == LockKind::Mutex && (c.in_irq() || !c.cpu().irqs_enabled()))
     throw Violation(ViolationKind::Invariant,
                     fmt::format("BUG: sleeping function called from invalid context: mutex_lock({}) by {}", name_,
@@ -126,21 +128,32 @@ void LockBase::release(Context& c) {
     stats_.hold.record(t - acquired_at_);
     stats_.held_total += t - acquired_at_;
   }
-  c.local += coh.access(*line_, c.cpu().id(), AccessKind::Store, t);
+  // The release is a plain store (x86: ticket's unlocked add to head,
+  // qspinlock's store-release of the locked byte): with store buffers the
+  // releaser goes on and waiters see it when it drains.
+  Time visible;
+  if (coh.store_buffer_entries() > 0) {
+    const Coherence::BufferedStore b = coh.buffered_store(*line_, c.cpu().id(), t);
+    c.local += b.cpu_cost;
+    visible = b.visible;
+  } else {
+    c.local += coh.access(*line_, c.cpu().id(), AccessKind::Store, t);
+    visible = c.local;
+  }
   if (Observer* o = machine_->observer) o->on_lock(c, *this, LockEvent::Released, t, waiters());
   if (waiters_.empty()) {
     holder_ = nullptr;
     return;
   }
   Context* next = choose_next();
-  Time grant = handoff_time(c, *next, c.local);
+  Time grant = handoff_time(c, *next, visible);
   const int next_cpu = next->cpu().id();
   line_->remove_spinner(next_cpu);
   if (kind_ == LockKind::Tas) {
-    grant += coh.access(*line_, next_cpu, AccessKind::Rmw, c.local);
-    for (std::size_t i = 0; i < waiters_.size(); ++i) coh.access(*line_, waiters_[i]->cpu().id(), AccessKind::Rmw, c.local);
+    grant += coh.access(*line_, next_cpu, AccessKind::Rmw, visible);
+    for (std::size_t i = 0; i < waiters_.size(); ++i) coh.access(*line_, waiters_[i]->cpu().id(), AccessKind::Rmw, visible);
   } else if (kind_ != LockKind::Ticket) {
-    grant += coh.access(*line_, next_cpu, AccessKind::Rmw, c.local);
+    grant += coh.access(*line_, next_cpu, AccessKind::Rmw, visible);
     if (!waiters_.empty()) {
       // The new owner hands the head of the MCS queue to the next node. That
       // is a store to the next node's line (arch_mcs_spin_unlock_contended):

@@ -13,6 +13,9 @@ namespace sim {
 
 StepDriver::StepDriver(Machine& m) : Driver(m) {
   horizon_ = std::numeric_limits<Time>::min();  // every step is a choice point
+  // No store buffers under the explorer: every store is visible and done at
+  // its step (sequential consistency), the order the explorer reasons about.
+  m.coherence().set_store_buffer(0);
   m.set_driver(this);
 }
 

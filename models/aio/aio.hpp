@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 
+#include "models/aio/eventfd.hpp"
 #include "models/aio/kioctx.hpp"
 #include "models/aio/ledger.hpp"
 #include "models/aio/slab.hpp"
@@ -31,6 +32,9 @@ struct KernelCosts {
   sim::Time copy_iocb = 60 * sim::kNs;
   sim::Time copy_event = 20 * sim::kNs;
   sim::Time submit_io = 400 * sim::kNs;
+  // An RCU grace period (kill_ioctx's wait before dropping the initial
+  // reference): a few jiffies, see costs.synchronize_rcu.
+  sim::Time synchronize_rcu = 8 * sim::kMs;
 };
 
 // struct file: what ki_retry reaches through f_op->aio_write.
@@ -50,6 +54,8 @@ struct file {
 struct UserIocb {
   std::uint64_t id = 0;  // aio_data and the iocb pointer, both
   file* filp = nullptr;
+  eventfd_ctx* resfd = nullptr;  // aio_flags & IOCB_FLAG_RESFD: aio_resfd's eventfd
+  bool bad_buffer = false;       // aio_buf fails access_ok: aio_setup_iocb returns -EFAULT
 };
 
 class AioDesign {

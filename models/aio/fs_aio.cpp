@@ -187,10 +187,11 @@ Task<kiocb*> AioDesign::aio_get_req(kioctx& ctx, kiocb_batch& batch) {
   co_return &req;
 }
 
-// kiocb_free(): fput(ki_filp), then kmem_cache_free.
+// kiocb_free(): fput(ki_filp), eventfd_ctx_put(ki_eventfd), then kmem_cache_free.
 Task<void> AioDesign::kiocb_free(kiocb& req) {
   KernelFunction fn{"kiocb_free"};
   if (req.ki_filp) co_await sim::atomic_dec(req.ki_filp->f_count);  // fput
+  if (req.ki_eventfd) co_await eventfd_ctx_put(*req.ki_eventfd);
   slab_->free(req);
 }
 
@@ -211,11 +212,30 @@ Task<long> AioDesign::io_submit_one(kioctx& ctx, const UserIocb& iocb, kiocb_bat
 
   co_await sim::atomic_inc(iocb.filp->f_count);  // fget()
   req->ki_filp = iocb.filp;
+  // NULL from __aio_get_req (v3.9) or __GFP_ZERO (the seed) unless set here.
+  req->ki_eventfd = nullptr;
+  if (iocb.resfd) {  // aio_flags & IOCB_FLAG_RESFD: eventfd_ctx_fdget(aio_resfd)
+    co_await eventfd_ctx_get(*iocb.resfd);
+    req->ki_eventfd = iocb.resfd;
+  }
   sim::cpu_work(costs_.copy_iocb);                 // put_user(ki_key), aio_setup_iocb
   co_await WRITE_ONCE(req->ki_obj_user, iocb.id);  // ki_obj.user, ki_user_data, ki_pos, ...
   req->ki_user_data = iocb.id;
 
   long ret;
+  if (iocb.bad_buffer) {
+    // aio_setup_iocb: access_ok() on aio_buf fails -> -EFAULT -> out_put_req.
+    ret = -EFAULT;
+    if (!switches().lazy_list) {  // the seed dropped this list_del: the kiocb is not listed yet
+      co_await sim::spin_lock_irq(ctx.ctx_lock);
+      co_await list_del(*req, ctx, false);
+      co_await sim::spin_unlock_irq(ctx.ctx_lock);
+    }
+    co_await sim::atomic_dec(ctx.reqs_active);
+    co_await aio_put_req(*req);  // drop extra ref to req
+    co_await aio_put_req(*req);  // drop i/o ref to req
+    co_return ret;
+  }
   if (!switches().cancel_xchg && co_await sim::test_bit(KIF_CANCELLED, req->ki_flags))
     ret = -EINTR;  // v3.9: cancelled (by io_destroy) before it started
   else
@@ -285,6 +305,9 @@ Task<void> AioDesign::aio_complete(kiocb& iocb, long res, long res2) {
     unsigned nr = co_await READ_ONCE(ctx.nr);
     unsigned pos = tail + AIO_EVENTS_OFFSET;
     if (++tail >= nr) tail = 0;
+    // ev_page = kmap_atomic(info->ring_pages[pos / AIO_EVENTS_PER_PAGE]):
+    // ring_pages shares its line with active_reqs and ring_lock (packed).
+    co_await READ_ONCE(ctx.ring_pages);
     // No capacity check (kiocb_batch_refill's accounting is meant to make
     // one unnecessary): the slot is written whatever it holds.
     const unsigned slot = pos - AIO_EVENTS_OFFSET;
@@ -298,8 +321,13 @@ Task<void> AioDesign::aio_complete(kiocb& iocb, long res, long res2) {
     // tail onto head: to user space the ring now reads as empty, and the
     // events it held are overwritten by the next completions.
     if (tail == ctx.ring_head.raw()) ledger_->ring_overflow(id, nr);
+    co_await READ_ONCE(ctx.ring_pages);  // ring = kmap_atomic(info->ring_pages[0])
     co_await WRITE_ONCE(ctx.ring_tail, tail);  // ring->tail, user visible
     if (!big_lock) co_await sim::spin_unlock_irqrestore(ctx.completion_lock, cflags);
+    // The user asked for the result through an eventfd: eventfd_signal() is
+    // safe from IRQ context (under ctx_lock in v3.9, under no kioctx lock
+    // with the seed).
+    if (iocb.ki_eventfd) co_await eventfd_signal(*iocb.ki_eventfd, 1);
   }
 
   // put_rq: after this the kiocb may be gone; never look at it again.
@@ -451,7 +479,7 @@ Task<void> AioDesign::kill_ioctx(kioctx& ctx) {
   KernelFunction fn{"kill_ioctx"};
   if (!co_await sim::xchg(ctx.dead, 1)) {
     ctx.hashed = false;                        // hlist_del_rcu(&ctx->list)
-    co_await sim::sleep_for(20 * sim::kUs);    // synchronize_rcu()
+    co_await sim::sleep_for(costs_.synchronize_rcu);  // synchronize_rcu(): one grace period
     co_await sim::wake_up(ctx.wait);           // kill_ioctx_work: wake_up_all
     co_await put_ioctx(ctx);
   }

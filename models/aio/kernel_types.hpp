@@ -24,6 +24,7 @@ using sim::Task;
 struct kiocb;
 struct kioctx;
 struct file;
+struct eventfd_ctx;
 
 // struct io_event (include/uapi/linux/aio_abi.h).
 struct io_event {
@@ -73,6 +74,7 @@ struct kiocb {
   file* ki_filp = nullptr;
   std::uint64_t ki_user_data = 0;
   Shared<void*> ki_private;         // iocb->private (the driver's)
+  eventfd_ctx* ki_eventfd = nullptr;  // IOCB_FLAG_RESFD: aio_complete signals it
 
   // Model bookkeeping, not kernel state.
   std::uint32_t slot;               // index in the slab

@@ -7,7 +7,7 @@ namespace models {
 const std::vector<std::string>& kioctx_fields() {
   static const std::vector<std::string> f = {"users",       "dead",     "wait",     "ctx_lock",
                                              "reqs_active", "active_reqs", "max_reqs", "ring_lock",
-                                             "nr",          "tail",     "completion_lock"};
+                                             "nr",          "tail",     "completion_lock", "ring_pages"};
   return f;
 }
 
@@ -15,7 +15,10 @@ Layout packed_layout() {
   return {{"users", "kioctx+0"},       {"dead", "kioctx+0"},     {"wait", "kioctx+0"},
           {"ctx_lock", "kioctx+0"},    {"reqs_active", "kioctx+0"}, {"active_reqs", "kioctx+64"},
           {"max_reqs", "kioctx+64"},   {"ring_lock", "kioctx+64"}, {"nr", "kioctx+128"},
-          {"tail", "kioctx+128"},      {"completion_lock", "kioctx+192"}};
+          {"tail", "kioctx+128"},      {"completion_lock", "kioctx+192"},
+          // ring_info.ring_pages: offset 104, after mmap_base and mmap_size,
+          // right before ring_lock (seed's parent struct kioctx).
+          {"ring_pages", "kioctx+64"}};
 }
 
 Layout cacheline_aligned_layout() {
@@ -24,7 +27,8 @@ Layout cacheline_aligned_layout() {
           {"reqs_active", "kioctx.reqs"},   {"ctx_lock", "kioctx.ctx_lock"},
           {"active_reqs", "kioctx.ctx_lock"}, {"ring_lock", "kioctx.ring_lock"},
           {"wait", "kioctx.ring_lock"},     {"tail", "kioctx.completion"},
-          {"completion_lock", "kioctx.completion"}};
+          {"completion_lock", "kioctx.completion"},
+          {"ring_pages", "kioctx.refs"}};  // v3.10: before the aligned groups
 }
 
 RingGeometry RingGeometry::for_max_reqs(unsigned max_reqs) {
@@ -63,6 +67,7 @@ kioctx::kioctx(sim::Machine& m, unsigned max_reqs_, sim::LockKind kind, const La
       reqs_active(place(layout, "reqs_active"), "reqs_active", 0),
       active_reqs_head(place(layout, "active_reqs"), "active_reqs", 0),
       max_reqs(max_reqs_),
+      ring_pages(place(layout, "ring_pages"), "ring_pages", 0),
       ring_lock("ring_lock", place(layout, "ring_lock"), m),
       nr(place(layout, "nr"), "info->nr", 0),
       tail(place(layout, "tail"), "info->tail", 0),

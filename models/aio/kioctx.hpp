@@ -19,11 +19,12 @@ const std::vector<std::string>& kioctx_fields();
 
 // The struct as the kernel had it (no ____cacheline_aligned_in_smp groups),
 // x86-64 offsets: users..reqs_active in the first 64 bytes, active_reqs,
-// max_reqs and ring_lock's count in the second, ring_info's nr and tail in the
+// max_reqs, ring_info.ring_pages and ring_lock's count in the second, ring_info's nr and tail in the
 // third, the seed's completion_lock after internal_pages[8] in the fourth.
 Layout packed_layout();
-// The grouping fs/aio.c adopted in v3.11 ("aio: percpu reqs_available" and
-// "aio: kill ki_retry" era): one group per writer set.
+// The grouping of v3.10's fs/aio.c (its struct kioctx puts reqs_active,
+// {ctx_lock, active_reqs}, {ring_lock, wait} and {tail, completion_lock} in
+// ____cacheline_aligned_in_smp groups): one group per writer set.
 Layout cacheline_aligned_layout();
 
 struct RingGeometry {
@@ -56,6 +57,9 @@ struct kioctx {
   ActiveReqList active_reqs;   // the list itself; its head's line:
   Shared<int> active_reqs_head;
   unsigned max_reqs;
+  // info->ring_pages: the pointer aio_complete reads to find the event's
+  // page and the ring header (the array it points to is not shared).
+  Shared<long> ring_pages;
 
   // struct aio_ring_info
   sim::Mutex ring_lock;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/aio/aio.hpp"
+#include "sim/spinlock.hpp"
 
 namespace models {
 
@@ -16,6 +17,11 @@ struct DesignInfo {
   std::string description;
   bool planted_bug = false;  // a deliberately broken variant, for the explorer's tests
   std::function<std::unique_ptr<AioDesign>()> make;
+  // The spinlock of the design's kernel, what kioctx.lock = "era" picks:
+  // x86's arch_spinlock_t is the ticket lock until v4.1 and qspinlock from
+  // v4.2 (commit "locking/qspinlock, x86: Enable x86-64 to use queued
+  // spinlocks"). Every design here is of 2013 (v3.9/v3.10).
+  sim::LockKind era_lock = sim::LockKind::Ticket;
 };
 
 const std::vector<DesignInfo>& designs();

@@ -1,9 +1,13 @@
 #pragma once
 // A block-like device: each request is serviced for a time drawn from a
 // distribution (requests overlap: an NVMe-style device with deep queues),
-// then completes by an interrupt on one of the configured CPUs, whose
-// handler calls aio_complete() in IRQ context. Its kiocbs are not
-// cancellable.
+// then is posted to the completion queue of one of the configured CPUs and
+// that CPU's interrupt vector is raised (a no-op while it is pending: the
+// engine latches it). The handler, as nvme_irq -> nvme_process_cq, drains
+// the queue, calling aio_complete() in IRQ context for each request, at most
+// `irq_budget` per invocation (then it raises its vector again). Its kiocbs
+// are not cancellable.
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -25,6 +29,7 @@ class BlockDevice final : public file {
     sim::Time irq_work = 300 * sim::kNs;   // driver handler before aio_complete
     sim::Time submit_io = 400 * sim::kNs;  // ki_retry's filesystem + block layer work
     long bytes = 4096;
+    long irq_budget = 0;           // completions per handler invocation; 0: drain the queue
     bool manual_hardware = false;  // requests finish only when told (explorer)
   };
 
@@ -40,15 +45,35 @@ class BlockDevice final : public file {
   bool hardware_pending(std::uint64_t user_data) const;
   bool hardware_done(std::uint64_t user_data, int cpu);
   std::size_t held() const { return held_.size(); }
+  // Requests posted to `cpu`'s completion queue, not yet taken by its handler.
+  std::size_t queued(int cpu) const { return vectors_.at(cpu)->cq.size(); }
+  // The word the handler reads before taking each entry (the CQE it polls).
+  const Shared<std::uint64_t>& cq_tail(int cpu) const { return vectors_.at(cpu)->tail; }
+
+  // After the warm-up: completions per handler invocation, and from the
+  // device finishing a request to its aio_complete() call.
+  const sim::Histogram& completions_per_irq() const { return per_irq_; }
+  const sim::Histogram& done_to_aio_complete() const { return done_to_complete_; }
 
  private:
-  struct Request final : sim::Event, sim::IrqRequest {
-    kiocb* iocb = nullptr;  // IrqRequest::owner is the BlockDevice
+  struct Request final : sim::Event {
+    BlockDevice* dev = nullptr;
+    kiocb* iocb = nullptr;
     int cpu = 0;
-    void fire() override;  // the device finished: raise the interrupt
+    sim::Time done_at = 0;
+    void fire() override;  // the device finished: post it and raise the vector
+  };
+  // One interrupt vector (MSI-X entry) and its completion queue per CPU.
+  struct Vector final : sim::IrqRequest {
+    explicit Vector(int c) : cpu(c), tail(line, "blk.cq_tail", 0) {}
+    int cpu;
+    CacheLine line{"blk.cq"};
+    Shared<std::uint64_t> tail;  // completions posted so far
+    std::deque<Request*> cq;
   };
   static Task<void> blk_irq_handler(sim::IrqRequest& r);
   Request& alloc_request();
+  void post(Request& r);
 
   sim::Machine& machine_;
   AioDesign& aio_;
@@ -57,8 +82,10 @@ class BlockDevice final : public file {
   sim::StableArray<Request> pool_;
   std::vector<Request*> free_;
   std::vector<Request*> held_;  // manual_hardware: submitted, not finished
+  std::vector<std::unique_ptr<Vector>> vectors_;  // by CPU
   std::size_t next_irq_cpu_ = 0;
   std::uint64_t completions_ = 0;
+  sim::Histogram per_irq_, done_to_complete_;
 };
 
 }  // namespace models

@@ -496,7 +496,11 @@ Footprint World::next_footprint(int p) const {
     const Action& a = sc_.contexts[pr.context].action;
     if (a.device == Device::Usb) f.add(key_of(&usb_->udc_lock(), "udc_lock"), true);
     else if (a.device == Device::Async) f.add(key_of(&acdev_->lock(), "acdev_lock"), true);
-    else f.add(synth(kBlkHeld), true);
+    else {
+      f.add(synth(kBlkHeld), true);
+      const auto& cq = blk_->cq_tail(a.cpu);  // the handler's drain loop polls it
+      f.add(key_of(&cq, cq.name()), true);
+    }
     return f;
   }
   const Context& c = ctx_of(pr);
@@ -539,6 +543,7 @@ std::vector<std::uint64_t> World::hidden() const {
   v.push_back(mix(mix(mix(n.submitted, n.results), mix(n.ring_events, n.cancel_results)),
                   mix(mix(n.reaped, n.duplicates), mix(n.lost, n.teardown_dropped))));
   v.push_back(blk_->held());
+  for (int c = 0; c < m_.cpus(); ++c) v.push_back(blk_->queued(c));
   for (int c = 0; c < m_.cpus(); ++c)
     for (const Context* x : {&m_.cpu(c).task(), &m_.cpu(c).irq()})
       v.push_back((x->interruptible ? 1u : 0u) | (x->in_schedule ? 2u : 0u));

@@ -168,12 +168,14 @@ Params params_from(const Config& cfg) {
     throw cfg.error_at("bench.duration", fmt::format("too short for {} batches", p.batches));
   p.simgrid = cfg.get_string("engine.clock") == "simgrid";
   p.quantum = cfg.get_duration_ps("engine.sync_quantum");
+  p.store_buffer = sim::store_buffer_from(cfg);
   return p;
 }
 
 Result simulate(const Params& p) {
   const auto wall_start = std::chrono::steady_clock::now();
   sim::Machine m(p.topology, p.costs);
+  m.coherence().set_store_buffer(p.store_buffer);
   m.seed = p.seed;
   m.set_stats_start(p.warmup);
   sim::TimedDriver driver(m);

@@ -41,6 +41,7 @@ struct Params {
   int batches = 20;
   bool simgrid = false;  // engine.clock = "simgrid" (one such run per process)
   sim::Time quantum = sim::kUs;
+  int store_buffer = 0;  // entries per CPU (machine.store_buffer); 0: every store blocks
 };
 
 // Checked config -> parameters. Cross-key problems (a CPU that does not

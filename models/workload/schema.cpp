@@ -20,7 +20,9 @@ Schema make_schema() {
       .range(32, 64);
 
   s.add("kioctx.design", Type::String, "lazy-cancel", "kioctx design (aiosim designs lists them)");
-  s.add("kioctx.lock", Type::String, "qspinlock", "spinlock implementation").choices({"ticket", "qspinlock", "tas"});
+  s.add("kioctx.lock", Type::String, "era",
+        "spinlock implementation; era: the design's kernel's (ticket before v4.2, so for every 2013 design)")
+      .choices({"era", "ticket", "qspinlock", "tas"});
   s.add("kioctx.nr_events", Type::Int, 4096, "io_setup(nr_events): ring size requested").range(1, 65536);
   s.add_optional("kioctx.lazy_list", Type::Bool, "seed hunk: only cancellable kiocbs go on active_reqs");
   s.add_optional("kioctx.completion_lock", Type::Bool, "seed hunk: the ring is written under completion_lock");
@@ -41,6 +43,12 @@ Schema make_schema() {
   s.add("workload.min_nr", Type::Int, 1, "io_getevents min_nr").range(1, 1 << 20);
   s.add("workload.nr", Type::Int, 32, "io_getevents nr").range(1, 1 << 20);
   s.add("workload.usb_fraction", Type::Float, 0.01, "fraction of iocbs sent to the USB gadget endpoint").range(0, 1);
+  s.add("workload.bad_buffer_fraction", Type::Float, 0.0,
+        "fraction of iocbs whose buffer fails access_ok: aio_setup_iocb returns -EFAULT (io_submit_one's out_put_req)")
+      .range(0, 1);
+  s.add("workload.eventfd_fraction", Type::Float, 0.0,
+        "fraction of iocbs submitted with IOCB_FLAG_RESFD: aio_complete calls eventfd_signal on one eventfd")
+      .range(0, 1);
 
   s.add("block.service", Type::Distribution, "exp(20us)", "device service time per request");
   s.add("block.irq_cpus", Type::CpuList, "0-3", "CPUs taking the completion interrupts");
@@ -51,6 +59,9 @@ Schema make_schema() {
         "fraction of block requests user space also cancels (by usb.cancellers after usb.cancel_delay; "
         "rate mode: they join the cancellers' targets)")
       .range(0, 1);
+  s.add("block.irq_budget", Type::Int, 0,
+        "completions one handler invocation takes from its queue before raising its vector again (0: drain)")
+      .range(0, 1 << 20);
 
   s.add("usb.bus_mbps", Type::Float, 480.0, "bus signalling rate (USB 2.0 high speed: 480)").min(1);
   s.add("usb.efficiency", Type::Float, 0.8, "share of the bus rate a bulk transfer gets").range(0.01, 1);
@@ -74,6 +85,12 @@ Schema make_schema() {
   s.add("costs.copy_iocb", Type::Duration, "60ns", "copy_from_user of one iocb and its checks").min(0);
   s.add("costs.copy_event", Type::Duration, "20ns", "copy_to_user of one io_event").min(0);
   s.add("costs.submit_io", Type::Duration, "400ns", "ki_retry: the filesystem and block layer submit path").min(0);
+  // TREE_RCU (v3.9) ends a grace period only after every CPU has reported a
+  // quiescent state, noticed at its scheduling-clock tick: two to three
+  // jiffies, 8-12 ms at HZ=250 (2-3 ms at HZ=1000).
+  s.add("costs.synchronize_rcu", Type::Duration, "8ms",
+        "one RCU grace period (kill_ioctx waits one before dropping its reference): 2 jiffies at HZ=250")
+      .min(0);
 
   s.add("engine.clock", Type::String, "simgrid", "drive time from SimGrid's clock or the driver alone")
       .choices({"simgrid", "internal"});

@@ -70,6 +70,11 @@ ordered_json dist_json(const sim::Histogram& h, bool full) {
   return j;
 }
 
+// A histogram of counts (not times).
+ordered_json count_json(const sim::Histogram& h) {
+  return {{"mean", h.count() ? h.mean() : 0.0}, {"p50", h.percentile(50)}, {"p99", h.percentile(99)}, {"max", h.max()}};
+}
+
 ordered_json lock_json(const sim::LockBase& l, double window_ps) {
   const auto& s = l.stats();
   ordered_json j;
@@ -102,6 +107,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   const sim::MachinePreset* preset = sim::find_preset(cfg.get_string("machine.preset"));
   const sim::Topology topo = sim::topology_from(cfg, *preset, kMaxCpus);
   sim::Machine m(topo, sim::costs_from(cfg, *preset));
+  m.coherence().set_store_buffer(sim::store_buffer_from(cfg));
   m.seed = seed;
   m.observer = hooks.observer;
   m.wakeup_latency = cfg.get_duration_ps("machine.wakeup_latency");
@@ -125,7 +131,8 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   aio->set_switches(sw);
 
   const Layout layout = layout_from(cfg);
-  const sim::LockKind lock_kind = sim::lock_kind_from_string(cfg.get_string("kioctx.lock"));
+  const std::string lock_name = cfg.get_string("kioctx.lock");
+  const sim::LockKind lock_kind = lock_name == "era" ? info->era_lock : sim::lock_kind_from_string(lock_name);
   const auto nr_events = static_cast<unsigned>(cfg.get_int("kioctx.nr_events"));
   kioctx ctx(m, nr_events, lock_kind, layout);
 
@@ -158,6 +165,10 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   wc.min_nr = cfg.get_int("workload.min_nr");
   wc.nr = cfg.get_int("workload.nr");
   wc.usb_fraction = cfg.get_float("workload.usb_fraction");
+  wc.bad_buffer_fraction = cfg.get_float("workload.bad_buffer_fraction");
+  wc.eventfd_fraction = cfg.get_float("workload.eventfd_fraction");
+  eventfd_ctx eventfd(m, lock_kind);
+  wc.eventfd = &eventfd;
   wc.cancel_fraction = cfg.get_float("usb.cancel_fraction");
   wc.cancel_delay = cfg.get_distribution("usb.cancel_delay");
   wc.cancel_rate = cfg.get_float("usb.cancel_rate");
@@ -184,6 +195,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   kc.copy_iocb = cfg.get_duration_ps("costs.copy_iocb");
   kc.copy_event = cfg.get_duration_ps("costs.copy_event");
   kc.submit_io = cfg.get_duration_ps("costs.submit_io");
+  kc.synchronize_rcu = cfg.get_duration_ps("costs.synchronize_rcu");
   aio->attach(m, ctx, slab, ledger, kc);
   const int word_bits = static_cast<int>(cfg.get_int("machine.word_bits"));
   if (word_bits != 32 && word_bits != 64) throw cfg.error_at("machine.word_bits", "must be 32 or 64");
@@ -194,6 +206,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   bc.irq_cpus = irq_cpus;
   bc.routing = cfg.get_string("block.irq_routing") == "submitter" ? IrqRouting::Submitter : IrqRouting::RoundRobin;
   bc.irq_work = cfg.get_duration_ps("block.irq_work");
+  bc.irq_budget = cfg.get_int("block.irq_budget");
   bc.submit_io = kc.submit_io;
   BlockDevice blk(m, *aio, bc, seed);
   UsbGadget::Config uc;
@@ -289,6 +302,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   locks["wait_lock"] = lock_json(ctx.wait.lock, window_ps);
   locks["dev_lock"] = lock_json(usb.dev_lock(), window_ps);
   locks["udc_lock"] = lock_json(usb.udc_lock(), window_ps);
+  if (wc.eventfd_fraction > 0) locks["eventfd_wqh_lock"] = lock_json(eventfd.wqh.lock, window_ps);
   r["locks"] = std::move(locks);
   const double completions = static_cast<double>(counts.results);
   r["per_completion"] = {
@@ -307,11 +321,17 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
     cj["irq_latency_ns"] = {{"mean", c.irq_latency().count() ? c.irq_latency().mean() / 1000.0 : 0.0},
                             {"p99", sim::to_ns(c.irq_latency().percentile(99))},
                             {"count", c.irq_latency().count()}};
+    cj["irqs_latched"] = c.irqs_latched();
     cpus.push_back(std::move(cj));
     spin_total += c.time_in(sim::Activity::Spin);
     busy_total += c.time_in(sim::Activity::Task) + c.time_in(sim::Activity::Spin) + c.time_in(sim::Activity::Irq);
   }
   r["cpus"] = std::move(cpus);
+  // Interrupt delivery per device: completions per handler invocation and
+  // from the device finishing a request to its aio_complete().
+  r["devices"] = {{"block", {{"irq_invocations", blk.completions_per_irq().count()},
+                             {"completions_per_irq", count_json(blk.completions_per_irq())},
+                             {"done_to_aio_complete_ns", dist_json(blk.done_to_aio_complete(), true)}}}};
   r["cpu_share"] = {{"spinning", window_ps > 0 ? spin_total / (window_ps * ncpus) : 0.0},
                     {"busy", window_ps > 0 ? busy_total / (window_ps * ncpus) : 0.0}};
   // Transfers per named line (kiocb and ring lines summed by name).

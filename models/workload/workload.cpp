@@ -25,6 +25,7 @@ Workload::Workload(sim::Machine& m, AioDesign& aio, kioctx& ctx, Ledger& ledger,
     cancellers_.push_back(std::move(c));
   }
   cancel_rng_ = std::make_unique<sim::Rng>(seed_, "cancel-choice");
+  iocb_rng_ = std::make_unique<sim::Rng>(seed_, "iocb-flags");
 }
 
 void Workload::start() {
@@ -91,6 +92,8 @@ Task<void> Workload::submitter_thread(Submitter& s) {
       u.id = ledger_.submit(sim::current().local, static_cast<int>(index));
       bool to_usb = usb_ && cfg_.usb_fraction > 0 && s.rng->bernoulli(cfg_.usb_fraction);
       u.filp = to_usb ? static_cast<file*>(usb_) : static_cast<file*>(&blk_);
+      u.bad_buffer = cfg_.bad_buffer_fraction > 0 && iocb_rng_->bernoulli(cfg_.bad_buffer_fraction);
+      u.resfd = cfg_.eventfd_fraction > 0 && iocb_rng_->bernoulli(cfg_.eventfd_fraction) ? cfg_.eventfd : nullptr;
     }
     ++io_submit_calls_;
     long ret = co_await aio_.do_io_submit(ctx_, std::span<const UserIocb>(s.iocbs.data(), static_cast<std::size_t>(n)));

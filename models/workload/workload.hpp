@@ -26,6 +26,9 @@ struct WorkloadConfig {
   long min_nr = 1;
   long nr = 32;
   double usb_fraction = 0.0;
+  double bad_buffer_fraction = 0.0;  // iocbs whose aio_setup_iocb fails (-EFAULT): out_put_req
+  double eventfd_fraction = 0.0;     // iocbs with IOCB_FLAG_RESFD, signalling `eventfd`
+  eventfd_ctx* eventfd = nullptr;
   // cancels
   std::vector<int> cancellers;
   double cancel_fraction = 0.0;     // fraction mode: this share of USB requests gets an io_cancel
@@ -103,6 +106,7 @@ class Workload {
   std::vector<std::uint64_t> cancel_targets_;  // rate mode targets (ids, oldest first)
   std::size_t next_canceller_ = 0;
   std::unique_ptr<sim::Rng> cancel_rng_;
+  std::unique_ptr<sim::Rng> iocb_rng_;  // bad buffers and eventfds: drawn only when asked for
 
   sim::Histogram submit_to_event_, submit_to_reap_;
   CancelStats cancels_;

@@ -173,6 +173,12 @@ void Recorder::on_irq(const Cpu& c, IrqEvent ev, const char* name, Time at) {
       r.name = intern(name ? name : "irq");
       instant(r);
       return;
+    case IrqEvent::Latched:
+      if (!opt_.window.contains(at)) return;
+      r.kind = RecordKind::IrqLatched;
+      r.name = intern(name ? name : "irq");
+      instant(r);
+      return;
     case IrqEvent::Deferred:
       if (!opt_.window.contains(at)) return;
       r.kind = RecordKind::IrqDeferred;
@@ -180,7 +186,7 @@ void Recorder::on_irq(const Cpu& c, IrqEvent ev, const char* name, Time at) {
       instant(r);
       return;
     case IrqEvent::Started: {
-      // Handlers start in the order they were raised (Cpu's FIFO).
+      // Handlers start in the order their vectors became pending (Cpu's FIFO).
       Time raised = at;
       auto it = std::find_if(s.pending.begin(), s.pending.end(), [&](const auto& p) { return p.first == name; });
       if (it != s.pending.end()) {

@@ -50,6 +50,7 @@ enum class RecordKind : std::uint8_t {
   Transfer,     // instant: line `name` moved into `cpu` from `a` (-1: several / LLC), cost = end - begin
   IrqRaised,    // instant: IRQ `name` raised on `cpu`
   IrqDeferred,  // instant: ... and held off (IRQs disabled or a handler running)
+  IrqLatched,   // instant: IRQ `name` raised again while pending: absorbed
   Waiters,      // counter: contexts waiting for lock `name` (a) from `begin`
 };
 

@@ -82,6 +82,10 @@ void narrate(const Recorder& rec, const Record& r, std::vector<Line>& out) {
       add(r.begin, r.seq_begin, 1, fmt::format("cpu{}", r.cpu), 0,
           fmt::format("IRQ {} held off (IRQs disabled or a handler running)", name));
       break;
+    case RecordKind::IrqLatched:
+      add(r.begin, r.seq_begin, 1, fmt::format("cpu{}", r.cpu), 0,
+          fmt::format("IRQ {} raised again while pending: latched, no second handler", name));
+      break;
     case RecordKind::Step: {
       const std::string fn = r.detail ? " in " + rec.str(r.detail) : "";
       const std::string cost = format_span(dur);
@@ -320,6 +324,9 @@ void write_chrome_json(std::ostream& os, const Recorder& rec, const TraceInfo& i
         break;
       case RecordKind::IrqDeferred:
         instant(r, kTidIrq, "deferred " + name, "irq", fmt::format(R"("irq":{})", esc(name)));
+        break;
+      case RecordKind::IrqLatched:
+        instant(r, kTidIrq, "latched " + name, "irq", fmt::format(R"("irq":{})", esc(name)));
         break;
       case RecordKind::Step: {
         const auto k = static_cast<StepKind>(r.sub);

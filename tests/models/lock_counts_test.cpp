@@ -150,3 +150,118 @@ TEST_CASE("lazy-cancel: lock acquisitions per path for 3 block + 1 USB iocbs", "
   CHECK(s.after[3].ring_lock == 1);
   CHECK(s.after[3].wait_lock == 0);
 }
+
+namespace {
+sim::Task<void> submit_and_wait(Rig& r, std::vector<UserIocb> iocbs, long& submitted) {
+  submitted = co_await r.aio->do_io_submit(r.ctx, iocbs);
+  co_await sim::sleep_for(200 * us);
+}
+}  // namespace
+
+// aio_complete maps the ring through info->ring_pages twice per event
+// (kmap_atomic(info->ring_pages[pos / AIO_EVENTS_PER_PAGE]) for the event,
+// kmap_atomic(info->ring_pages[0]) for ring->tail; seed's parent and seed
+// alike), and ring_pages sits on the packed kioctx's second line with
+// active_reqs and ring_lock. Under lazy-cancel a block completion touches
+// nothing else on that line (not listed, no ring_lock): 3 completions, 6
+// accesses; 0 before the read was modelled.
+TEST_CASE("aio_complete reads ring_pages on the active_reqs/ring_lock line, twice per event", "[models][locks]") {
+  Rig r(registry_design("lazy-cancel"));
+  const std::vector<UserIocb> iocbs = r.iocbs("bbb");
+  sim::CacheLine& line = r.ctx.ring_pages.line();
+  CHECK(line.name() == "kioctx+64");
+  CHECK(&line == &r.ctx.active_reqs_head.line());
+  long submitted = 0;
+  std::uint64_t before = 0;
+  r.task(kUserCpu).start(submit_and_wait(r, iocbs, submitted), 0);
+  // io_submit under lazy-cancel does not touch the line either (no list_add
+  // for block kiocbs): everything on it comes from aio_complete.
+  before = line.accesses();
+  r.timed->run();
+  CHECK(submitted == 3);
+  CHECK(r.blk.completions() == 3);
+  CHECK(r.ledger.counts().ring_events == 3);
+  CHECK(line.accesses() - before == 6);
+}
+
+namespace {
+struct FailScript {
+  long submitted = 0;
+  Counts after_submit, after_completion;
+};
+sim::Task<void> fail_script(Rig& r, std::vector<UserIocb> iocbs, FailScript& s) {
+  s.submitted = co_await r.aio->do_io_submit(r.ctx, iocbs);
+  for (std::size_t i = static_cast<std::size_t>(std::max(s.submitted, 0L)); i < iocbs.size(); ++i)
+    r.ledger.not_submitted(iocbs[i].id);  // what user space learns from io_submit's return
+  s.after_submit = sample(r);
+  co_await sim::sleep_for(200 * us);
+  s.after_completion = sample(r);
+}
+
+FailScript run_fail_script(const std::string& design) {
+  Rig r(registry_design(design));
+  std::vector<UserIocb> iocbs = r.iocbs("bbb");
+  iocbs[1].bad_buffer = true;
+  FailScript s;
+  r.task(kUserCpu).start(fail_script(r, iocbs, s), 0);
+  r.timed->run();
+  // io_submit returns 1: the first iocb went through; the second failed in
+  // aio_setup_iocb (-EFAULT), which stops the loop; the third was never tried.
+  CHECK(s.submitted == 1);
+  CHECK(r.blk.completions() == 1);
+  CHECK(r.ledger.counts().ring_events == 1);
+  CHECK(r.ledger.in_flight() == 0);
+  CHECK(r.slab.in_use() == 0);            // out_put_req's two aio_put_req freed it
+  CHECK(r.ctx.reqs_active.raw() == 0);    // out_put_req's atomic_dec, batch_free's
+  CHECK(r.blk.f_count.raw() == 1);        // fget/fput balanced
+  CHECK(r.ctx.active_reqs.empty());
+  return s;
+}
+}  // namespace
+
+// io_submit_one's failure path (out_put_req), seed's parent: spin_lock_irq
+// (ctx_lock); list_del(&req->ki_list); unlock; atomic_dec(reqs_active); two
+// aio_put_req. With 3 iocbs and the 2nd failing: kiocb_batch_refill (1),
+// out_put_req (2), kiocb_batch_free for the 3rd, still in the batch (3); the
+// first's aio_complete (4).
+TEST_CASE("v3.9: io_submit_one's out_put_req takes ctx_lock for its list_del", "[models][locks]") {
+  const FailScript s = run_fail_script("v3.9");
+  CHECK(s.after_submit.ctx_lock == 3);
+  CHECK(s.after_completion.ctx_lock == 4);
+  CHECK(s.after_completion.completion_lock == 0);
+}
+
+// The seed removed out_put_req's list_del and its ctx_lock (the kiocb is
+// not listed before ki_retry): refill (1) and kiocb_batch_free (2) only; the
+// block completion takes completion_lock, not ctx_lock.
+TEST_CASE("lazy-cancel: io_submit_one's out_put_req takes no ctx_lock", "[models][locks]") {
+  const FailScript s = run_fail_script("lazy-cancel");
+  CHECK(s.after_submit.ctx_lock == 2);
+  CHECK(s.after_completion.ctx_lock == 2);
+  CHECK(s.after_completion.completion_lock == 1);
+}
+
+// IOCB_FLAG_RESFD: io_submit_one takes a reference on the eventfd
+// (eventfd_ctx_fdget), aio_complete calls eventfd_signal(ki_eventfd, 1) --
+// spin_lock_irqsave(&ctx->wqh.lock), count += 1 -- and kiocb_free drops the
+// reference. Two block iocbs, the first with an eventfd: one signal, one
+// wqh.lock acquisition, the count is 1, the kref back where it was.
+TEST_CASE("aio_complete signals the iocb's eventfd under its wqh.lock", "[models][locks]") {
+  for (const char* design : {"v3.9", "lazy-cancel"}) {
+    DYNAMIC_SECTION(design) {
+      Rig r(registry_design(design));
+      models::eventfd_ctx efd(r.m, sim::LockKind::Ticket);
+      std::vector<UserIocb> iocbs = r.iocbs("bb");
+      iocbs[0].resfd = &efd;
+      long submitted = 0;
+      r.task(kUserCpu).start(submit_and_wait(r, iocbs, submitted), 0);
+      r.timed->run();
+      CHECK(submitted == 2);
+      CHECK(r.ledger.counts().ring_events == 2);
+      CHECK(efd.count.raw() == 1);
+      CHECK(efd.wqh.lock.stats().acquisitions == 1);
+      CHECK(efd.kref.raw() == 1);
+      CHECK(r.slab.in_use() == 0);
+    }
+  }
+}

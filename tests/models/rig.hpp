@@ -103,7 +103,11 @@ struct Rig {
 
  private:
   std::unique_ptr<models::AioDesign> attach(std::unique_ptr<models::AioDesign> d) {
-    d->attach(m, ctx, slab, ledger, models::KernelCosts{});
+    models::KernelCosts kc;
+    // A short grace period: the teardown scenarios want free_ioctx to run
+    // while the 50 us block requests are still in flight.
+    kc.synchronize_rcu = 20 * us;
+    d->attach(m, ctx, slab, ledger, kc);
     return d;
   }
   static models::BlockDevice::Config block_config() {

@@ -368,3 +368,70 @@ TEST_CASE("a task ending with private work after re-enabling IRQs finishes after
   CHECK(m.cpu(0).time_in(sim::Activity::Idle) == 3 * us);
   CHECK(m.cpu(0).time_in(sim::Activity::Spin) == 0);
 }
+
+namespace {
+// IRQs off on the CPU from 0 to `until`, then one step.
+sim::Task<void> irqs_off_until(Time until, sim::Shared<int>& x) {
+  co_await sim::local_irq_disable();
+  sim::cpu_work(until);
+  co_await sim::local_irq_enable();
+  co_await sim::WRITE_ONCE(x, 1);
+}
+struct CountingIrq : sim::IrqRequest {
+  int invocations = 0;
+  Time started = -1;
+};
+sim::Task<void> counting_handler(sim::IrqRequest& r) {
+  auto& q = static_cast<CountingIrq&>(r);
+  ++q.invocations;
+  q.started = sim::current().local;
+  sim::cpu_work(1 * us);
+  co_return;
+}
+}  // namespace
+
+// One vector raised at 2 us and again at 6 us while the task has IRQs off
+// until 10 us. The local APIC keeps one pending bit per vector: the second
+// raise is absorbed, one handler runs at 10 us, and its latency is counted
+// from the raise that set the bit: 10 - 2 = 8 us, the IRQs-off window left
+// at that raise. (Before, every raise was queued for a handler run of its own.)
+TEST_CASE("a vector raised again while pending is latched: one handler, latency = IRQs-off time left", "[engine][irq]") {
+  sim::Machine m(zero().topology, zero().costs);
+  sim::TimedDriver d(m);
+  sim::CacheLine xl("x");
+  sim::Shared<int> x(xl, "x");
+  CountingIrq v;
+  v.handler = counting_handler;
+  Device first(m, 0, v), second(m, 0, v);
+  m.cpu(0).task().start(irqs_off_until(10 * us, x), 0);
+  d.schedule(first, 2 * us);
+  d.schedule(second, 6 * us);
+  d.run();
+  CHECK(v.invocations == 1);
+  CHECK(v.started == 10 * us);
+  CHECK(m.cpu(0).irq_latency().count() == 1);
+  CHECK(m.cpu(0).irq_latency().max() == 8 * us);
+  CHECK(m.cpu(0).irqs_latched() == 1);
+  CHECK_FALSE(v.pending());
+}
+
+// A raise while the vector's handler runs sets the pending bit again (the
+// handler is in service, not pending): the handler runs once more right
+// after it returns. IRQs on; raises at 1 us (runs 1..2 us) and 1.5 us
+// (pending from 1.5, runs 2..3 us: latency 0.5 us).
+TEST_CASE("a vector raised while its handler runs is handled again after it", "[engine][irq]") {
+  sim::Machine m(zero().topology, zero().costs);
+  sim::TimedDriver d(m);
+  CountingIrq v;
+  v.handler = counting_handler;
+  Device first(m, 0, v), second(m, 0, v);
+  d.schedule(first, 1 * us);
+  d.schedule(second, 1500 * ns);
+  d.run();
+  CHECK(v.invocations == 2);
+  CHECK(v.started == 2 * us);
+  CHECK(m.cpu(0).irq_latency().count() == 2);
+  CHECK(m.cpu(0).irq_latency().min() == 0);
+  CHECK(m.cpu(0).irq_latency().max() == 500 * ns);
+  CHECK(m.cpu(0).irqs_latched() == 0);
+}

@@ -109,7 +109,7 @@ TEST_CASE("bad values and keys are reported at the spec line that gives them", "
   Fixture f;
   CHECK(f.error("[axes]\nworkload.batch = [8,\n  0]\n") == f.where(5) + "workload.batch: expected a value in [1, 4096], got 0");
   CHECK(f.error("[axes]\nkioctx.lock = [\"ticket\", \"tiket\"]\n") ==
-        f.where(4) + "kioctx.lock: expected one of ticket, qspinlock, tas, got \"tiket\"");
+        f.where(4) + "kioctx.lock: expected one of era, ticket, qspinlock, tas, got \"tiket\"");
   CHECK(f.error("[set]\nworkload.kiocbz = 5\n[axes]\nworkload.batch = [1]\n").find(f.where(4) + "workload.kiocbz: unknown key") == 0);
   CHECK(f.error("[axes]\nworkload.batch = []\n") == f.where(4) + "workload.batch: an axis needs at least one value");
   CHECK(f.error("[axes]\nworkload.batch = [4, 4]\n") == f.where(4) + "workload.batch: value 4 appears twice");
