@@ -45,6 +45,7 @@ try:
     import pandas as pd
 
     import sweepdata
+    from matplotlib.ticker import FuncFormatter
     from plot import draw, tick_text
 except ImportError as e:  # pragma: no cover
     sys.exit(f"figures.py: {e}: install python3-matplotlib and python3-pandas (tools/install-deps.sh) "
@@ -172,7 +173,7 @@ class Figures:
         a.set_ylabel("completions/s (millions)")
         a.set_ylim(bottom=0, top=a.get_ylim()[1] * 1.12)
         a.legend(loc="upper right", ncol=2)
-        a.set_title("(a) before the commit (v3.9) and with it (lazy-cancel)", loc="left")
+        a.set_title("(a) v3.9 vs. the commit (lazy-cancel)", loc="left")
 
         # (b) every correct subset: completions/s, millions, annotated.
         st = sweepdata.group_stats(ok, y, ["design", "cpus"])
@@ -194,7 +195,7 @@ class Figures:
         b.set_xlabel("CPUs (sockets × cores per socket)")
         b.grid(False)
         widest = ci.max().max() / 1e6
-        b.set_title(f"(b) each subset of the commit's hunks (95% CI within ±{widest:.2f})", loc="left")
+        b.set_title(f"(b) every subset of its hunks (95% CI ±{widest:.2f} or less)", loc="left")
         b.text(1.03, 0.5, "completions/s\n(millions)\n\nhunks:\nL lazy_list\nC completion_lock\nX cancel_xchg\nZ zero_alloc\n\n"
                "L without Z\nis incorrect\n(violation):\nnot shown", transform=b.transAxes, fontsize=6.5, va="center")
         fig.tight_layout(w_pad=1.0)
@@ -305,6 +306,8 @@ class Figures:
                                 markerfacecolor=st["markerfacecolor"], markeredgecolor=st["markeredgecolor"])
         for ax in (a, b):
             ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if str(f"{v:g}")[0] in "25" else ""))
             ax.set_xlabel("submit→event latency (µs)")
         a.set_ylabel("fraction of requests ≤ x")
         a.set_ylim(0, 1.02)
@@ -333,14 +336,14 @@ class Figures:
             draw(ax, part, x, "throughput.completed_per_s", hue="kioctx.design", scale=1e6, styles=styles)
             ax.set_xlabel(f"{label}\n({x})")
             ax.set_title(f"({'ab'[k]}) at {fixed} = {tick_text(at)}", loc="left")
-            ax.set_ylim(bottom=0)
-            ax.legend(loc="upper right" if k == 0 else "lower right")
+            ax.set_ylim(0, part["throughput.completed_per_s"].max() / 1e6 * 1.3)
+            ax.legend(loc="upper right", ncol=2)  # above the data
         # (a) spans three decades: log x, with 0 on a short linear stretch.
         xs = sorted(ok["workload.usb_fraction"].unique())
         positive = [v for v in xs if v > 0]
         if positive:
             axes[0].set_xscale("symlog", linthresh=positive[0], linscale=0.4)
-            ticks = [v for v in (0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1) if v == 0 or v >= positive[0]]
+            ticks = [v for v in (0, 0.001, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1) if v == 0 or v >= positive[0]]
             ticks = [t for t in ticks if t <= max(xs) * 1.01]
             axes[0].set_xticks(ticks, [tick_text(t) for t in ticks])
             axes[0].minorticks_off()

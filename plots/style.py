@@ -89,6 +89,9 @@ def order_names(names):
     numbers by value, then the rest alphabetically."""
     def key(n):
         s = str(n)
+        if ", " in s:  # a compound series ("design, lock"): by its first part, then the rest
+            first, rest = s.split(", ", 1)
+            return key(first) + (rest,)
         if s in REFERENCE_ORDER:
             return (0, REFERENCE_ORDER.index(s), 0.0, "")
         try:
