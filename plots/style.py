@@ -39,7 +39,7 @@ ACTIVITY = {
     "idle": dict(color="white", hatch=None, label="idle"),
 }
 # One look per lock (timeline holds and spins); by rank in the figure's lock list.
-LOCK_COLOURS = ["#252525", "#6a51a3", "#238b45", "#2171b5", "#8c510a"]
+LOCK_COLOURS = ["#cb181d", "#6a51a3", "#238b45", "#2171b5", "#8c510a"]
 LOCK_HATCHES = [None, "xxxx", "\\\\\\\\", "----", "||||"]
 
 # The designs the paper compares, first in every ordering: the seed's parent,

@@ -69,8 +69,10 @@ def subtract(segments, a, b):
 
 
 def is_irq_lock_thread(tid):
-    # sim/trace/writers.cpp: lock threads are 100 + 2 * lock + (1 if the IRQ context's).
-    return tid >= 100 and (tid - 100) % 2 == 1
+    # sim/trace/writers.cpp: tid = pid * 1000 + local; the lock threads' local
+    # numbers are 100 + 2 * lock + (1 if the IRQ context's).
+    local = tid % 1000
+    return local >= 100 and (local - 100) % 2 == 1
 
 
 def extract(events, cpu_pids, locks, t0, t1):
@@ -86,8 +88,9 @@ def extract(events, cpu_pids, locks, t0, t1):
     waiters = {lk: [] for lk in locks}
     for e in events:
         ph = e.get("ph")
-        if ph == "C" and e.get("name", "").endswith(" waiters"):
-            lk = e["name"][: -len(" waiters")]
+        if ph == "C" and "waiters" in e.get("args", {}):
+            # "<lock>" with args.waiters (older traces: "<lock> waiters")
+            lk = e["name"][: -len(" waiters")] if e["name"].endswith(" waiters") else e["name"]
             if lk in waiters:
                 waiters[lk].append((e["ts"], e["args"]["waiters"]))
         if ph != "X" or e.get("pid") not in cpu_pids:
@@ -259,15 +262,16 @@ def main(argv=None):
     axis_h = row_h * len(cpus)
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.45 / axis_h), ncol=min(len(handles), 5),
               frameon=False, handlelength=2.2, columnspacing=1.2, fontsize=6.5)
-    top.set_title(title_of(meta, len(cpus), args.title), loc="left")
+    title = title_of(meta, len(cpus), args.title)
+    top.set_title(title, loc="left")
 
     out = args.out or os.path.join(os.path.dirname(os.path.abspath(args.trace)), "timeline")
     style.save(fig, out + ".png", dpi=300)
     style.save(fig, out + ".pdf", dpi=300)
-    locks_seen = ", ".join(f"{lk}: {sum(1 for c in cpus for _, _, k in spin_bars.get(c, []) if k == lk)}"
+    locks_seen = ", ".join(f"{lk or 'not recorded'}: {sum(1 for c in cpus for _, _, k in spin_bars.get(c, []) if k == lk)}"
                            for lk in sorted(spun, key=lambda x: (x is None, x or "")))
     print(f"timeline: {len(cpus)} CPUs ({idle_rows} idle throughout), {bars} bars, {t0:.3f}-{t1:.3f} us; "
-          f"spin bars by lock: {locks_seen or 'none'}; waiters of {', '.join(locks)} -> {out}.png, {out}.pdf")
+          f"spin bars by lock: {locks_seen or 'none'}; waiters of {', '.join(locks)}; title \"{title}\" -> {out}.png, {out}.pdf")
     return 0
 
 
