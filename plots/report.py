@@ -38,7 +38,7 @@ padding:0 1.5em;color:#1a1a1a;background:#fff}
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
 h3{font-size:1.05em}
 table{border-collapse:collapse;margin:.6em 0;font-size:13px}th,td{padding:.25em .6em;border-bottom:1px solid #e4e4e4;
-text-align:left;vertical-align:top}th{background:#f4f4f4}table.kv th{background:none;font-weight:600;white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums;
+text-align:left;vertical-align:top}th{background:#f4f4f4}table.kv th{background:none;font-weight:600;max-width:24em;overflow-wrap:anywhere}td.num{text-align:right;font-variant-numeric:tabular-nums;
 white-space:nowrap}
 .scroll{overflow-x:auto}pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:12px;white-space:pre-wrap}
 figure{margin:1.2em 0}figure img{width:100%;max-width:60em;height:auto;border:1px solid #eee}figcaption{font-size:13px;color:#333}

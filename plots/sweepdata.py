@@ -110,22 +110,36 @@ class Sweep:
 
 def axes_of(plan):
     """The sweep's axes, in parameter order: [{"keys": [...], "values": [[v per key]...]}].
-    sweep.json lists the points, not the spec's axes: keys whose values split
-    the points the same way vary in lockstep and form one axis (a [[zip]]
-    group); a key with one value is an axis of one value."""
+    sweep.json lists the points, not the spec's axes: keys one of which
+    determines the other vary in lockstep and form one axis (a [[zip]]
+    group; in a cartesian product no axis determines another); a key with
+    one value is an axis of one value."""
     keys = list(plan.get("parameters", []))
     pts = [p["parameters"] for p in plan.get("points", [])]
     def partition(k):
         first = {}
         return tuple(first.setdefault(json.dumps(p.get(k), sort_keys=True), len(first)) for p in pts)
-    out, seen = [], {}
+    def refines(a, b):  # every group of a lies inside one group of b
+        m = {}
+        return all(m.setdefault(x, y) == y for x, y in zip(a, b))
+    part = {k: partition(k) for k in keys}
+    group = {k: k for k in keys}  # union-find over keys that vary in lockstep
+    def root(k):
+        while group[k] != k:
+            k = group[k]
+        return k
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            pa, pb = part[a], part[b]
+            if len(set(pa)) > 1 and len(set(pb)) > 1 and (refines(pa, pb) or refines(pb, pa)):
+                group[root(b)] = root(a)
+    out, index = [], {}
     for k in keys:
-        part = partition(k)
-        if part in seen and len(set(part)) > 1:
-            out[seen[part]]["keys"].append(k)
-            continue
-        seen[part] = len(out)
-        out.append({"keys": [k]})
+        r = root(k)
+        if r not in index:
+            index[r] = len(out)
+            out.append({"keys": []})
+        out[index[r]]["keys"].append(k)
     for ax in out:
         vals = []
         for p in pts:

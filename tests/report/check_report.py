@@ -156,6 +156,14 @@ def main():
         r = run([aiosim, "report", os.path.join(tmp, "nonexistent")])
         check(r.returncode == 2, "a missing directory: exit 2")
 
+        # Axes from sweep.json's points: a [[zip]] group (sockets 1,1,2 next to roles a,b,c) is one axis.
+        sys.path.insert(0, os.path.join(src, "plots"))
+        import sweepdata
+        pts = [{"s": so, "r": ro, "d": d} for so, ro in ((1, "a"), (1, "b"), (2, "c")) for d in ("x", "y")]
+        axes = sweepdata.axes_of({"parameters": ["s", "r", "d"], "points": [{"parameters": p} for p in pts]})
+        check([a["keys"] for a in axes] == [["s", "r"], ["d"]] and len(axes[0]["values"]) == 3,
+              f"a zipped group is one axis, a crossed key another ({[a['keys'] for a in axes]})")
+
         # --- escaping -----------------------------------------------------------
         inj = os.path.join(tmp, "injected")
         shutil.copytree(d, inj, ignore=shutil.ignore_patterns("report.html"))
