@@ -336,7 +336,7 @@ class Figures:
             draw(ax, part, x, "throughput.completed_per_s", hue="kioctx.design", scale=1e6, styles=styles)
             ax.set_xlabel(f"{label}\n({x})")
             ax.set_title(f"({'ab'[k]}) at {fixed} = {tick_text(at)}", loc="left")
-            ax.set_ylim(0, part["throughput.completed_per_s"].max() / 1e6 * 1.3)
+            ax.set_ylim(0, part["throughput.completed_per_s"].max() / 1e6 * 1.45)
             ax.legend(loc="upper right", ncol=2)  # above the data
         # (a) spans three decades: log x, with 0 on a short linear stretch.
         xs = sorted(ok["workload.usb_fraction"].unique())
