@@ -100,8 +100,8 @@ def main():
             check(size is not None, f"{fig}.png has a PNG signature and IHDR")
             if size:
                 w, h = size
-                # 200 dpi: about 7 in (1400 px) wide: every figure spans both columns.
-                check(w >= 1200 and h >= 300 and w <= 2000 and h <= 1200, f"{fig}.png is {w}x{h} px (7 in wide at 200 dpi)")
+                # 200 dpi: 7 in (1400 px) before the tight crop: every figure spans both columns.
+                check(w >= 1100 and h >= 300 and w <= 2000 and h <= 1200, f"{fig}.png is {w}x{h} px (6-7 in wide at 200 dpi, cropped tight)")
             img = mpimg.imread(png)
             grey = img[..., :3].mean(axis=2)
             levels = len(set((grey * 255).round().astype(int).ravel().tolist()))
