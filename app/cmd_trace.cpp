@@ -145,13 +145,15 @@ int cmd_trace(const TraceArgs& a) {
   const int cpus = rep.result.contains("machine") ? rep.result["machine"]["cpus"].get<int>() : rec.cpus_seen();
   sim::trace::TraceInfo info;
   info.cpus = cpus;
-  info.title = fmt::format("aiosim trace of {} (design {}, {} CPUs, seed {}){}", a.config, design, cpus,
+  info.title = fmt::format("aiosim trace of {} (design {}, {} kioctx layout, {} CPUs, seed {}){}", a.config, design,
+                           cfg.get_string("kioctx.layout_preset"), cpus,
                            cfg.get_int("seed"), status == kExitViolation ? " -- stopped by a violation" : "");
   info.json_loads = a.json_loads;
   info.meta["title"] = info.title;
   info.meta["aiosim_version"] = version_string();
   info.meta["config_file"] = a.config;
   info.meta["design"] = design;
+  info.meta["layout"] = cfg.get_string("kioctx.layout_preset");
   info.meta["cpus"] = cpus;
   info.meta["window_ns"] = {sim::to_ns(w.from), sim::to_ns(w.to)};
   info.meta["records"] = rec.records().size();

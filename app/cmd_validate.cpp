@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "plots.hpp"
 #include "models/lockbench/validate.hpp"
 #include "sim/atomic_file.hpp"
 
@@ -26,13 +27,9 @@ namespace app {
 
 namespace {
 
-// The python that has matplotlib on Debian: python3-matplotlib installs into
-// /usr/bin/python3's tree, not into a pyenv or venv python found first on PATH.
-constexpr const char* kPython = "/usr/bin/python3";
-
 fs::path plot_script() {
-  if (const char* p = std::getenv("AIOSIM_PLOTS_DIR")) return fs::path(p) / "validation.py";
-  return fs::path(AIOSIM_SOURCE_DIR) / "plots" / "validation.py";
+  const fs::path dir = find_plots_dir("validation.py");
+  return dir.empty() ? fs::path("plots") / "validation.py" : dir / "validation.py";
 }
 
 // Runs the plot script; returns "" on success or why there is no figure.

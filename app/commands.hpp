@@ -71,6 +71,19 @@ struct ValidateArgs {
 };
 int cmd_validate(const ValidateArgs& a);
 
+// app/cmd_report.cpp: `aiosim report DIR`, `aiosim plot DIR --x K --y M` (drawn by plots/).
+struct ReportArgs {
+  std::string dir;
+};
+int cmd_report(const ReportArgs& a);
+
+struct PlotArgs {
+  std::string dir, x, y, hue, col, out;
+  std::vector<std::string> where;  // KEY=VALUE
+  bool logx = false, logy = false;
+};
+int cmd_plot(const PlotArgs& a);
+
 int cmd_presets();
 int cmd_designs();
 

@@ -78,6 +78,23 @@ int main(int argc, char** argv) {
   v->add_option("--seed", val.seed, "seed of every run")->check(CLI::NonNegativeNumber);
   v->add_flag("--quiet", val.quiet, "no progress lines");
 
+  app::ReportArgs rep;
+  auto* rp = cli.add_subcommand("report", "a self-contained HTML report of a sweep or run directory (DIR/report.html)");
+  rp->add_option("dir", rep.dir, "a sweep directory (runs.csv, summary.csv, sweep.json) or a run directory (result.json)")
+      ->required();
+
+  app::PlotArgs pl;
+  auto* p = cli.add_subcommand("plot", "any metric of a sweep against any key, with 95% confidence intervals");
+  p->add_option("dir", pl.dir, "a sweep directory (runs.csv, summary.csv, sweep.json)")->required();
+  p->add_option("--x", pl.x, "column of runs.csv for the x axis (a parameter, or a result such as machine.cpus)")->required();
+  p->add_option("--y", pl.y, "metric column of runs.csv for the y axis")->required();
+  p->add_option("--hue", pl.hue, "one series per value of this column");
+  p->add_option("--col", pl.col, "one panel per value of this column");
+  p->add_option("--where", pl.where, "keep only the runs with KEY=VALUE (repeatable)");
+  p->add_flag("--logx", pl.logx, "logarithmic x axis");
+  p->add_flag("--logy", pl.logy, "logarithmic y axis");
+  p->add_option("--out", pl.out, "output file: .pdf, .png or .svg (default DIR/plot-Y-vs-X.png)");
+
   app::SweepCommands sweeps(cli);  // sweep, collect, sweep-task (app/cmd_sweep.cpp)
   cli.add_subcommand("presets", "list the machine presets and their costs");
   cli.add_subcommand("designs", "list the kioctx designs");
@@ -93,6 +110,8 @@ int main(int argc, char** argv) {
   if (*t) return app::cmd_trace(trace);
   if (*b) return app::cmd_bench(bench, self_exe(argv[0]));
   if (*x) return app::cmd_explore(xa);
+  if (*rp) return app::cmd_report(rep);
+  if (*p) return app::cmd_plot(pl);
   if (sweeps.chosen()) return sweeps.run(self_exe(argv[0]));
   if (cli.got_subcommand("presets")) return app::cmd_presets();
   if (cli.got_subcommand("designs")) return app::cmd_designs();

@@ -1,28 +1,31 @@
 #!/usr/bin/python3
 """Draws the paper figures from the sweeps of experiments/paper/.
 
-    plots/figures.py SWEEPS [--out docs/figures] [--only 1,4]
+    plots/figures.py SWEEPS --out DIR [--only 1,4] [--aiosim PATH]
 
 SWEEPS holds one sweep directory per spec of experiments/paper/ (ablation,
 latency, sensitivity, locks), as `tools/make-figures.sh` leaves them. Each
-figure is written as PDF (for the paper) and PNG (for the README):
+figure is written into DIR (nothing is written anywhere else; the README's
+figures are `--out docs/figures`) as PDF (for the paper) and PNG (for the
+README):
 
   fig1-throughput     completions/s vs CPUs, v3.9 vs lazy-cancel; every correct
                       subset of the seed's four hunks (ablation)
   fig2-lock-wait      ctx_lock and completion_lock wait p99 vs CPUs (ablation)
-  fig3-cpu-time       task / spinning / hard IRQ / idle share of CPU time (ablation)
-  fig4-latency-cdf    submit->event latency CDF at 16 CPUs (latency)
+  fig3-cpu-time       what the busy CPU time is spent on: task, spinning,
+                      hard IRQ (ablation)
+  fig4-latency-cdf    submit->event latency CDF and its tail at 16 CPUs (latency)
   fig5-sensitivity    completions/s vs workload.usb_fraction and usb.cancel_fraction
   fig6-locks          ticket vs qspinlock: completions/s and ctx_lock wait p99
 
 Error bars are the Student-t 95% confidence intervals of the mean over the
-replications, from each sweep's summary.csv (aiosim computes them with
-Boost.Math). For the latency CDF the intervals are computed here from the
-replications' quantiles, with the t table below.
+replications. The style, the series' looks and the x-y-CI drawing are
+plots/style.py's and plots/plot.py's, the same code `aiosim plot` uses;
+design names come from the data, and for the subsets of the seed's hunks
+from `aiosim designs` (the binary: --aiosim, $AIOSIM_BIN, build-release/ or
+build/ of this tree, or PATH).
 
-Style: two-column paper (7.0 in wide, 8 pt type), greyscale-readable (markers,
-line styles and hatches carry the distinctions, not colour), TrueType fonts in
-the PDF. Needs Debian's python3-matplotlib and python3-pandas (run with
+Needs Debian's python3-matplotlib and python3-pandas (run with
 /usr/bin/python3).
 """
 
@@ -30,280 +33,349 @@ import argparse
 import json
 import math
 import os
+import re
+import shutil
+import subprocess
 import sys
 
 try:
-    import matplotlib
+    import style  # selects the Agg backend
 
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import pandas as pd
+
+    import sweepdata
+    from matplotlib.ticker import FuncFormatter
+    from plot import draw, tick_text
 except ImportError as e:  # pragma: no cover
     sys.exit(f"figures.py: {e}: install python3-matplotlib and python3-pandas (tools/install-deps.sh) "
              "and run with /usr/bin/python3")
 
+# The seed's four hunks, as the ablation sweep's axes name them, and the
+# letters figure 1(b) abbreviates them to.
 SWITCHES = ["kioctx.lazy_list", "kioctx.completion_lock", "kioctx.cancel_xchg", "kioctx.zero_alloc"]
 SHORT = {"kioctx.lazy_list": "L", "kioctx.completion_lock": "C", "kioctx.cancel_xchg": "X", "kioctx.zero_alloc": "Z"}
-FULL_W = 7.0  # in: a figure* across both columns
-GREYS = ["0.0", "0.45", "0.7", "0.25", "0.6"]
-MARKERS = ["o", "s", "^", "D", "v", "P"]
-STYLES = {"v3.9": dict(color="0.0", marker="o", linestyle="-", markerfacecolor="white"),
-          "lazy-cancel": dict(color="0.35", marker="s", linestyle="--", markerfacecolor="0.35")}
-
-# Two-sided 95% Student-t critical values, t_{0.975, df}, df = 1..30; the
-# normal 1.959964 beyond (at df = 30 the difference is 4%).
-T975 = [12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004, 2.262157, 2.228139,
-        2.200985, 2.178813, 2.160369, 2.144787, 2.131450, 2.119905, 2.109816, 2.100922, 2.093024, 2.085963,
-        2.079614, 2.073873, 2.068658, 2.063899, 2.059539, 2.055529, 2.051831, 2.048407, 2.045230, 2.042272]
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def t975(df):
-    return T975[df - 1] if df <= len(T975) else 1.959964
+def find_aiosim(given):
+    for c in (given, os.environ.get("AIOSIM_BIN"), os.path.join(HERE, "..", "build-release", "app", "aiosim"),
+              os.path.join(HERE, "..", "build", "app", "aiosim"), shutil.which("aiosim")):
+        if c and os.path.isfile(c) and os.access(c, os.X_OK):
+            return c
+    raise SystemExit("figures.py: no aiosim binary to ask for the designs: pass --aiosim PATH (or set AIOSIM_BIN)")
 
 
-def style():
-    plt.rcParams.update({
-        "font.size": 8, "axes.labelsize": 8, "axes.titlesize": 8, "legend.fontsize": 7,
-        "xtick.labelsize": 7, "ytick.labelsize": 7, "lines.linewidth": 1.0, "lines.markersize": 4,
-        "errorbar.capsize": 2, "axes.grid": True, "grid.color": "0.88", "grid.linewidth": 0.5,
-        "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False,
-        "pdf.fonttype": 42, "ps.fonttype": 42, "savefig.bbox": "tight", "savefig.pad_inches": 0.02,
-        "hatch.linewidth": 0.6,
-    })
+def registered_designs(aiosim):
+    """{(lazy_list, completion_lock, cancel_xchg, zero_alloc): name} of the
+    designs `aiosim designs` lists, planted bugs left out."""
+    out = subprocess.run([aiosim, "designs"], capture_output=True, text=True, check=True).stdout
+    names = {}
+    name = None
+    for line in out.splitlines():
+        if line and not line.startswith(" "):
+            name = None if "[planted bug" in line else line.strip()
+        m = re.match(r"\s+lazy_list=(\w+) completion_lock=(\w+) cancel_xchg=(\w+) zero_alloc=(\w+)", line)
+        if m and name:
+            names.setdefault(tuple(v == "true" for v in m.groups()), name)
+    return names
+
+
+def cpu_ticks(ax, shapes, cpus):
+    """x ticks at each CPU count, labelled with the machine's shape, and the
+    socket-count boundaries marked."""
+    ax.set_xticks(cpus, [f"{c}\n{shapes[c]}" for c in cpus])
+    ax.minorticks_off()
+    sockets = [int(shapes[c].split("×")[0]) for c in cpus]
+    for i in range(1, len(cpus)):
+        if sockets[i] != sockets[i - 1]:
+            x = math.sqrt(cpus[i] * cpus[i - 1]) if ax.get_xscale() == "log" else (cpus[i] + cpus[i - 1]) / 2
+            ax.axvline(x, color="0.55", linewidth=0.6, linestyle=(0, (2, 2)), zorder=0)
 
 
 class Figures:
-    def __init__(self, sweeps, out):
+    def __init__(self, sweeps, out, aiosim):
         self.sweeps = sweeps
         self.out = out
+        self.aiosim = aiosim
         self.notes = []
         self.written = []
+        self._designs = None
 
     # -- data -------------------------------------------------------------
 
-    def sweep_dir(self, name):
+    def sweep(self, name):
         d = os.path.join(self.sweeps, name)
         for f in ("summary.csv", "runs.csv", "sweep.json"):
             if not os.path.exists(os.path.join(d, f)):
                 raise SystemExit(f"figures.py: {d}/{f} is missing: run `aiosim sweep experiments/paper/{name}.toml "
                                  f"--out {d}` (or tools/make-figures.sh) first")
-        return d
+        return sweepdata.Sweep(d)
 
-    def summary(self, name):
-        s = pd.read_csv(os.path.join(self.sweep_dir(name), "summary.csv"))
-        return s[s["n"] > 0]
+    def design_names(self):
+        if self._designs is None:
+            self._designs = registered_designs(find_aiosim(self.aiosim))
+        return self._designs
 
-    def runs(self, name):
-        return pd.read_csv(os.path.join(self.sweep_dir(name), "runs.csv"))
+    def design_of(self, row):
+        """The subset of hunks a run has on: a registered design's name when
+        one has exactly these switches, else the letters of the hunks."""
+        on = tuple(bool(row[k]) for k in SWITCHES)
+        return self.design_names().get(on) or "+".join(SHORT[k] for k, v in zip(SWITCHES, on) if v)
 
     @staticmethod
-    def design_of(row):
-        on = [row[k] for k in SWITCHES]
-        if not any(on):
-            return "v3.9"
-        if all(on):
-            return "lazy-cancel"
-        return "+".join(SHORT[k] for k in SWITCHES if row[k])
+    def machine(runs):
+        """{cpus: "sockets×cores"} of the runs."""
+        runs = runs.assign(cpus=runs["machine.cpus"].round().astype(int))
+        return {int(c): f"{int(g['machine.sockets'].iloc[0])}×{int(g['machine.cores_per_socket'].iloc[0])}"
+                for c, g in runs.groupby("cpus")}
 
     def ablation(self):
-        s = self.summary("ablation").copy()
-        s["design"] = s.apply(self.design_of, axis=1)
-        s["cpus"] = s["machine.cpus.mean"].round().astype(int)
-        return s.sort_values("cpus")
+        sw = self.sweep("ablation")
+        runs = sw.runs.copy()
+        runs["design"] = runs.apply(self.design_of, axis=1)
+        runs["cpus"] = runs["machine.cpus"].round()
+        return sw, runs, runs[runs["status"] == "ok"]
 
     def save(self, fig, stem):
-        os.makedirs(self.out, exist_ok=True)
         for ext in ("pdf", "png"):
             path = os.path.join(self.out, f"{stem}.{ext}")
-            fig.savefig(path, dpi=200, metadata={"CreationDate": None} if ext == "pdf" else None)
+            style.save(fig, path)
             self.written.append(path)
         plt.close(fig)
+
+    def reference_pair(self, names):
+        """The two designs every figure compares: the seed's parent and the seed."""
+        return [d for d in style.order_names(names) if d in style.REFERENCE_ORDER]
 
     # -- the figures ------------------------------------------------------
 
     def fig1(self):
-        s = self.ablation()
-        runs = self.runs("ablation")
+        sw, runs, ok = self.ablation()
         bad = runs[runs["status"] != "ok"]
         if len(bad):
-            subsets = sorted({self.design_of(r) for _, r in bad.iterrows()})
+            subsets = sorted(set(bad["design"]))
             first = bad["error"].iloc[0]
             self.notes.append(
                 f"fig1: left out {len(subsets)} subsets ({', '.join(subsets)}): all {len(bad)} of their runs stopped "
                 f"with a violation (e.g. \"{first}\"). lazy_list without zero_alloc is incorrect: aio_complete "
                 "decides by ki_list.next whether the kiocb is listed, and a kiocb the slab did not zero "
                 "carries a stale ki_list.next from its previous life.")
-        fig, (a, b) = plt.subplots(1, 2, figsize=(FULL_W, 2.5), gridspec_kw={"width_ratios": [1, 1.25]})
-        for d in ("v3.9", "lazy-cancel"):
-            g = s[s["design"] == d]
-            a.errorbar(g["cpus"], g["throughput.completed_per_s.mean"] / 1e6, yerr=g["throughput.completed_per_s.ci95"] / 1e6,
-                       label=d, **STYLES[d])
-        a.set_xscale("log", base=2)
-        a.set_xticks(sorted(s["cpus"].unique()), [str(c) for c in sorted(s["cpus"].unique())])
-        a.set_xlabel("CPUs")
+        shapes = self.machine(ok)
+        cpus = sorted(shapes)
+        pair = self.reference_pair(ok["design"])
+        styles = style.series_styles(ok["design"])
+        fig, (a, b) = plt.subplots(1, 2, figsize=(style.FULL_W, 2.6), gridspec_kw={"width_ratios": [1, 1.3]})
+        y = "throughput.completed_per_s"
+        draw(a, ok[ok["design"].isin(pair)], "cpus", y, hue="design", scale=1e6, styles=styles, logx=2)
+        cpu_ticks(a, shapes, cpus)
+        a.set_xlabel("CPUs (sockets × cores per socket)")
         a.set_ylabel("completions/s (millions)")
-        a.set_ylim(bottom=0)
-        a.legend(loc="upper right")
-        a.set_title("(a) the seed and its parent", loc="left")
+        a.set_ylim(bottom=0, top=a.get_ylim()[1] * 1.12)
+        a.legend(loc="upper right", ncol=2)
+        a.set_title("(a) v3.9 vs. the commit (lazy-cancel)", loc="left")
 
         # (b) every correct subset: completions/s, millions, annotated.
-        order = sorted(s["design"].unique(), key=lambda d: (d != "v3.9", d == "lazy-cancel", len(d), d))
-        cpus = sorted(s["cpus"].unique())
-        grid = s.pivot_table(index="design", columns="cpus", values="throughput.completed_per_s.mean").reindex(order)
-        ci = s.pivot_table(index="design", columns="cpus", values="throughput.completed_per_s.ci95").reindex(order)
-        b.imshow(grid.values / 1e6, cmap="Greys", aspect="auto", vmin=0, vmax=1.3 * grid.values.max() / 1e6)
+        st = sweepdata.group_stats(ok, y, ["design", "cpus"])
+        order = sorted(st["design"].unique(), key=lambda d: (d != pair[0] if pair else True,
+                                                            d == (pair[-1] if pair else None), len(d), d))
+        grid = st.pivot_table(index="design", columns="cpus", values="mean").reindex(order)[cpus]
+        ci = st.pivot_table(index="design", columns="cpus", values="ci95").reindex(order)[cpus]
+        top = grid.values.max() / 1e6
+        b.imshow(grid.values / 1e6, cmap="Greys", aspect="auto", vmin=0, vmax=1.3 * top)
         for i in range(len(order)):
             for j in range(len(cpus)):
                 v = grid.values[i, j] / 1e6
-                b.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=6.5,
-                       color="white" if v > 0.65 * grid.values.max() / 1e6 else "black")
-        b.set_xticks(range(len(cpus)), [str(c) for c in cpus])
+                b.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=6.5, color="white" if v > 0.65 * top else "black")
+        b.set_xticks(range(len(cpus)), [f"{c}\n{shapes[c]}" for c in cpus])
+        for j in range(1, len(cpus)):
+            if shapes[cpus[j]].split("×")[0] != shapes[cpus[j - 1]].split("×")[0]:
+                b.axvline(j - 0.5, color="white", linewidth=2.0)
         b.set_yticks(range(len(order)), order)
-        b.set_xlabel("CPUs")
+        b.set_xlabel("CPUs (sockets × cores per socket)")
         b.grid(False)
         widest = ci.max().max() / 1e6
-        b.set_title(f"(b) completions/s (millions) per subset of hunks (95% CI within ±{widest:.2f})", loc="left")
-        b.text(1.03, 0.5, "hunks:\nL lazy_list\nC completion_lock\nX cancel_xchg\nZ zero_alloc\n\nL without Z\nis incorrect\n(violation):\nnot shown",
-               transform=b.transAxes, fontsize=6.5, va="center")
+        b.set_title(f"(b) every subset of its hunks (95% CI ±{widest:.2f} or less)", loc="left")
+        b.text(1.03, 0.5, "completions/s\n(millions)\n\nhunks:\nL lazy_list\nC completion_lock\nX cancel_xchg\nZ zero_alloc\n\n"
+               "L without Z\nis incorrect\n(violation):\nnot shown", transform=b.transAxes, fontsize=6.5, va="center")
+        fig.tight_layout(w_pad=1.0)
         self.save(fig, "fig1-throughput")
 
     def fig2(self):
-        s = self.ablation()
-        fig, axes = plt.subplots(1, 2, figsize=(FULL_W, 2.3))
-        for ax, lock in zip(axes, ("ctx_lock", "completion_lock")):
+        sw, runs, ok = self.ablation()
+        ok = ok[ok["design"].isin(self.reference_pair(ok["design"]))]
+        shapes = self.machine(ok)
+        cpus = sorted(shapes)
+        styles = style.series_styles(ok["design"])
+        fig, axes = plt.subplots(1, 2, figsize=(style.FULL_W, 2.4))
+        for k, (ax, lock) in enumerate(zip(axes, ("ctx_lock", "completion_lock"))):
             col = f"locks.{lock}.wait_ns.p99"
-            for d in ("v3.9", "lazy-cancel"):
-                g = s[s["design"] == d]
-                if f"{col}.mean" not in g or g[f"{col}.mean"].isna().all():
-                    continue
-                ax.errorbar(g["cpus"], g[f"{col}.mean"] / 1e3, yerr=g[f"{col}.ci95"] / 1e3, label=d, **STYLES[d])
-            ax.set_xscale("log", base=2)
+            part = ok[ok[col].notna()] if col in ok else ok.iloc[0:0]
+            draw(ax, part, "cpus", col, hue="design", scale=1e3, styles=styles, logx=2)
             if lock == "ctx_lock":
                 ax.set_yscale("log")  # a p99 of 0 (no contention) shows on (b)'s linear axis
             else:
                 ax.set_ylim(bottom=0)
-            cpus = sorted(s["cpus"].unique())
-            ax.set_xticks(cpus, [str(c) for c in cpus])
-            ax.set_xlabel("CPUs")
-            ax.set_title(f"({'ab'[lock == 'completion_lock']}) {lock}", loc="left")
+            cpu_ticks(ax, shapes, cpus)
+            ax.set_xlabel("CPUs (sockets × cores per socket)")
+            ax.set_title(f"({'ab'[k]}) {lock}", loc="left")
             ax.legend(loc="upper left")
+            missing = [d for d in style.order_names(ok["design"]) if d not in set(part["design"])]
+            if missing:
+                ax.text(0.03, 0.72, f"({', '.join(missing)} has no {lock})", transform=ax.transAxes, fontsize=6.5)
         axes[0].set_ylabel("wait p99 (µs)")
-        axes[1].text(0.03, 0.72, "(v3.9 has no completion_lock)", transform=axes[1].transAxes, fontsize=6.5)
         self.save(fig, "fig2-lock-wait")
 
     def fig3(self):
-        r = self.runs("ablation")
-        r = r[r["status"] == "ok"].copy()
-        r["design"] = r.apply(self.design_of, axis=1)
-        r = r[r["design"].isin(["v3.9", "lazy-cancel"])]
-        parts = [("task", "task", "0.25", ""), ("spin", "spinning", "0.55", "////"), ("irq", "hard IRQ", "0.8", "...."),
-                 ("idle", "idle", "white", "")]
-        for key, *_ in parts:
+        sw, runs, ok = self.ablation()
+        pair = self.reference_pair(ok["design"])
+        r = ok[ok["design"].isin(pair)].copy()
+        parts = ["task", "spin", "irq"]
+        for key in parts + ["idle"]:
             cols = [c for c in r.columns if c.startswith("cpus.") and c.endswith(f".{key}_ns")]
             r[key] = r[cols].sum(axis=1)
-        total = sum(r[k] for k, *_ in parts)
-        for k, *_ in parts:
-            r[k] = 100 * r[k] / total
-        r["cpus"] = r["machine.cpus"].round().astype(int)
-        m = r.groupby(["cpus", "design"])[[k for k, *_ in parts]].mean().reset_index()
-        cpus = sorted(m["cpus"].unique())
-        fig, ax = plt.subplots(figsize=(FULL_W, 2.4))
-        width = 0.38
+        busy = sum(r[k] for k in parts)
+        r["busy_pct"] = 100 * busy / (busy + r["idle"])
+        for k in parts:
+            r[k] = 100 * r[k] / busy
+        m = r.groupby(["cpus", "design"])[parts + ["busy_pct"]].mean().reset_index()
+        shapes = self.machine(ok)
+        cpus = sorted(shapes)
+        fig, ax = plt.subplots(figsize=(style.FULL_W, 2.5))
+        width = 0.4
         ticks, labels = [], []
         for i, c in enumerate(cpus):
-            for j, d in enumerate(("v3.9", "lazy-cancel")):
+            for j, d in enumerate(pair):
                 row = m[(m["cpus"] == c) & (m["design"] == d)]
                 if row.empty:
                     continue
-                x = i + (j - 0.5) * (width + 0.02)
+                x = i + (j - (len(pair) - 1) / 2) * (width + 0.03)
                 bottom = 0.0
-                for key, label, color, hatch in parts:
+                for key in parts:
+                    look = style.ACTIVITY[key]
                     v = float(row[key].iloc[0])
-                    ax.bar(x, v, width, bottom=bottom, color=color, edgecolor="black", linewidth=0.5, hatch=hatch,
-                           label=label if (i, j) == (0, 0) else None)
+                    ax.bar(x, v, width, bottom=bottom, color=look["color"], edgecolor="black", linewidth=0.5,
+                           hatch=look["hatch"], label=look["label"] if (i, j) == (0, 0) else None)
                     bottom += v
+                ax.text(x, 101.5, f"{float(row['busy_pct'].iloc[0]):.0f}%", ha="center", va="bottom", fontsize=6)
                 ticks.append(x)
-                labels.append(f"{'v3.9' if d == 'v3.9' else 'lazy'}\n{c}")
-        ax.set_xticks(ticks, labels)
-        ax.set_ylabel("share of CPU time (%)")
-        ax.set_xlabel("design and CPUs")
+                labels.append(d)
+            ax.text(i, -17, f"{c} CPUs ({shapes[c]})", ha="center", va="top", fontsize=7, transform=ax.transData)
+        ax.set_xticks(ticks, labels, fontsize=6)
+        ax.set_ylabel("share of busy CPU time (%)")
         ax.set_ylim(0, 100)
+        ax.set_xlim(-0.6, len(cpus) - 0.4)
         ax.grid(axis="x", visible=False)
-        ax.legend(ncol=4, loc="upper center", bbox_to_anchor=(0.5, 1.14))
+        ax.text(-0.6, 101.5, "busy:", ha="right", va="bottom", fontsize=6)
+        ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.07))
         self.save(fig, "fig3-cpu-time")
 
     def fig4(self):
-        d = self.sweep_dir("latency")
-        with open(os.path.join(d, "sweep.json")) as f:
-            plan = json.load(f)
+        sw = self.sweep("latency")
         per_design = {}
-        for run in plan["runs"]:
-            with open(os.path.join(d, run["dir"], "manifest.json")) as f:
-                if json.load(f)["status"] != "ok":
-                    continue
-            with open(os.path.join(d, run["dir"], "result.json")) as f:
+        for run in sw.plan["runs"]:
+            man = sw.manifest(run["dir"])
+            if not man or man["status"] != "ok":
+                continue
+            with open(os.path.join(sw.dir, run["dir"], "result.json")) as f:
                 res = json.load(f)
             if "latency_cdf" not in res:
-                raise SystemExit(f"figures.py: {d}/{run['dir']}/result.json has no latency_cdf: "
+                raise SystemExit(f"figures.py: {sw.dir}/{run['dir']}/result.json has no latency_cdf: "
                                  "the latency sweep needs output.latency_cdf = true")
-            design = plan["points"][run["point"]]["parameters"]["kioctx.design"]
+            design = sw.plan["points"][run["point"]]["parameters"]["kioctx.design"]
             per_design.setdefault(design, []).append(res["latency_cdf"]["submit_to_event_ns"])
         pct = list(range(100)) + [99.5, 99.9, 99.99, 100]
-        fig, ax = plt.subplots(figsize=(FULL_W / 2, 2.4))
-        for design, qs in per_design.items():
+        styles = style.series_styles(per_design)
+        fig, (a, b) = plt.subplots(1, 2, figsize=(style.FULL_W, 2.4))
+        marks = {a: (50, 90), b: (99, 99.9)}
+        for design in style.order_names(per_design):
+            qs = per_design[design]
             n = len(qs)
+            st = styles[design]
             mean = [sum(q[i] for q in qs) / n / 1e3 for i in range(len(pct))]
-            ax.plot(mean, [p / 100 for p in pct], label=f"{design} (n={n})", color=STYLES[design]["color"],
-                    linestyle=STYLES[design]["linestyle"])
-            for p in (50, 90, 99, 99.9):
-                i = pct.index(p)
-                xs = [q[i] / 1e3 for q in qs]
-                m = sum(xs) / n
-                half = t975(n - 1) * math.sqrt(sum((x - m) ** 2 for x in xs) / (n - 1)) / math.sqrt(n) if n > 1 else 0
-                ax.errorbar([m], [p / 100], xerr=[half], fmt=STYLES[design]["marker"], color=STYLES[design]["color"],
-                            markerfacecolor=STYLES[design]["markerfacecolor"])
-        ax.set_xscale("log")
-        ax.set_xlabel("submit→event latency (µs)")
-        ax.set_ylabel("fraction of requests")
-        ax.set_ylim(0, 1.02)
-        ax.legend(loc="lower right", title="markers: p50, p90, p99, p99.9\nwith 95% CI", title_fontsize=6)
+            a.plot(mean, [p / 100 for p in pct], label=f"{design} (n={n})", color=st["color"], linestyle=st["linestyle"])
+            tail = [(x, 1 - p / 100) for x, p in zip(mean, pct) if p >= 50 and p < 100]
+            b.plot([x for x, _ in tail], [t for _, t in tail], label=f"{design} (n={n})", color=st["color"],
+                   linestyle=st["linestyle"])
+            for ax, ps in marks.items():
+                for p in ps:
+                    i = pct.index(p)
+                    m, half, _ = style.mean_ci95([q[i] / 1e3 for q in qs])
+                    yv = p / 100 if ax is a else 1 - p / 100
+                    ax.errorbar([m], [yv], xerr=[0 if half != half else half], fmt=st["marker"], color=st["color"],
+                                markerfacecolor=st["markerfacecolor"], markeredgecolor=st["markeredgecolor"])
+        for ax in (a, b):
+            ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if str(f"{v:g}")[0] in "25" else ""))
+            ax.set_xlabel("submit→event latency (µs)")
+        a.set_ylabel("fraction of requests ≤ x")
+        a.set_ylim(0, 1.02)
+        a.set_title("(a) CDF; markers p50, p90 with 95% CI", loc="left")
+        a.legend(loc="upper left")
+        b.set_yscale("log")
+        b.set_ylim(5e-5, 0.6)
+        b.set_yticks([0.5, 0.1, 0.01, 0.001, 1e-4], ["0.5", "0.1", "0.01\n(p99)", "0.001\n(p99.9)", "10⁻⁴"])
+        b.set_ylabel("fraction of requests > x")
+        b.set_title("(b) the tail; markers p99, p99.9 with 95% CI", loc="left")
+        b.legend(loc="lower left")
+        fig.tight_layout(w_pad=1.5)
         self.save(fig, "fig4-latency-cdf")
 
     def fig5(self):
-        s = self.summary("sensitivity")
-        fig, axes = plt.subplots(1, 2, figsize=(FULL_W, 2.3), sharey=True)
-        slices = [("workload.usb_fraction", "usb.cancel_fraction", 0.2, "share of requests to the USB endpoint"),
-                  ("usb.cancel_fraction", "workload.usb_fraction", 0.05, "share of USB requests cancelled")]
-        for ax, (x, fixed, at, label) in zip(axes, slices):
-            g0 = s[(s[fixed] - at).abs() < 1e-9].sort_values(x)
-            for d in ("v3.9", "lazy-cancel"):
-                g = g0[g0["kioctx.design"] == d]
-                ax.errorbar(g[x], g["throughput.completed_per_s.mean"] / 1e6, yerr=g["throughput.completed_per_s.ci95"] / 1e6,
-                            label=d, **STYLES[d])
+        sw = self.sweep("sensitivity")
+        ok = sw.ok
+        styles = style.series_styles(ok["kioctx.design"])
+        fig, axes = plt.subplots(1, 2, figsize=(style.FULL_W, 2.4), sharey=True)
+        cancel_at = 0.2
+        usb_at = 0.05
+        slices = [("workload.usb_fraction", "usb.cancel_fraction", cancel_at, "share of requests sent to the USB endpoint"),
+                  ("usb.cancel_fraction", "workload.usb_fraction", usb_at, "share of USB requests cancelled")]
+        for k, (ax, (x, fixed, at, label)) in enumerate(zip(axes, slices)):
+            part = ok[(ok[fixed] - at).abs() < 1e-9]
+            draw(ax, part, x, "throughput.completed_per_s", hue="kioctx.design", scale=1e6, styles=styles)
             ax.set_xlabel(f"{label}\n({x})")
-            ax.set_title(f"({'ab'[x == 'usb.cancel_fraction']}) at {fixed} = {at}", loc="left")
-            ax.set_ylim(bottom=0)
-            ax.legend(loc="upper right" if x == "workload.usb_fraction" else "lower right")
+            ax.set_title(f"({'ab'[k]}) at {fixed} = {tick_text(at)}", loc="left")
+            ax.set_ylim(0, part["throughput.completed_per_s"].max() / 1e6 * 1.45)
+            ax.legend(loc="upper right", ncol=2)  # above the data
+        # (a) spans three decades: log x, with 0 on a short linear stretch.
+        xs = sorted(ok["workload.usb_fraction"].unique())
+        positive = [v for v in xs if v > 0]
+        if positive:
+            axes[0].set_xscale("symlog", linthresh=positive[0], linscale=0.4)
+            ticks = [v for v in (0, 0.001, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1) if v == 0 or v >= positive[0]]
+            ticks = [t for t in ticks if t <= max(xs) * 1.01]
+            axes[0].set_xticks(ticks, [tick_text(t) for t in ticks])
+            axes[0].minorticks_off()
+            axes[0].set_xlim(-positive[0] * 0.3, max(xs) * 1.3)
         axes[0].set_ylabel("completions/s (millions)")
         self.save(fig, "fig5-sensitivity")
 
     def fig6(self):
-        s = self.summary("locks").copy()
-        s["cpus"] = s["machine.cpus.mean"].round().astype(int)
-        s = s.sort_values("cpus")
-        fig, axes = plt.subplots(1, 2, figsize=(FULL_W, 2.3))
+        sw = self.sweep("locks")
+        ok = sw.ok.copy()
+        ok["cpus"] = ok["machine.cpus"].round()
+        shapes = self.machine(ok)
+        cpus = sorted(shapes)
+        ok["series"] = ok["kioctx.design"] + ", " + ok["kioctx.lock"]
+        designs = style.order_names(ok["kioctx.design"])
+        base = style.series_styles(designs)
+        styles = {}
+        for d in designs:  # a design keeps its colour and marker; the lock sets fill and line
+            for lock in style.order_names(ok["kioctx.lock"]):
+                st = dict(base[d])
+                if lock == "ticket":
+                    st.update(markerfacecolor="white", linestyle=":")
+                else:
+                    st.update(markerfacecolor=st["color"], linestyle="-" if st["linestyle"] == ":" else st["linestyle"])
+                styles[f"{d}, {lock}"] = st
+        fig, axes = plt.subplots(1, 2, figsize=(style.FULL_W, 2.4))
         cols = [("throughput.completed_per_s", 1e6, "completions/s (millions)", False),
                 ("locks.ctx_lock.wait_ns.p99", 1e3, "ctx_lock wait p99 (µs)", True)]
         for k, (ax, (col, scale, label, logy)) in enumerate(zip(axes, cols)):
-            for d in ("v3.9", "lazy-cancel"):
-                for lock, face, ls in (("ticket", "white", ":"), ("qspinlock", STYLES[d]["color"], STYLES[d]["linestyle"])):
-                    g = s[(s["kioctx.design"] == d) & (s["kioctx.lock"] == lock)]
-                    st = dict(STYLES[d], markerfacecolor=face, linestyle=ls)
-                    ax.errorbar(g["cpus"], g[f"{col}.mean"] / scale, yerr=g[f"{col}.ci95"] / scale, label=f"{d}, {lock}", **st)
-            ax.set_xscale("log", base=2)
-            cpus = sorted(s["cpus"].unique())
-            ax.set_xticks(cpus, [str(c) for c in cpus])
-            ax.set_xlabel("CPUs")
+            draw(ax, ok, "cpus", col, hue="series", scale=scale, styles=styles, logx=2)
+            cpu_ticks(ax, shapes, cpus)
+            ax.set_xlabel("CPUs (sockets × cores per socket)")
             ax.set_ylabel(label)
             if logy:
                 ax.set_yscale("log")
@@ -311,20 +383,22 @@ class Figures:
                 ax.set_ylim(bottom=0)
             ax.set_title(f"({'ab'[k]}) {label.split(' (')[0]}", loc="left")
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="upper center", ncol=4, bbox_to_anchor=(0.5, -0.01))
+        fig.tight_layout()
+        fig.legend(handles, labels, loc="upper center", ncol=4, bbox_to_anchor=(0.5, 0.0))
         self.save(fig, "fig6-locks")
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("sweeps", help="directory holding the sweeps of experiments/paper (ablation, latency, ...)")
-    p.add_argument("--out", default="docs/figures", help="where to write the figures (default: docs/figures)")
+    p.add_argument("--out", required=True, help="where to write the figures (the README's: docs/figures)")
     p.add_argument("--only", default="", help="comma-separated figure numbers (default: all)")
+    p.add_argument("--aiosim", help="the aiosim binary, for `aiosim designs` (default: $AIOSIM_BIN, the build trees, PATH)")
     a = p.parse_args()
     if not os.path.isdir(a.sweeps):
         sys.exit(f"figures.py: {a.sweeps}: no such directory")
-    style()
-    f = Figures(a.sweeps, a.out)
+    style.apply()
+    f = Figures(a.sweeps, a.out, a.aiosim)
     wanted = [int(x) for x in a.only.split(",") if x] or [1, 2, 3, 4, 5, 6]
     for n in wanted:
         getattr(f, f"fig{n}")()

@@ -7,6 +7,7 @@
 #include "sim/gate.hpp"
 #include "sim/machine.hpp"
 #include "sim/observer.hpp"
+#include "sim/value_names.hpp"
 
 namespace sim {
 
@@ -101,7 +102,8 @@ std::string Context::history() const {
   for (std::uint64_t i = history_next_ - n; i < history_next_; ++i) {
     const StepRecord& r = history_[i % kHistory];
     out += fmt::format("    {:>14.3f} ns  {:<8} {:<24} {:<20} {} -> {}\n", to_ns(r.time), to_string(r.kind),
-                       r.function ? r.function : "?", r.what ? r.what : "?", r.before, r.after);
+                       r.function ? r.function : "?", r.what ? r.what : "?", value_text(r.what, r.before),
+                       value_text(r.what, r.after));
   }
   return out;
 }

@@ -8,6 +8,7 @@ packages=(
   libsimgrid-dev libboost-dev libfmt-dev catch2
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
   python3 python3-matplotlib python3-pandas
+  chromium                    # aiosim report's test loads the report in a real (headless) browser
 )
 
 missing=()

@@ -2,7 +2,7 @@
 # The paper figures: installs what is missing, builds (Release), runs every
 # sweep of experiments/paper/ into out/paper/<name>/ (resuming any that is
 # there) and draws docs/figures/fig*.{pdf,png} with plots/figures.py.
-# About 2 minutes on 2 cores.
+# A few minutes on 2 cores (about 430 runs).
 #
 #   tools/make-figures.sh                       # all of it
 #   tools/make-figures.sh --set workload.kiocbs=3000 --replications 2   # a quick look (into out/paper-quick)
@@ -29,4 +29,4 @@ for spec in experiments/paper/*.toml; do
   # Exit 3: some runs failed and are recorded (ablation.toml expects it).
   "$aiosim" sweep "$spec" --out "$out/$name" -j "$(nproc)" "$@" || [ $? -eq 3 ]
 done
-/usr/bin/python3 plots/figures.py "$out" --out "$figures"
+/usr/bin/python3 plots/figures.py "$out" --out "$figures" --aiosim "$aiosim"

@@ -63,8 +63,8 @@ void Ledger::violation(const std::string& headline, const std::string& details) 
   ++counts_.violations;
   std::string where;
   if (sim::current_context)
-    where = fmt::format("  context {} in {} at {:.3f} ns\n", sim::current_context->name(),
-                        sim::current_context->call_chain(), sim::to_ns(sim::current_context->local));
+    where = fmt::format("  context {} in {}{}\n", sim::current_context->name(), sim::current_context->call_chain(),
+                        timed_ ? fmt::format(" at {:.3f} ns", sim::to_ns(sim::current_context->local)) : "");
   if (report_) report_(report_arg_, headline, where + details);
   throw sim::Violation(sim::ViolationKind::Invariant, headline, where + details);
 }
@@ -77,8 +77,8 @@ void Ledger::deliver(std::uint64_t id, const char* path, bool from_cancel) {
   if (r.results > 0) {
     ++counts_.duplicates;
     violation(fmt::format("request {} yields a second result", id),
-              fmt::format("  first:  {}\n  second: {}\n  at {:.3f} ns\n", r.first_path ? r.first_path : "?", path,
-                          sim::to_ns(now())));
+              fmt::format("  first:  {}\n  second: {}\n{}", r.first_path ? r.first_path : "?", path,
+                          timed_ ? fmt::format("  at {:.3f} ns\n", sim::to_ns(now())) : ""));
   }
   ++r.results;
   r.first_path = path;

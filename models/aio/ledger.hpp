@@ -75,6 +75,9 @@ class Ledger {
   bool has_result(std::uint64_t id) const { return !tracked(id) || req(id).results > 0; }
   std::size_t slots() const { return reqs_.size(); }
 
+  // The explorer's schedules have no clock: reports then give no time.
+  void untimed() { timed_ = false; }
+
   // Called once when `n` results have been delivered.
   void on_target(std::uint64_t n, void (*fn)(void*), void* arg) {
     target_ = n;
@@ -125,6 +128,7 @@ class Ledger {
   void violation(const std::string& headline, const std::string& details);
   sim::Time now() const;
 
+  bool timed_ = true;
   LostPolicy lost_policy_;
   sim::StableArray<Req, 256> reqs_;  // grows by chunks: no doubling spike at the peak
   std::vector<std::uint32_t> free_slots_;

@@ -13,6 +13,7 @@
 #include "models/devices/async_cancel_device.hpp"
 #include "models/devices/block_device.hpp"
 #include "models/devices/usb_gadget.hpp"
+#include "models/devices/value_names.hpp"
 #include "sim/machine.hpp"
 #include "sim/observer.hpp"
 #include "sim/presets.hpp"
@@ -218,6 +219,8 @@ World::World(std::shared_ptr<const Scenario> scp, bool tracing)
       ledger_(sc_.count_kernel_races ? LostPolicy::Count : LostPolicy::Stop),
       aio_(make_design(sc_)) {
   const Scenario& sc = sc_;
+  ledger_.untimed();
+  install_kernel_value_names();
   KernelCosts costs;
   // The explorer has no clock; keep the grace period as short as the
   // scenarios were written for (a multi-ms sleep changes how IRQ-context
@@ -365,23 +368,8 @@ std::string World::value_of(const char* what, StepKind kind, std::int64_t v) con
   const std::string w = what ? what : "";
   if (kind == StepKind::LockAcquire || kind == StepKind::LockRelease) return v ? "held" : "free";
   if (kind == StepKind::IrqOff || kind == StepKind::IrqOn) return v ? "on" : "off";
-  if (w == "ki_cancel") {
-    const auto p = static_cast<std::uintptr_t>(v);
-    if (p == 0) return "NULL";
-    if (p == ~std::uintptr_t{0}) return "KIOCB_CANCELLED";
-    if (p == reinterpret_cast<std::uintptr_t>(&UsbGadget::ep_aio_cancel)) return "ep_aio_cancel";
-    if (p == reinterpret_cast<std::uintptr_t>(&AsyncCancelDevice::acdev_cancel)) return "acdev_cancel";
-    return "(cancel fn)";
-  }
-  if (w == "ki_list.next") {
-    switch (static_cast<ListNext>(v)) {
-      case ListNext::Null: return "NULL";
-      case ListNext::Linked: return "(listed)";
-      case ListNext::Poison: return "LIST_POISON1";
-      case ListNext::Self: return "(self)";
-    }
-  }
   if (w == "ki_obj.user") return v ? request_name(static_cast<std::uint64_t>(v)) : "0";
+  if (std::string sym = kernel_value_name(what, v); !sym.empty()) return sym;  // ki_cancel, ki_list.next
   if (w == "io_event") return "(event)";
   if (w == "private" || w.find("->") != std::string::npos || w.find("iocb") != std::string::npos) {
     if (w == "info->tail" || w == "info->nr" || w == "ring->tail" || w == "ring->head" || w == "epdata->count")
@@ -446,7 +434,8 @@ std::string World::process_name(int p) const {
   switch (pr.kind) {
     case PKind::Task: return fmt::format("cpu{}/task", pr.cpu);
     case PKind::Irq: return fmt::format("cpu{}/irq", pr.cpu);
-    case PKind::Hw: return "hw:" + sc_.contexts[pr.context].name;
+    // The device of a scenario context: "hw" alone when the context is named so.
+    case PKind::Hw: return sc_.contexts[pr.context].name == "hw" ? "hw" : "hw(" + sc_.contexts[pr.context].name + ")";
   }
   return "?";
 }
@@ -826,7 +815,7 @@ SystemFactory world_factory(const Scenario& sc) {
 std::vector<std::string> describe_processes(const Scenario& sc) {
   std::vector<std::string> out;
   for (const ContextSpec& c : sc.contexts)
-    out.push_back(c.irq ? fmt::format("hw:{:<12} {}", c.name, c.action.describe())
+    out.push_back(c.irq ? fmt::format("{:<9} {:<12} {}", "hardware", "(" + c.name + ")", c.action.describe())
                         : fmt::format("cpu{}/task {:<12} {}", c.cpu, "(" + c.name + ")", c.action.describe()));
   return out;
 }

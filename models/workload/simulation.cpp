@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "models/designs/registry.hpp"
+#include "models/devices/value_names.hpp"
 #include "models/workload/workload.hpp"
 #include "models/workload/schema.hpp"
 #include "sim/alloc_count.hpp"
@@ -216,6 +217,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   uc.irq_cpu = usb_irq_cpu;
   UsbGadget usb(m, *aio, uc, count_races ? UsbGadget::RacePolicy::Count : UsbGadget::RacePolicy::Stop);
 
+  install_kernel_value_names();  // reports and traces print KIOCB_CANCELLED, not numbers or host addresses
   Workload w(m, *aio, ctx, ledger, blk, &usb, wc, seed);
   if (wc.target_results > 0)
     ledger.on_target(

@@ -9,16 +9,16 @@
 
 #include <fmt/format.h>
 
+#include "sim/value_names.hpp"
+
 namespace sim::trace {
 
 namespace {
 
 const char* ctx_name(ContextKind k) { return k == ContextKind::Task ? "task" : "irq"; }
 
-std::string value(std::int64_t v) {
-  if (v > 0xffffffffLL || v < -0xffffffffLL) return fmt::format("{:#x}", static_cast<std::uint64_t>(v));
-  return std::to_string(v);
-}
+// A field's value as the kernel source names it (sim/value_names.hpp).
+std::string value(const std::string& field, std::int64_t v) { return value_text(field.c_str(), v); }
 
 std::string plural(std::int64_t n, const char* one, const char* many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
@@ -91,12 +91,12 @@ void narrate(const Recorder& rec, const Record& r, std::vector<Line>& out) {
       const std::string cost = format_span(dur);
       std::string text;
       switch (static_cast<StepKind>(r.sub)) {
-        case StepKind::Load: text = fmt::format("load {} = {}  ({}{})", name, value(r.a), cost, fn); break;
+        case StepKind::Load: text = fmt::format("load {} = {}  ({}{})", name, value(name, r.a), cost, fn); break;
         case StepKind::Store:
-          text = fmt::format("store {}: {} -> {}  ({}{})", name, value(r.a), value(r.b), cost, fn);
+          text = fmt::format("store {}: {} -> {}  ({}{})", name, value(name, r.a), value(name, r.b), cost, fn);
           break;
         case StepKind::Rmw:
-          text = fmt::format("atomic {}: {} -> {}  ({}{})", name, value(r.a), value(r.b), cost, fn);
+          text = fmt::format("atomic {}: {} -> {}  ({}{})", name, value(name, r.a), value(name, r.b), cost, fn);
           break;
         case StepKind::IrqOff: text = fmt::format("IRQs off (were {}){}", r.a ? "on" : "off", fn); break;
         case StepKind::IrqOn: text = fmt::format("IRQs {} (restore){}", r.b ? "on" : "stay off", fn); break;
@@ -140,13 +140,26 @@ std::string esc(std::string_view s) {
   return o;
 }
 
-std::string us(Time t) {  // ps -> microseconds, exact to the ps
-  const bool neg = t < 0;
-  const std::uint64_t a = neg ? static_cast<std::uint64_t>(-t) : static_cast<std::uint64_t>(t);
-  return fmt::format("{}{}.{:06}", neg ? "-" : "", a / 1000000, a % 1000000);
+// Chrome trace-event times are microseconds. Perfetto turns them into whole
+// nanoseconds (rounding ts and dur separately), so both are written at whole
+// nanoseconds, dur as the difference of the rounded ends: a slice nested in
+// another in picoseconds stays nested after the rounding.
+std::int64_t ns_of(Time t) { return t >= 0 ? (t + 500) / 1000 : -((-t + 500) / 1000); }
+
+std::string us_of_ns(std::int64_t ns) {
+  const bool neg = ns < 0;
+  const std::uint64_t a = neg ? static_cast<std::uint64_t>(-ns) : static_cast<std::uint64_t>(ns);
+  return fmt::format("{}{}.{:03}", neg ? "-" : "", a / 1000, a % 1000);
 }
 
+// Threads of a CPU's process (local numbers; the tid written is
+// pid * 1000 + local, unique across the trace as Linux tids are, which is how
+// Perfetto matches them). pid is the CPU number + 1: pid 0 is Perfetto's idle
+// process.
 constexpr int kTidActivity = 0, kTidTask = 1, kTidIrq = 2, kTidLines = 3, kTidLockBase = 100;
+constexpr int kTidsPerPid = 1000;
+int pid_of(int cpu) { return cpu + 1; }
+int tid_of(int pid, int local) { return pid * kTidsPerPid + local; }
 
 int ctx_tid(ContextKind k) { return k == ContextKind::Task ? kTidTask : kTidIrq; }
 
@@ -220,7 +233,7 @@ void write_chrome_json(std::ostream& os, const Recorder& rec, const TraceInfo& i
   const Window& w = rec.window();
   int ncpus = std::max(info.cpus, rec.cpus_seen());
   for (const Record& r : rec.records()) ncpus = std::max(ncpus, r.cpu + 1);
-  const int locks_pid = ncpus;
+  const int locks_pid = pid_of(ncpus);
   const auto& lock_names = rec.lock_names();
   auto lock_index = [&](std::uint32_t name) {
     auto it = std::find(lock_names.begin(), lock_names.end(), name);
@@ -232,9 +245,11 @@ void write_chrome_json(std::ostream& os, const Recorder& rec, const TraceInfo& i
     os << (first ? "\n" : ",\n") << ev;
     first = false;
   };
-  os << "{\"displayTimeUnit\":\"ns\",\n\"otherData\":" << info.meta.dump() << ",\n\"traceEvents\":[";
+  // No "displayTimeUnit": Perfetto reads "ns" there as the unit of ts, not
+  // as a display preference; ts and dur are microseconds, as the format says.
+  os << "{\"otherData\":" << info.meta.dump() << ",\n\"traceEvents\":[";
 
-  // Metadata: processes and the threads each one uses.
+  // Metadata: processes and the threads each one uses (local thread numbers).
   std::set<std::pair<int, int>> threads;
   for (int c = 0; c < ncpus; ++c) {
     threads.insert({c, kTidActivity});
@@ -248,37 +263,64 @@ void write_chrome_json(std::ostream& os, const Recorder& rec, const TraceInfo& i
     if (r.kind == RecordKind::Transfer) threads.insert({r.cpu, kTidLines});
   }
   for (int c = 0; c < ncpus; ++c) {
-    emit(fmt::format(R"({{"name":"process_name","ph":"M","pid":{},"tid":0,"args":{{"name":"cpu{}"}}}})", c, c));
-    emit(fmt::format(R"({{"name":"process_sort_index","ph":"M","pid":{},"tid":0,"args":{{"sort_index":{}}}}})", c, c));
+    const int pid = pid_of(c);
+    emit(fmt::format(R"({{"name":"process_name","ph":"M","pid":{},"tid":{},"args":{{"name":"cpu{}"}}}})", pid,
+                     tid_of(pid, kTidActivity), c));
+    emit(fmt::format(R"({{"name":"process_sort_index","ph":"M","pid":{},"tid":{},"args":{{"sort_index":{}}}}})", pid,
+                     tid_of(pid, kTidActivity), c));
   }
-  emit(fmt::format(R"({{"name":"process_name","ph":"M","pid":{},"tid":0,"args":{{"name":"locks"}}}})", locks_pid));
-  emit(fmt::format(R"({{"name":"process_sort_index","ph":"M","pid":{},"tid":0,"args":{{"sort_index":{}}}}})", locks_pid,
-                   locks_pid));
-  for (const auto& [pid, tid] : threads) {
+  emit(fmt::format(R"({{"name":"process_name","ph":"M","pid":{},"tid":{},"args":{{"name":"locks"}}}})", locks_pid,
+                   tid_of(locks_pid, 0)));
+  emit(fmt::format(R"({{"name":"process_sort_index","ph":"M","pid":{},"tid":{},"args":{{"sort_index":{}}}}})", locks_pid,
+                   tid_of(locks_pid, 0), ncpus));
+  emit(fmt::format(R"({{"name":"thread_name","ph":"M","pid":{},"tid":{},"args":{{"name":"waiters"}}}})", locks_pid,
+                   tid_of(locks_pid, 0)));
+  for (const auto& [cpu, local] : threads) {
     std::string name;
     int sort = 0;
-    if (tid == kTidActivity) name = "activity", sort = 0;
-    else if (tid == kTidTask) name = "task", sort = 1;
-    else if (tid == kTidIrq) name = "irq", sort = 50;
-    else if (tid == kTidLines) name = "cache lines", sort = 99;
+    if (local == kTidActivity) name = "activity", sort = 0;
+    else if (local == kTidTask) name = "task", sort = 1;
+    else if (local == kTidIrq) name = "irq", sort = 50;
+    else if (local == kTidLines) name = "cache lines", sort = 99;
     else {
-      const int li = (tid - kTidLockBase) / 2;
-      const bool irq = (tid - kTidLockBase) % 2;
+      const int li = (local - kTidLockBase) / 2;
+      const bool irq = (local - kTidLockBase) % 2;
       name = fmt::format("{} {}", irq ? "irq" : "task", rec.str(lock_names[li]));
       sort = (irq ? 51 : 2) + li;
     }
-    emit(fmt::format(R"({{"name":"thread_name","ph":"M","pid":{},"tid":{},"args":{{"name":{}}}}})", pid, tid, esc(name)));
-    emit(fmt::format(R"({{"name":"thread_sort_index","ph":"M","pid":{},"tid":{},"args":{{"sort_index":{}}}}})", pid, tid,
-                     sort));
+    const int pid = pid_of(cpu);
+    emit(fmt::format(R"({{"name":"thread_name","ph":"M","pid":{},"tid":{},"args":{{"name":{}}}}})", pid,
+                     tid_of(pid, local), esc(name)));
+    emit(fmt::format(R"({{"name":"thread_sort_index","ph":"M","pid":{},"tid":{},"args":{{"sort_index":{}}}}})", pid,
+                     tid_of(pid, local), sort));
   }
-  // Lock waiter counters start at the window's opening value.
-  for (std::uint32_t l : lock_names)
-    emit(fmt::format(R"({{"name":{},"ph":"C","pid":{},"tid":0,"ts":{},"args":{{"waiters":{}}}}})",
-                     esc(rec.str(l) + " waiters"), locks_pid, us(w.from), rec.waiters_at_open(l)));
 
-  auto x = [&](const Record& r, int tid, const std::string& name, const char* cat, const std::string& args) {
-    emit(fmt::format(R"({{"name":{},"cat":"{}","ph":"X","pid":{},"tid":{},"ts":{},"dur":{},"args":{{{}}}}})", esc(name),
-                     cat, r.cpu, tid, us(r.begin), us(r.end - r.begin), args));
+  // Timed events, sorted by start and, at equal starts, longest first: the
+  // order in which an importer must see them to nest a slice in the one that
+  // encloses it.
+  struct Timed {
+    std::int64_t ts, dur;
+    std::size_t seq;
+    std::string text;
+  };
+  std::vector<Timed> timed;
+  timed.reserve(rec.records().size() + lock_names.size());
+  auto add = [&](std::int64_t ts, std::int64_t dur, std::string text) {
+    timed.push_back(Timed{ts, dur, timed.size(), std::move(text)});
+  };
+  // Lock waiter counters (Perfetto names the track "<lock> waiters") start at
+  // the window's opening value.
+  for (std::uint32_t l : lock_names)
+    add(ns_of(w.from), 0,
+        fmt::format(R"({{"name":{},"ph":"C","pid":{},"tid":{},"ts":{},"args":{{"waiters":{}}}}})", esc(rec.str(l)),
+                    locks_pid, tid_of(locks_pid, 0), us_of_ns(ns_of(w.from)), rec.waiters_at_open(l)));
+
+  auto x = [&](const Record& r, int local, const std::string& name, const char* cat, const std::string& args) {
+    const std::int64_t b = ns_of(r.begin), d = ns_of(r.end) - ns_of(r.begin);
+    const int pid = pid_of(r.cpu);
+    add(b, d,
+        fmt::format(R"({{"name":{},"cat":"{}","ph":"X","pid":{},"tid":{},"ts":{},"dur":{},"args":{{{}}}}})", esc(name), cat,
+                    pid, tid_of(pid, local), us_of_ns(b), us_of_ns(d), args));
   };
   auto clip_args = [](const Record& r) {
     std::string s;
@@ -286,9 +328,12 @@ void write_chrome_json(std::ostream& os, const Recorder& rec, const TraceInfo& i
     if (r.clipped_end) s += R"(,"open_at_end":true)";
     return s;
   };
-  auto instant = [&](const Record& r, int tid, const std::string& name, const char* cat, const std::string& args) {
-    emit(fmt::format(R"({{"name":{},"cat":"{}","ph":"i","s":"t","pid":{},"tid":{},"ts":{},"args":{{{}}}}})", esc(name), cat,
-                     r.cpu, tid, us(r.begin), args));
+  auto instant = [&](const Record& r, int local, const std::string& name, const char* cat, const std::string& args) {
+    const std::int64_t b = ns_of(r.begin);
+    const int pid = pid_of(r.cpu);
+    add(b, 0,
+        fmt::format(R"({{"name":{},"cat":"{}","ph":"i","s":"t","pid":{},"tid":{},"ts":{},"args":{{{}}}}})", esc(name), cat,
+                    pid, tid_of(pid, local), us_of_ns(b), args));
   };
 
   for (const Record& r : rec.records()) {
@@ -333,8 +378,8 @@ void write_chrome_json(std::ostream& os, const Recorder& rec, const TraceInfo& i
         if (k == StepKind::Load && !info.json_loads) break;
         const char* what = k == StepKind::Rmw ? "atomic" : to_string(k);
         instant(r, ctx_tid(r.ctx), fmt::format("{} {}", what, name), "access",
-                fmt::format(R"("field":{},"old":{},"new":{},"cost_ns":{},"function":{})", esc(name), esc(value(r.a)),
-                            esc(value(r.b)), to_ns(r.end - r.begin), esc(r.detail ? rec.str(r.detail) : "")));
+                fmt::format(R"("field":{},"old":{},"new":{},"cost_ns":{},"function":{})", esc(name), esc(value(name, r.a)),
+                            esc(value(name, r.b)), to_ns(r.end - r.begin), esc(r.detail ? rec.str(r.detail) : "")));
         break;
       }
       case RecordKind::Transfer:
@@ -343,11 +388,16 @@ void write_chrome_json(std::ostream& os, const Recorder& rec, const TraceInfo& i
                             to_ns(r.end - r.begin)));
         break;
       case RecordKind::Waiters:
-        emit(fmt::format(R"({{"name":{},"ph":"C","pid":{},"tid":0,"ts":{},"args":{{"waiters":{}}}}})",
-                         esc(name + " waiters"), locks_pid, us(r.begin), r.a));
+        add(ns_of(r.begin), 0,
+            fmt::format(R"({{"name":{},"ph":"C","pid":{},"tid":{},"ts":{},"args":{{"waiters":{}}}}})", esc(name),
+                        locks_pid, tid_of(locks_pid, 0), us_of_ns(ns_of(r.begin)), r.a));
         break;
     }
   }
+  std::stable_sort(timed.begin(), timed.end(), [](const Timed& a, const Timed& b) {
+    return std::tie(a.ts, b.dur, a.seq) < std::tie(b.ts, a.dur, b.seq);
+  });
+  for (const Timed& t : timed) emit(t.text);
   os << "\n]}\n";
 }
 

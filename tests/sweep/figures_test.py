@@ -74,7 +74,16 @@ def main():
         check(summary["throughput.completed_per_s.ci95"].dtype == "float64", "summary.csv: CI half-widths read as float64")
 
         out = os.path.join(tmp, "figures")
-        r = subprocess.run(["/usr/bin/python3", os.path.join(src, "plots/figures.py"), tmp, "--out", out], capture_output=True, text=True)
+        docs = os.path.join(src, "docs", "figures")
+        before = {f: os.stat(os.path.join(docs, f)).st_mtime_ns for f in os.listdir(docs)}
+        r = subprocess.run(["/usr/bin/python3", os.path.join(src, "plots/figures.py"), tmp], capture_output=True, text=True)
+        check(r.returncode != 0 and "--out" in r.stderr, "figures.py without --out refuses (it writes only where asked)")
+        r = subprocess.run(["/usr/bin/python3", os.path.join(src, "plots/figures.py"), tmp, "--out", out, "--aiosim", aiosim],
+                           capture_output=True, text=True)
+        after = {f: os.stat(os.path.join(docs, f)).st_mtime_ns for f in os.listdir(docs)}
+        check(before == after, "figures.py --out DIR leaves docs/figures alone")
+        check(sorted(os.listdir(out)) == sorted(f + e for f in FIGURES for e in (".pdf", ".png")),
+              "figures.py --out DIR writes the twelve figure files there and nothing else")
         check(r.returncode == 0, f"figures.py exits 0 ({r.stderr.strip()[-500:]})")
         check("left out 4 subsets (L, L+C, L+C+X, L+X)" in r.stdout and "zero" in r.stdout,
               "figure 1 leaves out lazy_list without zero_alloc and says why")
@@ -91,8 +100,8 @@ def main():
             check(size is not None, f"{fig}.png has a PNG signature and IHDR")
             if size:
                 w, h = size
-                # 200 dpi: about 7 in (1400 px) wide for the two-column figures, 3.5 in for figure 4.
-                check(w >= 600 and h >= 300 and w <= 2000 and h <= 1200, f"{fig}.png is {w}x{h} px")
+                # 200 dpi: 7 in (1400 px) before the tight crop: every figure spans both columns.
+                check(w >= 1100 and h >= 300 and w <= 2000 and h <= 1200, f"{fig}.png is {w}x{h} px (6-7 in wide at 200 dpi, cropped tight)")
             img = mpimg.imread(png)
             grey = img[..., :3].mean(axis=2)
             levels = len(set((grey * 255).round().astype(int).ravel().tolist()))
@@ -100,10 +109,11 @@ def main():
             check(levels > 20 and 0.005 < ink < 0.5, f"{fig}.png has real content ({levels} grey levels, {ink:.1%} dark)")
 
         r = subprocess.run(["/usr/bin/python3", os.path.join(src, "plots/figures.py"), os.path.join(tmp, "nothing-here"),
-                            "--out", os.path.join(tmp, "f2")], capture_output=True, text=True)
+                            "--out", os.path.join(tmp, "f2"), "--aiosim", aiosim], capture_output=True, text=True)
         check(r.returncode != 0 and "no such directory" in r.stderr, "figures.py fails clearly without its sweeps")
         shutil.rmtree(os.path.join(tmp, "latency"))
-        r = subprocess.run(["/usr/bin/python3", os.path.join(src, "plots/figures.py"), tmp, "--out", os.path.join(tmp, "f3"), "--only", "4"],
+        r = subprocess.run(["/usr/bin/python3", os.path.join(src, "plots/figures.py"), tmp, "--out", os.path.join(tmp, "f3"), "--only", "4",
+                            "--aiosim", aiosim],
                            capture_output=True, text=True)
         check(r.returncode != 0 and "latency/summary.csv is missing" in r.stderr, "figures.py names a missing sweep")
     finally:

@@ -60,14 +60,37 @@ def main():
         colours = len(np.unique((img[:, :, :3] * 15).round().reshape(-1, 3), axis=0))
         check(colours >= 8, f"PNG has several colours ({colours} levels)")
         # The bars the trace implies: IRQ CPUs spinning on ctx_lock, handlers, holds.
-        check(pixels_near(img, "#cb181d") > 5000, "spinning bars drawn")
+        # ctx_lock (the first lock) is red: its spins hatched, its holds solid.
+        check(pixels_near(img, "#cb181d") > 5000, "ctx_lock spinning and hold bars drawn in ctx_lock's colour")
         check(pixels_near(img, "#fd8d3c") > 2000, "IRQ handler bars drawn")
-        check(pixels_near(img, "#252525") > 2000, "ctx_lock hold bars drawn")
+        check("16 CPUs (" in r.stdout, "every CPU is drawn, idle ones included (16 rows)")
+        check("ctx_lock: " in r.stdout and "spin bars by lock" in r.stdout, "spin bars are attributed to their lock")
+        check('title "v3.9, packed kioctx (16 CPUs)"' in r.stdout, "the title names the design and the layout")
         with open(out + ".pdf", "rb") as f:
             pdf = f.read()
         check(pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF"), "PDF is a complete PDF file")
         check(len(pdf) > 10000, f"PDF is not trivial ({len(pdf)} bytes)")
         check(b"/Type /Font" in pdf or b"/Type/Font" in pdf, "PDF embeds its fonts")
+
+        # Two locks: completion_lock's waiters in the top panel, in its colour
+        # (purple), and the title of the cacheline-aligned layout says so.
+        lazy = os.path.join(tmp, "lazy")
+        subprocess.run([a.aiosim, "trace", os.path.join(a.source, "experiments", "mixed.toml"), "--set",
+                        "kioctx.layout_preset=cacheline-aligned", "--from", "300us", "--to", "320us", "--out", lazy,
+                        "--quiet"], check=True)
+        out2 = os.path.join(tmp, "fig", "lazy")
+        r = subprocess.run([sys.executable, script, os.path.join(lazy, "trace.json"), "--out", out2, "--lock", "ctx_lock",
+                            "--lock", "completion_lock"], capture_output=True, text=True)
+        print(r.stdout + r.stderr, end="")
+        check(r.returncode == 0, "timeline.py --lock ctx_lock --lock completion_lock exits 0")
+        check("waiters of ctx_lock, completion_lock" in r.stdout, "the waiters panel has both locks")
+        check('title "lazy-cancel, cacheline-aligned kioctx (16 CPUs)"' in r.stdout,
+              "the cacheline-aligned timeline is titled with its layout")
+        img2 = mpimg.imread(out2 + ".png")
+        top_panel = img2[: img2.shape[0] // 4]
+        check(pixels_near(top_panel, "#6a51a3") > 200, "completion_lock's waiters drawn in the top panel (purple)")
+        check(pixels_near(img2, "#6a51a3") > pixels_near(top_panel, "#6a51a3") + 200,
+              "completion_lock spins or holds drawn in the rows (purple)")
 
         # Nothing to draw: exit 2, no figure.
         with open(os.path.join(trace_dir, "trace.json")) as f:

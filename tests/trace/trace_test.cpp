@@ -119,16 +119,17 @@ TEST_CASE("trace JSON: a spin on CPU 1 ends exactly when CPU 0's hold ends (zero
 
   const json j = to_json(rec, 2);
   REQUIRE(j.at("traceEvents").is_array());
-  REQUIRE(j.at("displayTimeUnit") == "ns");
+  // No displayTimeUnit: Perfetto would take "ns" there as the unit of ts (microseconds).
+  REQUIRE_FALSE(j.contains("displayTimeUnit"));
 
-  // One process per CPU plus "locks", named.
+  // One process per CPU plus "locks", named; pid = CPU + 1 (pid 0 is Perfetto's idle process).
   std::map<int, std::string> procs;
   for (const auto& e : events(j, "M"))
     if (e.at("name") == "process_name") procs[e.at("pid")] = e.at("args").at("name");
-  REQUIRE(procs == std::map<int, std::string>{{0, "cpu0"}, {1, "cpu1"}, {2, "locks"}});
+  REQUIRE(procs == std::map<int, std::string>{{1, "cpu0"}, {2, "cpu1"}, {3, "locks"}});
 
-  const json* held = find_x(j, 0, "hold test_lock");
-  const json* spin = find_x(j, 1, "spin test_lock");
+  const json* held = find_x(j, 1, "hold test_lock");
+  const json* spin = find_x(j, 2, "spin test_lock");
   REQUIRE(held);
   REQUIRE(spin);
   CHECK(held->at("cat") == "held");
@@ -139,34 +140,38 @@ TEST_CASE("trace JSON: a spin on CPU 1 ends exactly when CPU 0's hold ends (zero
   CHECK(end_of(*spin) == end_of(*held));
   CHECK(spin->at("args").at("holder") == "cpu0/task");
   // Lock slices live on a per-context, per-lock thread of the CPU's process.
-  CHECK(thread_name(j, 1, spin->at("tid")) == "task test_lock");
-  CHECK(thread_name(j, 0, held->at("tid")) == "task test_lock");
+  CHECK(thread_name(j, 2, spin->at("tid")) == "task test_lock");
+  CHECK(thread_name(j, 1, held->at("tid")) == "task test_lock");
+  // Thread ids are unique across processes (pid * 1000 + local), as Perfetto expects of tids.
+  CHECK(spin->at("tid").get<int>() / 1000 == 2);
+  CHECK(held->at("tid").get<int>() / 1000 == 1);
   // CPU 1 then holds it for 1 us.
-  const json* held1 = find_x(j, 1, "hold test_lock");
+  const json* held1 = find_x(j, 2, "hold test_lock");
   REQUIRE(held1);
   CHECK(held1->at("ts").get<double>() == 5.0);
   CHECK(end_of(*held1) == 6.0);
   CHECK(held1->at("args").at("contended") == true);
 
   // Kernel functions are slices on the context's thread ("task"), around the lock.
-  const json* fn1 = find_x(j, 1, "waiter_fn");
+  const json* fn1 = find_x(j, 2, "waiter_fn");
   REQUIRE(fn1);
-  CHECK(thread_name(j, 1, fn1->at("tid")) == "task");
+  CHECK(thread_name(j, 2, fn1->at("tid")) == "task");
   CHECK(fn1->at("ts").get<double>() == 1.0);
   CHECK(end_of(*fn1) == 6.0);
 
   // CPU activity: CPU 1 spins from 1 to 5 us.
   bool cpu1_spins = false;
   for (const auto& e : events(j, "X"))
-    if (e.at("pid") == 1 && e.at("cat") == "activity" && e.at("name") == "spin")
+    if (e.at("pid") == 2 && e.at("cat") == "activity" && e.at("name") == "spin")
       cpu1_spins = e.at("ts").get<double>() == 1.0 && end_of(e) == 5.0;
   CHECK(cpu1_spins);
 
   // The waiters counter: 0 at the start, 1 while CPU 1 spins, 0 after.
   std::vector<std::pair<double, int>> waiters;
   for (const auto& e : events(j, "C")) {
-    REQUIRE(e.at("name") == "test_lock waiters");
-    REQUIRE(e.at("pid") == 2);
+    REQUIRE(e.at("name") == "test_lock");  // Perfetto names the track "test_lock waiters"
+    REQUIRE(e.at("args").contains("waiters"));
+    REQUIRE(e.at("pid") == 3);
     waiters.emplace_back(e.at("ts").get<double>(), e.at("args").at("waiters").get<int>());
   }
   CHECK(waiters == std::vector<std::pair<double, int>>{{0.0, 0}, {1.0, 1}, {5.0, 0}});
@@ -283,7 +288,7 @@ TEST_CASE("trace: only the window is kept, slices are clipped to it and say so",
   for (const auto& e : events(j, "X"))
     if (e.at("name") == "hold the_lock") holds.emplace_back(e.at("ts").get<double>(), end_of(e));
   CHECK(holds == std::vector<std::pair<double, double>>{{3.0, 4.0}, {5.0, 9.0}, {10.0, 12.0}});
-  const json* first = find_x(j, 0, "hold the_lock");
+  const json* first = find_x(j, 1, "hold the_lock");
   REQUIRE(first);
   CHECK(first->at("args").at("began_before_window") == true);
   CHECK(first->at("args").at("began_ns").get<double>() == 0.0);
@@ -349,13 +354,13 @@ TEST_CASE("trace: an IRQ raised while IRQs are off is deferred, then handled", "
   for (const auto& e : events(j, "i"))
     if (e.at("cat") == "irq") instants.push_back(e.at("name").get<std::string>() + "@" + std::to_string(e.at("ts").get<double>()));
   CHECK(instants == std::vector<std::string>{"raised dev@1.000000", "deferred dev@1.000000"});
-  const json* h = find_x(j, 0, "irq dev");
+  const json* h = find_x(j, 1, "irq dev");  // CPU 0 is pid 1
   REQUIRE(h);
-  CHECK(thread_name(j, 0, h->at("tid")) == "irq");
+  CHECK(thread_name(j, 1, h->at("tid")) == "irq");
   CHECK(h->at("ts").get<double>() == 5.0);  // when spin_unlock_irq turned IRQs back on
   CHECK(end_of(*h) == 7.0);
   CHECK(h->at("args").at("latency_ns").get<double>() == 4000.0);
-  const json* fn = find_x(j, 0, "my_handler");
+  const json* fn = find_x(j, 1, "my_handler");
   REQUIRE(fn);
   CHECK(fn->at("tid") == h->at("tid"));
   bool irq_activity = false;
