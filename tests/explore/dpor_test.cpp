@@ -13,10 +13,10 @@
 
 #include <fmt/format.h>
 
-#include "models/explore/dpor.hpp"
+#include "sim/mc/dpor.hpp"
 #include "sim/rng.hpp"
 
-namespace ex = models::explore;
+namespace ex = sim::mc;
 
 namespace {
 

@@ -1,11 +1,11 @@
-#include "models/explore/dpor.hpp"
+#include "sim/mc/dpor.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
-namespace models::explore {
+namespace sim::mc {
 
 void Footprint::add(ObjKey k, bool write) {
   for (Access& a : acc)
@@ -520,4 +520,4 @@ class Explorer {
 
 ExploreResult explore(const SystemFactory& make, const ExploreOptions& opt) { return Explorer(make, opt).run(); }
 
-}  // namespace models::explore
+}  // namespace sim::mc

@@ -1,4 +1,7 @@
 #pragma once
+// The generic stateless model checker of the engine layer (like SimGrid's
+// src/mc): it knows processes, transitions and footprints, nothing of AIO.
+//
 // Stateless exploration of the interleavings of a concurrent system that
 // cannot be cloned (C++ coroutines): every schedule rebuilds the system from
 // scratch and replays a prefix of choices.
@@ -48,7 +51,7 @@
 #include <string>
 #include <vector>
 
-namespace models::explore {
+namespace sim::mc {
 
 using ObjKey = std::uint64_t;
 
@@ -150,4 +153,4 @@ struct ExploreResult {
 
 ExploreResult explore(const SystemFactory& make, const ExploreOptions& opt);
 
-}  // namespace models::explore
+}  // namespace sim::mc
