@@ -38,12 +38,13 @@ std::string format_report(const Scenario& sc, const ExploreOptions& opt, const E
   }
   const bool bounded = opt.max_preemptions >= 0;
   std::string red = opt.reduction == Reduction::Dpor
-                        ? (bounded ? "DPOR (bounded, conservative backtracking, no sleep sets)" : "DPOR + sleep sets")
+                        ? (bounded ? "DPOR (bounded, conservative backtracking, no sleep sets)" : (opt.sleep_sets && opt.optimal ? "optimal DPOR (wakeup trees) + sleep sets" : "source-DPOR + sleep sets"))
                         : "none (every interleaving)";
   if (bounded) red += fmt::format(", at most {} preemption{}", opt.max_preemptions, opt.max_preemptions == 1 ? "" : "s");
   line("reduction", red);
   line("schedules", fmt::format("{} explored ({} more cut short by sleep sets), {} transitions run, longest {}",
                                 r.schedules, r.sleep_blocked, r.transitions, r.max_depth_seen));
+  if (r.wakeup_dropped) line("", fmt::format("{} wakeup-tree branches could not run where inserted", r.wakeup_dropped));
   line("time", fmt::format("{:.3f} s", r.seconds));
   std::string ex;
   if (r.exhaustive)

@@ -27,6 +27,28 @@
 // commuting independent transitions) is explored at least once, so every
 // reachable end state, deadlock and assertion failure is found.
 //
+// Optimal DPOR (the default when unbounded; Abdulla, Aronis, Jonsson &
+// Sagonas, POPL 2014, Algorithm 2): instead of one initial, the whole
+// sequence v is inserted into a wakeup tree at the node before the earlier
+// event, unless a sleeping process is a weak initial of v (then an explored
+// schedule already covers it) or the tree already holds a branch that v
+// weakly extends. A node's tree is explored branch by branch, in insertion
+// order; the schedule follows the branch's sequence and only then chooses
+// freely. Following v, the schedule cannot end up with every enabled process
+// asleep, so each trace is explored exactly once: tests/explore/dpor_test.cpp
+// checks schedules == Mazurkiewicz traces and no schedule cut short on
+// random programs. That needs footprints known before a transition runs;
+// here a transition not yet run is known only by its next step (its private
+// work after it is not), so v can meet a process that cannot run where v
+// puts it (counted in `wakeup_dropped`; the node then chooses freely) and a
+// few schedules can still end with every enabled process asleep
+// (`sleep_blocked`, fewer than with source-DPOR). A race whose later
+// transition was already next, but disabled, before the earlier event (a
+// lock released by it) is not reversible and is skipped; the race of that
+// pending transition with the event that disabled it covers the other
+// order. Where no initial of v can run at the node, every enabled process
+// is inserted, as the source-DPOR fallback does.
+//
 // The private work after a step is only known once it has run, so races
 // are checked for each process's next transition as far as it is known
 // (the step it is about to take) and again, for the transition just
@@ -121,6 +143,7 @@ enum class Reduction { Dpor, None };
 struct ExploreOptions {
   Reduction reduction = Reduction::Dpor;
   bool sleep_sets = true;          // with DPOR, unbounded only
+  bool optimal = true;             // with DPOR, unbounded, sleep sets: wakeup trees (else source-DPOR)
   int max_preemptions = -1;        // -1: unbounded
   std::uint64_t max_schedules = 0; // 0: no limit
   std::size_t max_depth = 20000;   // transitions per schedule
@@ -141,6 +164,7 @@ struct ExploreResult {
   std::uint64_t sleep_blocked = 0;  // cut short: every enabled process was asleep (redundant)
   std::uint64_t transitions = 0;    // transitions executed, replays included
   std::uint64_t pruned_by_bound = 0;
+  std::uint64_t wakeup_dropped = 0; // optimal DPOR: wakeup-tree branches whose process could not run there
   std::size_t max_depth_seen = 0;
   bool exhaustive = false;          // every trace covered (no limit hit, no bound)
   bool complete_within_bound = false;
