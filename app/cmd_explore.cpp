@@ -41,6 +41,11 @@ int cmd_explore(const ExploreArgs& a) {
   }
   ex::ExploreOptions opt = ex::options_for(sc);
   if (a.reduction == "none") opt.reduction = ex::Reduction::None;
+  if (a.random > 0) {
+    opt.reduction = ex::Reduction::Random;
+    opt.random_walks = a.random;
+    opt.seed = a.seed;
+  }
   opt.max_seconds = a.max_seconds;
   ex::ExploreResult r;
   try {

@@ -59,6 +59,8 @@ struct ExploreArgs {
   unsigned long long max_schedules = 0;
   double max_seconds = 0;
   std::string reduction = "dpor";
+  unsigned long long random = 0;  // random walks instead of exhaustive search
+  unsigned long long seed = 1;
   bool list_states = false;
 };
 int cmd_explore(const ExploreArgs& a);  // app/cmd_explore.cpp

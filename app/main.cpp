@@ -70,6 +70,8 @@ int main(int argc, char** argv) {
   x->add_option("--max-seconds", xa.max_seconds, "stop after this long (then not exhaustive)");
   x->add_option("--reduction", xa.reduction, "dpor, or none (every interleaving: small scenarios only)")->check(CLI::IsMember({"dpor", "none"}));
   x->add_flag("--list-states", xa.list_states, "print every distinct end state");
+  x->add_option("--random", xa.random, "run this many random schedules instead of an exhaustive search")->check(CLI::Range(1ULL, 1000000000ULL));
+  x->add_option("--seed", xa.seed, "seed of the random schedules (--random)");
 
   app::ValidateArgs val;
   auto* v = cli.add_subcommand("validate", "check the lock micro-benchmark against queueing theory; writes a report");

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/rng.hpp"
+
 namespace sim::mc {
 
 void Footprint::add(ObjKey k, bool write) {
@@ -95,6 +97,7 @@ class Explorer {
   Explorer(const SystemFactory& make, const ExploreOptions& opt) : make_(make), opt_(opt) {}
 
   ExploreResult run() {
+    if (opt_.reduction == Reduction::Random) return run_random();
     start_ = std::chrono::steady_clock::now();
     auto sys = make_(false);
     P_ = sys->processes();
@@ -136,6 +139,11 @@ class Explorer {
     res_.seconds = elapsed();
     res_.complete_within_bound = !res_.limit_hit;
     res_.exhaustive = !res_.limit_hit && opt_.max_preemptions < 0;
+    return finish();
+  }
+
+ private:
+  ExploreResult finish() {
     for (auto& [key, v] : found_) {
       if (opt_.minimize) v.shortest = minimize(v.shortest, v.info);
       v.trace = replay_trace(v.shortest, v.info);
@@ -146,7 +154,112 @@ class Explorer {
     return std::move(res_);
   }
 
- private:
+  // The Foata normal form of the events run, as a hash: a transition's
+  // layer is one more than the latest earlier one of the same process or
+  // dependent with it; each layer is hashed as a set of (process, n-th
+  // transition of it).
+  std::uint64_t foata_hash() const {
+    std::vector<int> layer(events_.size(), 0), nth(events_.size(), 0), count(P_, 0);
+    int layers = 0;
+    for (std::size_t k = 0; k < events_.size(); ++k) {
+      nth[k] = count[events_[k].proc]++;
+      for (std::size_t j = 0; j < k; ++j)
+        if (layer[j] + 1 > layer[k] && (events_[j].proc == events_[k].proc || dependent(events_[j].fp, events_[k].fp)))
+          layer[k] = layer[j] + 1;
+      layers = std::max(layers, layer[k] + 1);
+    }
+    std::uint64_t h = 0x84222325cbf29ce4ull;
+    for (int l = 0; l < layers; ++l) {
+      std::uint64_t set = 0;  // order-free within a layer
+      for (std::size_t k = 0; k < events_.size(); ++k)
+        if (layer[k] == l) {
+          std::uint64_t x = (static_cast<std::uint64_t>(events_[k].proc) << 32 | static_cast<std::uint32_t>(nth[k])) + 0x9e3779b97f4a7c15ull;
+          x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+          x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+          set += x ^ (x >> 31);
+        }
+      h = (h ^ set) * 0x100000001b3ull + static_cast<std::uint64_t>(l);
+    }
+    return h;
+  }
+
+  // Reduction::Random: opt_.random_walks uniform random schedules.
+  ExploreResult run_random() {
+    start_ = std::chrono::steady_clock::now();
+    auto probe = make_(false);
+    P_ = probe->processes();
+    if (P_ > kMaxProcs) throw std::invalid_argument(fmt::format("at most {} processes, got {}", kMaxProcs, P_));
+    probe.reset();
+    sim::Rng rng(opt_.seed, "explore-random-walk");
+    std::map<std::uint64_t, std::uint64_t> hits;  // trace -> walks
+    double knuth = 0;
+    std::uint64_t walks = 0;
+    while (walks < opt_.random_walks && !limits_hit()) {
+      auto sys = make_(false);
+      events_.clear();
+      double degree = 1;
+      bool ended = false;
+      for (;;) {
+        std::vector<int> en;
+        for (int q = 0; q < P_; ++q)
+          if (sys->enabled(q)) en.push_back(q);
+        if (en.empty()) {
+          if (auto v = sys->at_end()) record_violation(*v);
+          else ++res_.end_states[sys->end_state()];
+          break;
+        }
+        if (events_.size() >= opt_.max_depth) {
+          record_violation({"livelock", fmt::format("a schedule ran past {} transitions", opt_.max_depth),
+                            "  (a context may be looping forever)\n"});
+          break;
+        }
+        degree *= static_cast<double>(en.size());
+        const int p = en[rng.below(en.size())];
+        Event ev;
+        ev.proc = p;
+        Footprint known = sys->next_footprint(p);
+        try {
+          ev.fp = sys->execute(p);
+        } catch (const ViolationError& e) {
+          ev.fp = known;
+          ended = true;
+          ev.fp.merge(known);
+          events_.push_back(std::move(ev));
+          ++res_.transitions;
+          record_violation(e.info);
+          break;
+        }
+        ev.fp.merge(known);
+        events_.push_back(std::move(ev));
+        ++res_.transitions;
+      }
+      (void)ended;
+      res_.max_depth_seen = std::max(res_.max_depth_seen, events_.size());
+      ++res_.schedules;
+      ++walks;
+      ++hits[foata_hash()];
+      knuth += degree;
+    }
+    std::uint64_t f1 = 0, f2 = 0;
+    for (const auto& [h, n] : hits) {
+      if (n == 1) ++f1;
+      if (n == 2) ++f2;
+    }
+    const double seen = static_cast<double>(hits.size());
+    res_.traces_covered = hits.size();
+    // Chao1, bias-corrected form when no trace was hit twice.
+    res_.traces_estimated = f2 ? seen + static_cast<double>(f1 * f1) / (2.0 * static_cast<double>(f2))
+                               : seen + static_cast<double>(f1) * (static_cast<double>(f1) - 1) / 2.0;
+    res_.new_trace_chance = walks ? static_cast<double>(f1) / static_cast<double>(walks) : 0;
+    res_.interleavings_estimated = walks ? knuth / static_cast<double>(walks) : 0;
+    res_.seconds = elapsed();
+    res_.exhaustive = false;
+    res_.complete_within_bound = false;
+    if (!res_.limit_hit) res_.limit_reason = fmt::format("a random sample of {} schedules (seed {})", walks, opt_.seed);
+    events_.clear();
+    return finish();
+  }
+
   bool use_sleep() const { return opt_.reduction == Reduction::Dpor && opt_.sleep_sets && opt_.max_preemptions < 0; }
   bool bounded() const { return opt_.max_preemptions >= 0; }
   bool optimal() const { return use_sleep() && opt_.optimal; }

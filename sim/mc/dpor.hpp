@@ -61,6 +61,17 @@
 // block holding the earlier event -- and runs without sleep sets; the
 // exploration is then complete only up to the bound.
 //
+// `Reduction::Random` runs `random_walks` schedules, each choosing
+// uniformly among the enabled processes at every step (seeded, so the same
+// seed gives the same walks), for systems too large to exhaust. Its
+// coverage statement: the distinct Mazurkiewicz traces the walks covered
+// (walks with equal Foata normal forms are one trace), Chao1's estimate of
+// how many traces there are (Chao 1984: seen + f1^2 / 2 f2, f1 and f2 the
+// traces hit exactly once and twice), the Good-Turing chance that one more
+// walk finds a trace not yet seen (f1 / walks), and Knuth's estimate of the
+// number of interleavings (Knuth 1975: the mean over walks of the product
+// of the branching degrees along the walk).
+//
 // `Reduction::None` enumerates every interleaving (optionally bounded): only
 // for small systems, and to check the reduction against
 // (tests/explore/dpor_test.cpp compares the two on random programs).
@@ -138,7 +149,7 @@ class System {
 
 using SystemFactory = std::function<std::unique_ptr<System>(bool tracing)>;
 
-enum class Reduction { Dpor, None };
+enum class Reduction { Dpor, None, Random };
 
 struct ExploreOptions {
   Reduction reduction = Reduction::Dpor;
@@ -150,6 +161,8 @@ struct ExploreOptions {
   double max_seconds = 0;          // 0: no limit
   bool check_replay = true;        // verify replays reproduce the same footprints
   bool minimize = true;            // shorten each counterexample (replayed) before printing it
+  std::uint64_t random_walks = 0;  // Reduction::Random: how many schedules
+  std::uint64_t seed = 1;          // Reduction::Random: the walks' seed
 };
 
 struct FoundViolation {
@@ -173,6 +186,11 @@ struct ExploreResult {
   double seconds = 0;
   std::map<std::string, std::uint64_t> end_states;  // description -> schedules ending there
   std::vector<FoundViolation> violations;
+  // Reduction::Random: the coverage statement (see above).
+  std::uint64_t traces_covered = 0;
+  double traces_estimated = 0;       // Chao1
+  double new_trace_chance = 0;       // Good-Turing: f1 / walks
+  double interleavings_estimated = 0;  // Knuth
 };
 
 ExploreResult explore(const SystemFactory& make, const ExploreOptions& opt);

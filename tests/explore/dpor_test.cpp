@@ -289,3 +289,40 @@ TEST_CASE("DPOR agrees with enumeration on random programs", "[explore][dpor]") 
   CHECK(pruned > programs / 3);  // the reduction does reduce
 }
 
+
+TEST_CASE("random walks: seeded, and their coverage statement on a program whose traces are known", "[explore][dpor][random]") {
+  // The racy increment: 6 interleavings, 4 traces (see above).
+  const Program p = {{rd(0), wr(0, 1)}, {rd(0), wr(0, 1)}};
+  auto walk = [&](std::uint64_t n, std::uint64_t seed) {
+    ex::ExploreOptions o;
+    o.reduction = ex::Reduction::Random;
+    o.random_walks = n;
+    o.seed = seed;
+    return ex::explore([&](bool) { return std::make_unique<Toy>(p, 1, 0); }, o);
+  };
+  auto a = walk(4000, 7), b = walk(4000, 7), c = walk(4000, 8);
+  CHECK(a.schedules == 4000);
+  CHECK_FALSE(a.exhaustive);
+  CHECK(a.end_states == b.end_states);  // same seed, same walks
+  CHECK(a.end_states != c.end_states);  // another seed, other counts
+  CHECK(states(a) == states(run(p, 1, 0, ex::Reduction::None)));
+  // Every trace is hit many times: all 4 covered, Chao1 adds nothing, and
+  // no walk is expected to find a new one.
+  CHECK(a.traces_covered == 4);
+  CHECK(a.traces_estimated == Approx(4));
+  CHECK(a.new_trace_chance == 0);
+  // Knuth's estimator is unbiased for the number of interleavings (6): the
+  // product of the branching degrees is 4 or 8 along each walk.
+  CHECK(a.interleavings_estimated > 5.7);
+  CHECK(a.interleavings_estimated < 6.3);
+  // Few walks on a program with many traces: some seen once, more estimated
+  // than seen. Three processes on one variable: 9!/(3!3!3!) interleavings.
+  const Program q = {{add(0, 1), add(0, 2), add(0, 3)}, {add(0, 4), add(0, 5), add(0, 6)}, {add(0, 7), add(0, 8), add(0, 9)}};
+  ex::ExploreOptions o;
+  o.reduction = ex::Reduction::Random;
+  o.random_walks = 50;
+  auto few = ex::explore([&](bool) { return std::make_unique<Toy>(q, 1, 0); }, o);
+  CHECK(few.traces_covered > 10);
+  CHECK(few.traces_estimated > static_cast<double>(few.traces_covered));
+  CHECK(few.new_trace_chance > 0.2);
+}
