@@ -64,6 +64,7 @@ struct ExploreArgs {
   bool list_states = false;
 };
 int cmd_explore(const ExploreArgs& a);  // app/cmd_explore.cpp
+int cmd_explore_bench();                // app/cmd_explore.cpp: aiosim bench --explore
 
 struct ValidateArgs {
   std::string out = "out/validation";

@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   b->add_option("--only", bench.only, "run one workload (ref64, ref64-v3.9, ref1024, ref64-10M)");
   b->add_option("--configs", bench.configs, "directory of the reference configs (default: the source tree's)");
   b->add_option("--out", bench.out, "write bench.csv here");
+  bool bench_explore = false;
+  b->add_flag("--explore", bench_explore, "instead: the explorer on every built-in scenario, against the step driver's floor");
 
   app::TraceArgs trace;
   auto* t = cli.add_subcommand("trace", "a narrated event log of a window of one run (text, Chrome JSON, Paje)");
@@ -93,7 +95,7 @@ int main(int argc, char** argv) {
   if (*c) return app::cmd_compare(cmp, self_exe(argv[0]));
   if (*v) return app::cmd_validate(val);
   if (*t) return app::cmd_trace(trace);
-  if (*b) return app::cmd_bench(bench, self_exe(argv[0]));
+  if (*b) return bench_explore ? app::cmd_explore_bench() : app::cmd_bench(bench, self_exe(argv[0]));
   if (*x) return app::cmd_explore(xa);
   if (sweeps.chosen()) return sweeps.run(self_exe(argv[0]));
   if (cli.got_subcommand("presets")) return app::cmd_presets();

@@ -750,4 +750,26 @@ class Explorer {
 
 ExploreResult explore(const SystemFactory& make, const ExploreOptions& opt) { return Explorer(make, opt).run(); }
 
+Floor measure_floor(const SystemFactory& make, std::uint64_t schedules) {
+  Floor f;
+  const auto start = std::chrono::steady_clock::now();
+  for (; f.schedules < schedules; ++f.schedules) {
+    auto sys = make(false);
+    const int n = sys->processes();
+    for (;;) {
+      int p = 0;
+      while (p < n && !sys->enabled(p)) ++p;
+      if (p == n) break;
+      ++f.transitions;
+      try {
+        sys->execute(p);
+      } catch (const ViolationError&) {
+        break;
+      }
+    }
+  }
+  f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return f;
+}
+
 }  // namespace sim::mc

@@ -195,4 +195,15 @@ struct ExploreResult {
 
 ExploreResult explore(const SystemFactory& make, const ExploreOptions& opt);
 
+// The floor under any exploration of a system: `schedules` times, build it
+// and run it to its end, always taking the first enabled process, with no
+// race analysis, clocks or trees. Its transitions/s is what stepping the
+// system costs by itself.
+struct Floor {
+  std::uint64_t schedules = 0;
+  std::uint64_t transitions = 0;
+  double seconds = 0;
+};
+Floor measure_floor(const SystemFactory& make, std::uint64_t schedules);
+
 }  // namespace sim::mc
