@@ -198,7 +198,6 @@ class Explorer {
       auto sys = make_(false);
       events_.clear();
       double degree = 1;
-      bool ended = false;
       for (;;) {
         std::vector<int> en;
         for (int q = 0; q < P_; ++q)
@@ -222,8 +221,6 @@ class Explorer {
           ev.fp = sys->execute(p);
         } catch (const ViolationError& e) {
           ev.fp = known;
-          ended = true;
-          ev.fp.merge(known);
           events_.push_back(std::move(ev));
           ++res_.transitions;
           record_violation(e.info);
@@ -233,7 +230,6 @@ class Explorer {
         events_.push_back(std::move(ev));
         ++res_.transitions;
       }
-      (void)ended;
       res_.max_depth_seen = std::max(res_.max_depth_seen, events_.size());
       ++res_.schedules;
       ++walks;
