@@ -1,6 +1,8 @@
 // aiosim explore: every interleaving of a scenario's contexts (DPOR), with
 // the run's invariants checked in each.
+#include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <stdexcept>
 
@@ -8,6 +10,7 @@
 
 #include "commands.hpp"
 #include "models/explore/explore.hpp"
+#include "models/explore/world.hpp"
 #include "sim/config.hpp"
 
 namespace app {
@@ -41,6 +44,11 @@ int cmd_explore(const ExploreArgs& a) {
   }
   ex::ExploreOptions opt = ex::options_for(sc);
   if (a.reduction == "none") opt.reduction = ex::Reduction::None;
+  if (a.random > 0) {
+    opt.reduction = ex::Reduction::Random;
+    opt.random_walks = a.random;
+    opt.seed = a.seed;
+  }
   opt.max_seconds = a.max_seconds;
   ex::ExploreResult r;
   try {
@@ -52,6 +60,41 @@ int cmd_explore(const ExploreArgs& a) {
   fmt::print("{}", ex::format_report(sc, opt, r, a.list_states));
   std::fflush(stdout);
   return r.violations.empty() ? kExitOk : kExitViolation;
+}
+
+// Every built-in scenario explored as `aiosim explore NAME` would, timed
+// (wall and this process's CPU time, as the machine may be shared), beside
+// the floor: the same scenario built and stepped to its end with no
+// analysis, as many times as the exploration ran schedules.
+int cmd_explore_bench() {
+  namespace ex = models::explore;
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  for (const auto& f : fs::directory_iterator(fs::path(AIOSIM_SOURCE_DIR) / "experiments" / "scenarios"))
+    if (f.path().extension() == ".toml") files.push_back(f.path());
+  std::sort(files.begin(), files.end());
+  fmt::print("{:<30} {:>9} {:>11} {:>8} {:>8} {:>11} {:>13} {:>13} {:>7}\n", "scenario", "schedules", "transitions",
+             "wall s", "cpu s", "schedules/s", "transitions/s", "floor trans/s", "/floor");
+  for (const fs::path& file : files) {
+    ex::Scenario sc;
+    try {
+      sc = ex::load_scenario(file, {});
+    } catch (const sim::config::ConfigError& e) {
+      fmt::print(stderr, "aiosim: {}\n", e.what());
+      return kExitBadInput;
+    }
+    ex::ExploreOptions opt = ex::options_for(sc);
+    const std::clock_t c0 = std::clock();
+    const ex::ExploreResult r = ex::explore_scenario(sc, opt);
+    const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
+    const sim::mc::Floor f = sim::mc::measure_floor(ex::world_factory(sc), std::max<std::uint64_t>(r.schedules, 1));
+    const double tps = r.transitions / r.seconds, floor_tps = f.transitions / f.seconds;
+    fmt::print("{:<30} {:>9} {:>11} {:>8.3f} {:>8.3f} {:>11.0f} {:>13.0f} {:>13.0f} {:>7.2f}{}\n", sc.name, r.schedules,
+               r.transitions, r.seconds, cpu, r.schedules / r.seconds, tps, floor_tps, tps / floor_tps,
+               r.exhaustive ? "" : "  (bounded)");
+    std::fflush(stdout);
+  }
+  return kExitOk;
 }
 
 }  // namespace app

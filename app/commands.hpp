@@ -59,9 +59,12 @@ struct ExploreArgs {
   unsigned long long max_schedules = 0;
   double max_seconds = 0;
   std::string reduction = "dpor";
+  unsigned long long random = 0;  // random walks instead of exhaustive search
+  unsigned long long seed = 1;
   bool list_states = false;
 };
 int cmd_explore(const ExploreArgs& a);  // app/cmd_explore.cpp
+int cmd_explore_bench();                // app/cmd_explore.cpp: aiosim bench --explore
 
 struct ValidateArgs {
   std::string out = "out/validation";

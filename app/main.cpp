@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   b->add_option("--only", bench.only, "run one workload (ref64, ref64-v3.9, ref1024, ref64-10M)");
   b->add_option("--configs", bench.configs, "directory of the reference configs (default: the source tree's)");
   b->add_option("--out", bench.out, "write bench.csv here");
+  bool bench_explore = false;
+  b->add_flag("--explore", bench_explore, "instead: the explorer on every built-in scenario, against the step driver's floor");
 
   app::TraceArgs trace;
   auto* t = cli.add_subcommand("trace", "a narrated event log of a window of one run (text, Chrome JSON, Paje)");
@@ -70,6 +72,8 @@ int main(int argc, char** argv) {
   x->add_option("--max-seconds", xa.max_seconds, "stop after this long (then not exhaustive)");
   x->add_option("--reduction", xa.reduction, "dpor, or none (every interleaving: small scenarios only)")->check(CLI::IsMember({"dpor", "none"}));
   x->add_flag("--list-states", xa.list_states, "print every distinct end state");
+  x->add_option("--random", xa.random, "run this many random schedules instead of an exhaustive search")->check(CLI::Range(1ULL, 1000000000ULL));
+  x->add_option("--seed", xa.seed, "seed of the random schedules (--random)");
 
   app::ValidateArgs val;
   auto* v = cli.add_subcommand("validate", "check the lock micro-benchmark against queueing theory; writes a report");
@@ -108,7 +112,7 @@ int main(int argc, char** argv) {
   if (*c) return app::cmd_compare(cmp, self_exe(argv[0]));
   if (*v) return app::cmd_validate(val);
   if (*t) return app::cmd_trace(trace);
-  if (*b) return app::cmd_bench(bench, self_exe(argv[0]));
+  if (*b) return bench_explore ? app::cmd_explore_bench() : app::cmd_bench(bench, self_exe(argv[0]));
   if (*x) return app::cmd_explore(xa);
   if (*rp) return app::cmd_report(rep);
   if (*p) return app::cmd_plot(pl);

@@ -37,16 +37,22 @@ std::string format_report(const Scenario& sc, const ExploreOptions& opt, const E
     first = false;
   }
   const bool bounded = opt.max_preemptions >= 0;
-  std::string red = opt.reduction == Reduction::Dpor
-                        ? (bounded ? "DPOR (bounded, conservative backtracking, no sleep sets)" : "DPOR + sleep sets")
+  std::string red = opt.reduction == Reduction::Random
+                        ? fmt::format("none: random walk, {} schedules, seed {} (uniform among the enabled contexts at each step)",
+                                      opt.random_walks, opt.seed)
+                    : opt.reduction == Reduction::Dpor
+                        ? (bounded ? "DPOR (bounded, conservative backtracking, no sleep sets)" : (opt.sleep_sets && opt.optimal ? "optimal DPOR (wakeup trees) + sleep sets" : "source-DPOR + sleep sets"))
                         : "none (every interleaving)";
   if (bounded) red += fmt::format(", at most {} preemption{}", opt.max_preemptions, opt.max_preemptions == 1 ? "" : "s");
   line("reduction", red);
   line("schedules", fmt::format("{} explored ({} more cut short by sleep sets), {} transitions run, longest {}",
                                 r.schedules, r.sleep_blocked, r.transitions, r.max_depth_seen));
+  if (r.wakeup_dropped) line("", fmt::format("{} wakeup-tree branches could not run where inserted", r.wakeup_dropped));
   line("time", fmt::format("{:.3f} s", r.seconds));
   std::string ex;
-  if (r.exhaustive)
+  if (opt.reduction == Reduction::Random)
+    ex = "NO: " + r.limit_reason;
+  else if (r.exhaustive)
     ex = "yes: every interleaving of the contexts' steps and interrupt deliveries is covered, up to the order of independent steps";
   else if (r.limit_hit)
     ex = "NO: " + r.limit_reason;
@@ -54,6 +60,10 @@ std::string format_report(const Scenario& sc, const ExploreOptions& opt, const E
     ex = fmt::format("no: complete only up to {} preemption{} ({} choices pruned by the bound)", opt.max_preemptions,
                      opt.max_preemptions == 1 ? "" : "s", r.pruned_by_bound);
   line("exhaustive", ex);
+  if (opt.reduction == Reduction::Random)
+    line("coverage", fmt::format("{} distinct traces covered of ~{:.0f} estimated (Chao1); chance the next walk finds a new "
+                                 "one {:.1f}% (Good-Turing); ~{:.3g} interleavings (Knuth)",
+                                 r.traces_covered, r.traces_estimated, 100 * r.new_trace_chance, r.interleavings_estimated));
   line("end states", fmt::format("{} distinct", r.end_states.size()));
   std::vector<std::pair<std::string, std::uint64_t>> states(r.end_states.begin(), r.end_states.end());
   std::sort(states.begin(), states.end(), [](const auto& a, const auto& b) { return a.second > b.second; });

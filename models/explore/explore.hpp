@@ -2,7 +2,7 @@
 // `aiosim explore`: every interleaving of a scenario's contexts, checked.
 #include <string>
 
-#include "models/explore/dpor.hpp"
+#include "models/explore/checker.hpp"
 #include "models/explore/scenario.hpp"
 
 namespace models::explore {

@@ -38,7 +38,7 @@
 #include <string>
 #include <vector>
 
-#include "models/explore/dpor.hpp"
+#include "models/explore/checker.hpp"
 #include "models/explore/scenario.hpp"
 
 namespace models::explore {

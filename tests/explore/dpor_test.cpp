@@ -4,6 +4,7 @@
 // enumeration under the same preemption bound.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -13,10 +14,10 @@
 
 #include <fmt/format.h>
 
-#include "models/explore/dpor.hpp"
+#include "sim/mc/dpor.hpp"
 #include "sim/rng.hpp"
 
-namespace ex = models::explore;
+namespace ex = sim::mc;
 
 namespace {
 
@@ -86,11 +87,13 @@ class Toy final : public ex::System {
   std::vector<std::string> trace_;
 };
 
-ex::ExploreResult run(const Program& p, int vars, int locks, ex::Reduction r, int bound = -1, bool sleep = true) {
+ex::ExploreResult run(const Program& p, int vars, int locks, ex::Reduction r, int bound = -1, bool sleep = true,
+                     bool optimal = true) {
   ex::ExploreOptions o;
   o.reduction = r;
   o.max_preemptions = bound;
   o.sleep_sets = sleep;
+  o.optimal = optimal;
   return ex::explore([&](bool) { return std::make_unique<Toy>(p, vars, locks); }, o);
 }
 
@@ -118,6 +121,65 @@ std::string show(const Program& p) {
   return s;
 }
 
+// The number of Mazurkiewicz traces of a toy program, computed without the
+// explorer: every maximal interleaving by depth-first search over copies of
+// the program's state, each reduced to its Foata normal form (the
+// transitions in layers: a transition's layer is one more than that of the
+// latest earlier transition of the same process or dependent with it; a
+// layer is a set). Two interleavings are equivalent exactly when their Foata
+// normal forms are equal.
+using Seq = std::vector<std::pair<int, ex::Footprint>>;
+
+std::string foata(const Seq& s) {
+  std::vector<int> layer(s.size(), 0), nth(s.size(), 0);
+  std::vector<int> count(64, 0);
+  int layers = 0;
+  for (std::size_t k = 0; k < s.size(); ++k) {
+    nth[k] = count[s[k].first]++;
+    for (std::size_t j = 0; j < k; ++j)
+      if (s[j].first == s[k].first || ex::dependent(s[j].second, s[k].second)) layer[k] = std::max(layer[k], layer[j] + 1);
+    layers = std::max(layers, layer[k] + 1);
+  }
+  std::string out;
+  for (int l = 0; l < layers; ++l) {
+    std::set<std::string> in;
+    for (std::size_t k = 0; k < s.size(); ++k)
+      if (layer[k] == l) in.insert(fmt::format("P{}.{}", s[k].first, nth[k]));
+    out += "[";
+    for (const std::string& e : in) out += e + " ";
+    out += "]";
+  }
+  return out;
+}
+
+void all_traces(const Toy& t, Seq& seq, std::set<std::string>& classes) {
+  bool any = false;
+  for (int p = 0; p < t.processes(); ++p) {
+    if (!t.enabled(p)) continue;
+    any = true;
+    Toy u = t;
+    bool ended = false;
+    try {
+      seq.push_back({p, u.execute(p)});
+    } catch (const ex::ViolationError&) {
+      seq.push_back({p, t.next_footprint(p)});
+      ended = true;
+    }
+    if (ended) classes.insert(foata(seq));
+    else all_traces(u, seq, classes);
+    seq.pop_back();
+  }
+  if (!any) classes.insert(foata(seq));
+}
+
+std::size_t count_traces(const Program& p, int vars, int locks) {
+  Toy t(p, vars, locks);
+  Seq seq;
+  std::set<std::string> classes;
+  all_traces(t, seq, classes);
+  return classes.size();
+}
+
 Op rd(int v) { return {Op::Read, v, 0}; }
 Op wr(int v, int k) { return {Op::Write, v, k}; }
 Op add(int v, int k) { return {Op::Add, v, k}; }
@@ -135,6 +197,12 @@ TEST_CASE("DPOR finds the lost update of a racy increment, as enumeration does",
   CHECK(states(dpor) == states(all));
   CHECK(dpor.exhaustive);
   CHECK(dpor.schedules < all.schedules);
+  // By hand: the two reads commute, nothing else does. Of the 6
+  // interleavings, r0 r1 w0 w1 = r1 r0 w0 w1 and r0 r1 w1 w0 = r1 r0 w1 w0:
+  // 4 traces, and optimal DPOR runs each once.
+  CHECK(count_traces(p, 1, 0) == 4);
+  CHECK(dpor.schedules == 4);
+  CHECK(dpor.sleep_blocked == 0);
 }
 
 TEST_CASE("DPOR runs independent processes once", "[explore][dpor]") {
@@ -194,11 +262,18 @@ TEST_CASE("DPOR agrees with enumeration on random programs", "[explore][dpor]") 
     auto all = run(p, 2, 1, ex::Reduction::None);
     auto dpor = run(p, 2, 1, ex::Reduction::Dpor);
     auto nosleep = run(p, 2, 1, ex::Reduction::Dpor, -1, false);
+    auto source = run(p, 2, 1, ex::Reduction::Dpor, -1, true, false);
     INFO("program " << t << "\n" << show(p));
     REQUIRE(states(dpor) == states(all));
     REQUIRE(violations(dpor) == violations(all));
     REQUIRE(states(nosleep) == states(all));
+    REQUIRE(states(source) == states(all));
     REQUIRE(dpor.schedules <= all.schedules);
+    // Optimal DPOR: one schedule per Mazurkiewicz trace, none cut short.
+    const std::size_t traces = count_traces(p, 2, 1);
+    REQUIRE(dpor.schedules == traces);
+    REQUIRE(dpor.sleep_blocked == 0);
+    REQUIRE(source.schedules >= traces);
     for (int k = 0; k <= 2; ++k) {
       auto nb = run(p, 2, 1, ex::Reduction::None, k);
       auto db = run(p, 2, 1, ex::Reduction::Dpor, k);
@@ -214,3 +289,40 @@ TEST_CASE("DPOR agrees with enumeration on random programs", "[explore][dpor]") 
   CHECK(pruned > programs / 3);  // the reduction does reduce
 }
 
+
+TEST_CASE("random walks: seeded, and their coverage statement on a program whose traces are known", "[explore][dpor][random]") {
+  // The racy increment: 6 interleavings, 4 traces (see above).
+  const Program p = {{rd(0), wr(0, 1)}, {rd(0), wr(0, 1)}};
+  auto walk = [&](std::uint64_t n, std::uint64_t seed) {
+    ex::ExploreOptions o;
+    o.reduction = ex::Reduction::Random;
+    o.random_walks = n;
+    o.seed = seed;
+    return ex::explore([&](bool) { return std::make_unique<Toy>(p, 1, 0); }, o);
+  };
+  auto a = walk(4000, 7), b = walk(4000, 7), c = walk(4000, 8);
+  CHECK(a.schedules == 4000);
+  CHECK_FALSE(a.exhaustive);
+  CHECK(a.end_states == b.end_states);  // same seed, same walks
+  CHECK(a.end_states != c.end_states);  // another seed, other counts
+  CHECK(states(a) == states(run(p, 1, 0, ex::Reduction::None)));
+  // Every trace is hit many times: all 4 covered, Chao1 adds nothing, and
+  // no walk is expected to find a new one.
+  CHECK(a.traces_covered == 4);
+  CHECK(a.traces_estimated == Approx(4));
+  CHECK(a.new_trace_chance == 0);
+  // Knuth's estimator is unbiased for the number of interleavings (6): the
+  // product of the branching degrees is 4 or 8 along each walk.
+  CHECK(a.interleavings_estimated > 5.7);
+  CHECK(a.interleavings_estimated < 6.3);
+  // Few walks on a program with many traces: some seen once, more estimated
+  // than seen. Three processes on one variable: 9!/(3!3!3!) interleavings.
+  const Program q = {{add(0, 1), add(0, 2), add(0, 3)}, {add(0, 4), add(0, 5), add(0, 6)}, {add(0, 7), add(0, 8), add(0, 9)}};
+  ex::ExploreOptions o;
+  o.reduction = ex::Reduction::Random;
+  o.random_walks = 50;
+  auto few = ex::explore([&](bool) { return std::make_unique<Toy>(q, 1, 0); }, o);
+  CHECK(few.traces_covered > 10);
+  CHECK(few.traces_estimated > static_cast<double>(few.traces_covered));
+  CHECK(few.new_trace_chance > 0.2);
+}

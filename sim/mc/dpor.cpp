@@ -1,11 +1,13 @@
-#include "models/explore/dpor.hpp"
+#include "sim/mc/dpor.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
-namespace models::explore {
+#include "sim/rng.hpp"
+
+namespace sim::mc {
 
 void Footprint::add(ObjKey k, bool write) {
   for (Access& a : acc)
@@ -62,7 +64,22 @@ struct Event {
   Clock clock;
 };
 
+// A wakeup tree (Abdulla et al., POPL 2014): sequences of transitions to
+// explore from a node, sharing prefixes; children in insertion order.
+struct WakeupNode {
+  int proc = -1;
+  Footprint fp;
+  std::vector<WakeupNode> kids;
+};
+
+// A sequence v to be inserted: a process and its transition's footprint.
+struct Item {
+  int proc;
+  const Footprint* fp;
+};
+
 struct Node {
+  std::vector<WakeupNode> wut;  // optimal DPOR: what remains to explore here
   Mask enabled = 0;
   Mask backtrack = 0;
   Mask done = 0;
@@ -80,6 +97,7 @@ class Explorer {
   Explorer(const SystemFactory& make, const ExploreOptions& opt) : make_(make), opt_(opt) {}
 
   ExploreResult run() {
+    if (opt_.reduction == Reduction::Random) return run_random();
     start_ = std::chrono::steady_clock::now();
     auto sys = make_(false);
     P_ = sys->processes();
@@ -87,7 +105,9 @@ class Explorer {
     last_ev_.assign(P_, -1);
     inherit_.assign(P_, Clock(P_, 0));
     nodes_.push_back(make_node(*sys, nullptr, -1));
-    if (opt_.reduction == Reduction::None) nodes_[0].backtrack = nodes_[0].enabled;
+    if (optimal()) {
+      // pick() chooses at the root like at any fresh node.
+    } else if (opt_.reduction == Reduction::None) nodes_[0].backtrack = nodes_[0].enabled;
     else if (int c = default_choice(nodes_[0]); c >= 0) nodes_[0].backtrack = bit(c);
     extend(*sys);
     for (;;) {
@@ -119,6 +139,11 @@ class Explorer {
     res_.seconds = elapsed();
     res_.complete_within_bound = !res_.limit_hit;
     res_.exhaustive = !res_.limit_hit && opt_.max_preemptions < 0;
+    return finish();
+  }
+
+ private:
+  ExploreResult finish() {
     for (auto& [key, v] : found_) {
       if (opt_.minimize) v.shortest = minimize(v.shortest, v.info);
       v.trace = replay_trace(v.shortest, v.info);
@@ -129,9 +154,111 @@ class Explorer {
     return std::move(res_);
   }
 
- private:
+  // The Foata normal form of the events run, as a hash: a transition's
+  // layer is one more than the latest earlier one of the same process or
+  // dependent with it; each layer is hashed as a set of (process, n-th
+  // transition of it).
+  std::uint64_t foata_hash() const {
+    std::vector<int> layer(events_.size(), 0), nth(events_.size(), 0), count(P_, 0);
+    int layers = 0;
+    for (std::size_t k = 0; k < events_.size(); ++k) {
+      nth[k] = count[events_[k].proc]++;
+      for (std::size_t j = 0; j < k; ++j)
+        if (layer[j] + 1 > layer[k] && (events_[j].proc == events_[k].proc || dependent(events_[j].fp, events_[k].fp)))
+          layer[k] = layer[j] + 1;
+      layers = std::max(layers, layer[k] + 1);
+    }
+    std::uint64_t h = 0x84222325cbf29ce4ull;
+    for (int l = 0; l < layers; ++l) {
+      std::uint64_t set = 0;  // order-free within a layer
+      for (std::size_t k = 0; k < events_.size(); ++k)
+        if (layer[k] == l) {
+          std::uint64_t x = (static_cast<std::uint64_t>(events_[k].proc) << 32 | static_cast<std::uint32_t>(nth[k])) + 0x9e3779b97f4a7c15ull;
+          x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+          x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+          set += x ^ (x >> 31);
+        }
+      h = (h ^ set) * 0x100000001b3ull + static_cast<std::uint64_t>(l);
+    }
+    return h;
+  }
+
+  // Reduction::Random: opt_.random_walks uniform random schedules.
+  ExploreResult run_random() {
+    start_ = std::chrono::steady_clock::now();
+    auto probe = make_(false);
+    P_ = probe->processes();
+    if (P_ > kMaxProcs) throw std::invalid_argument(fmt::format("at most {} processes, got {}", kMaxProcs, P_));
+    probe.reset();
+    sim::Rng rng(opt_.seed, "explore-random-walk");
+    std::map<std::uint64_t, std::uint64_t> hits;  // trace -> walks
+    double knuth = 0;
+    std::uint64_t walks = 0;
+    while (walks < opt_.random_walks && !limits_hit()) {
+      auto sys = make_(false);
+      events_.clear();
+      double degree = 1;
+      for (;;) {
+        std::vector<int> en;
+        for (int q = 0; q < P_; ++q)
+          if (sys->enabled(q)) en.push_back(q);
+        if (en.empty()) {
+          if (auto v = sys->at_end()) record_violation(*v);
+          else ++res_.end_states[sys->end_state()];
+          break;
+        }
+        if (events_.size() >= opt_.max_depth) {
+          record_violation({"livelock", fmt::format("a schedule ran past {} transitions", opt_.max_depth),
+                            "  (a context may be looping forever)\n"});
+          break;
+        }
+        degree *= static_cast<double>(en.size());
+        const int p = en[rng.below(en.size())];
+        Event ev;
+        ev.proc = p;
+        Footprint known = sys->next_footprint(p);
+        try {
+          ev.fp = sys->execute(p);
+        } catch (const ViolationError& e) {
+          ev.fp = known;
+          events_.push_back(std::move(ev));
+          ++res_.transitions;
+          record_violation(e.info);
+          break;
+        }
+        ev.fp.merge(known);
+        events_.push_back(std::move(ev));
+        ++res_.transitions;
+      }
+      res_.max_depth_seen = std::max(res_.max_depth_seen, events_.size());
+      ++res_.schedules;
+      ++walks;
+      ++hits[foata_hash()];
+      knuth += degree;
+    }
+    std::uint64_t f1 = 0, f2 = 0;
+    for (const auto& [h, n] : hits) {
+      if (n == 1) ++f1;
+      if (n == 2) ++f2;
+    }
+    const double seen = static_cast<double>(hits.size());
+    res_.traces_covered = hits.size();
+    // Chao1, bias-corrected form when no trace was hit twice.
+    res_.traces_estimated = f2 ? seen + static_cast<double>(f1 * f1) / (2.0 * static_cast<double>(f2))
+                               : seen + static_cast<double>(f1) * (static_cast<double>(f1) - 1) / 2.0;
+    res_.new_trace_chance = walks ? static_cast<double>(f1) / static_cast<double>(walks) : 0;
+    res_.interleavings_estimated = walks ? knuth / static_cast<double>(walks) : 0;
+    res_.seconds = elapsed();
+    res_.exhaustive = false;
+    res_.complete_within_bound = false;
+    if (!res_.limit_hit) res_.limit_reason = fmt::format("a random sample of {} schedules (seed {})", walks, opt_.seed);
+    events_.clear();
+    return finish();
+  }
+
   bool use_sleep() const { return opt_.reduction == Reduction::Dpor && opt_.sleep_sets && opt_.max_preemptions < 0; }
   bool bounded() const { return opt_.max_preemptions >= 0; }
+  bool optimal() const { return use_sleep() && opt_.optimal; }
 
   double elapsed() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -165,6 +292,7 @@ class Explorer {
   // The next choice to explore at `n`: the previous process first (no
   // preemption), then in process order. Choices over the bound are dropped.
   int pick(Node& n) {
+    if (optimal()) return pick_optimal(n);
     Mask cand = n.backtrack & ~n.done & ~n.pruned & ~sleep_mask(n) & n.enabled;
     if (!cand) return -1;
     auto try_one = [&](int p) -> int {
@@ -179,6 +307,81 @@ class Explorer {
     for (int p = 0; p < P_; ++p)
       if (int q = try_one(p); q >= 0) return q;
     return -1;
+  }
+
+  // Optimal DPOR: the next branch of the node's wakeup tree (its subtree
+  // goes to the child node); at a node not yet left, a free choice.
+  int pick_optimal(Node& n) {
+    while (!n.wut.empty()) {
+      WakeupNode w = std::move(n.wut.front());
+      n.wut.erase(n.wut.begin());
+      if ((n.enabled & bit(w.proc)) && !(sleep_mask(n) & bit(w.proc))) {
+        next_wut_ = std::move(w.kids);
+        return w.proc;
+      }
+      ++res_.wakeup_dropped;
+    }
+    next_wut_.clear();
+    return n.done ? -1 : default_choice(n);
+  }
+
+  // v's transition at k is one of v's initials: none before it in v
+  // happens before it.
+  static bool initial_at(const std::vector<Item>& v, std::size_t k) {
+    for (std::size_t j = 0; j < k; ++j)
+      if (v[j].proc == v[k].proc || dependent(*v[j].fp, *v[k].fp)) return false;
+    return true;
+  }
+  static long index_of(const std::vector<Item>& v, int p) {
+    for (std::size_t k = 0; k < v.size(); ++k)
+      if (v[k].proc == p) return static_cast<long>(k);
+    return -1;
+  }
+  // p (next transition fp) is a weak initial of v: an initial, or absent from
+  // v and independent of all of it.
+  static bool weak_initial(const std::vector<Item>& v, int p, const Footprint& fp, long* at) {
+    *at = index_of(v, p);
+    if (*at >= 0) return initial_at(v, static_cast<std::size_t>(*at));
+    for (const Item& it : v)
+      if (dependent(*it.fp, fp)) return false;
+    return true;
+  }
+
+  // insert_[E](v, wut(E)) of Abdulla et al.: nothing when a sleeping
+  // process is a weak initial of v, or when v leads into a branch that
+  // ends (a leaf) before v does; else v's remainder becomes a new branch
+  // under the deepest node reached.
+  void insert_wakeup(std::size_t i, std::vector<Item> v) {
+    Node& n = nodes_[i];
+    long at = -1;
+    for (const auto& [p, f] : n.sleep)
+      if (weak_initial(v, p, f, &at)) return;
+    // The branch being explored here left the tree when it was taken: if v
+    // starts with it, what remains of v belongs to the next node's tree.
+    if (n.chosen >= 0 && i < events_.size() && weak_initial(v, n.chosen, events_[i].fp, &at)) {
+      if (at >= 0) v.erase(v.begin() + at);
+      if (!v.empty() && i + 1 < nodes_.size()) insert_wakeup(i + 1, std::move(v));
+      return;
+    }
+    std::vector<WakeupNode>* kids = &n.wut;
+    bool root = true;
+    for (;;) {
+      if (v.empty() || (!root && kids->empty())) return;
+      WakeupNode* next = nullptr;
+      for (WakeupNode& w : *kids)
+        if (weak_initial(v, w.proc, w.fp, &at)) {
+          if (at >= 0) v.erase(v.begin() + at);
+          next = &w;
+          break;
+        }
+      if (!next) break;
+      kids = &next->kids;
+      root = false;
+    }
+    for (const Item& it : v) {
+      kids->push_back(WakeupNode{it.proc, *it.fp, {}});
+      kids = &kids->back().kids;
+    }
   }
 
   int default_choice(const Node& n) const {
@@ -228,7 +431,7 @@ class Explorer {
     for (std::size_t i = upto; i-- > 0;) {
       const Event& e = events_[i];
       if (e.proc == q || !dependent(e.fp, fp)) continue;
-      if (may_be_coenabled(e.fp, fp) && !hb(i, C)) reverse(i, q, after, upto);
+      if (may_be_coenabled(e.fp, fp) && !hb(i, C)) reverse(i, q, fp, after, upto);
       join(C, e.clock);
     }
   }
@@ -238,7 +441,7 @@ class Explorer {
   // without depending on it, then q's transition; a process that can start
   // v (an initial) must be tried before i, unless one already is, or sleeps
   // there (then what it leads to is covered).
-  void reverse(std::size_t i, int q, const Clock& after, std::size_t upto) {
+  void reverse(std::size_t i, int q, const Footprint& fq, const Clock& after, std::size_t upto) {
     Mask initials = 0, seen = 0;
     std::vector<std::size_t> v;
     const int pi = events_[i].proc;
@@ -265,6 +468,26 @@ class Explorer {
           break;
         }
       if (initial) initials |= bit(q);
+    }
+    if (optimal()) {
+      Node& n = nodes_[i];
+      // q's transition was already next before i but could not run there
+      // (the lock it takes is released by i; IRQs are enabled by i): the
+      // race cannot be reversed. The order that can exist, q's transition
+      // before whatever made it wait, is the race of q's pending transition
+      // with that earlier event, reversed on its own.
+      if (!(seen & bit(q)) && n.sig[q] && !(n.enabled & bit(q))) return;
+      if (initials & n.enabled) {
+        std::vector<Item> seq;
+        for (std::size_t k : v) seq.push_back({events_[k].proc, &events_[k].fp});
+        seq.push_back({q, &fq});
+        insert_wakeup(i, std::move(seq));
+      } else {
+        // No initial of v can run before i: every enabled process is tried.
+        for (int p = 0; p < P_; ++p)
+          if (n.enabled & bit(p)) insert_wakeup(i, {Item{p, &n.pend[p]}});
+      }
+      return;
     }
     if (!bounded()) {
       add_at(i, initials, q);
@@ -323,7 +546,7 @@ class Explorer {
         const std::size_t j = upto - 1;
         const Footprint& fq = parent->pend[q];
         if (dependent(events_[j].fp, fq) && may_be_coenabled(events_[j].fp, fq) && !hb(j, clock_of(q)))
-          reverse(j, q, clock_after(q, fq, upto), upto);
+          reverse(j, q, fq, clock_after(q, fq, upto), upto);
       }
     }
     return n;
@@ -375,6 +598,8 @@ class Explorer {
       return false;
     }
     Node child = make_node(sys, &nodes_[j], p);
+    child.wut = std::move(next_wut_);
+    next_wut_.clear();
     const Node& parent = nodes_[j];
     child.preemptions = parent.preemptions + (is_preemption(parent, p) ? 1 : 0);
     if (use_sleep())
@@ -405,7 +630,7 @@ class Explorer {
         ++res_.schedules;
         return;
       }
-      if (opt_.reduction == Reduction::Dpor && n.backtrack == 0) {
+      if (opt_.reduction == Reduction::Dpor && !optimal() && n.backtrack == 0) {
         // Every enabled process is asleep: this schedule is equivalent to
         // one already explored.
         ++res_.sleep_blocked;
@@ -512,6 +737,7 @@ class Explorer {
   std::vector<int> last_ev_;
   std::vector<Clock> inherit_;
   std::map<std::string, FoundViolation> found_;
+  std::vector<WakeupNode> next_wut_;  // the subtree of the branch pick_optimal chose
   ExploreResult res_;
   std::chrono::steady_clock::time_point start_;
 };
@@ -520,4 +746,26 @@ class Explorer {
 
 ExploreResult explore(const SystemFactory& make, const ExploreOptions& opt) { return Explorer(make, opt).run(); }
 
-}  // namespace models::explore
+Floor measure_floor(const SystemFactory& make, std::uint64_t schedules) {
+  Floor f;
+  const auto start = std::chrono::steady_clock::now();
+  for (; f.schedules < schedules; ++f.schedules) {
+    auto sys = make(false);
+    const int n = sys->processes();
+    for (;;) {
+      int p = 0;
+      while (p < n && !sys->enabled(p)) ++p;
+      if (p == n) break;
+      ++f.transitions;
+      try {
+        sys->execute(p);
+      } catch (const ViolationError&) {
+        break;
+      }
+    }
+  }
+  f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return f;
+}
+
+}  // namespace sim::mc

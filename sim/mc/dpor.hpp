@@ -1,4 +1,7 @@
 #pragma once
+// The generic stateless model checker of the engine layer (like SimGrid's
+// src/mc): it knows processes, transitions and footprints, nothing of AIO.
+//
 // Stateless exploration of the interleavings of a concurrent system that
 // cannot be cloned (C++ coroutines): every schedule rebuilds the system from
 // scratch and replays a prefix of choices.
@@ -24,6 +27,28 @@
 // commuting independent transitions) is explored at least once, so every
 // reachable end state, deadlock and assertion failure is found.
 //
+// Optimal DPOR (the default when unbounded; Abdulla, Aronis, Jonsson &
+// Sagonas, POPL 2014, Algorithm 2): instead of one initial, the whole
+// sequence v is inserted into a wakeup tree at the node before the earlier
+// event, unless a sleeping process is a weak initial of v (then an explored
+// schedule already covers it) or the tree already holds a branch that v
+// weakly extends. A node's tree is explored branch by branch, in insertion
+// order; the schedule follows the branch's sequence and only then chooses
+// freely. Following v, the schedule cannot end up with every enabled process
+// asleep, so each trace is explored exactly once: tests/explore/dpor_test.cpp
+// checks schedules == Mazurkiewicz traces and no schedule cut short on
+// random programs. That needs footprints known before a transition runs;
+// here a transition not yet run is known only by its next step (its private
+// work after it is not), so v can meet a process that cannot run where v
+// puts it (counted in `wakeup_dropped`; the node then chooses freely) and a
+// few schedules can still end with every enabled process asleep
+// (`sleep_blocked`, fewer than with source-DPOR). A race whose later
+// transition was already next, but disabled, before the earlier event (a
+// lock released by it) is not reversible and is skipped; the race of that
+// pending transition with the event that disabled it covers the other
+// order. Where no initial of v can run at the node, every enabled process
+// is inserted, as the source-DPOR fallback does.
+//
 // The private work after a step is only known once it has run, so races
 // are checked for each process's next transition as far as it is known
 // (the step it is about to take) and again, for the transition just
@@ -35,6 +60,17 @@
 // 2013) -- the race's process is also tried at the start of the scheduling
 // block holding the earlier event -- and runs without sleep sets; the
 // exploration is then complete only up to the bound.
+//
+// `Reduction::Random` runs `random_walks` schedules, each choosing
+// uniformly among the enabled processes at every step (seeded, so the same
+// seed gives the same walks), for systems too large to exhaust. Its
+// coverage statement: the distinct Mazurkiewicz traces the walks covered
+// (walks with equal Foata normal forms are one trace), Chao1's estimate of
+// how many traces there are (Chao 1984: seen + f1^2 / 2 f2, f1 and f2 the
+// traces hit exactly once and twice), the Good-Turing chance that one more
+// walk finds a trace not yet seen (f1 / walks), and Knuth's estimate of the
+// number of interleavings (Knuth 1975: the mean over walks of the product
+// of the branching degrees along the walk).
 //
 // `Reduction::None` enumerates every interleaving (optionally bounded): only
 // for small systems, and to check the reduction against
@@ -48,7 +84,7 @@
 #include <string>
 #include <vector>
 
-namespace models::explore {
+namespace sim::mc {
 
 using ObjKey = std::uint64_t;
 
@@ -113,17 +149,20 @@ class System {
 
 using SystemFactory = std::function<std::unique_ptr<System>(bool tracing)>;
 
-enum class Reduction { Dpor, None };
+enum class Reduction { Dpor, None, Random };
 
 struct ExploreOptions {
   Reduction reduction = Reduction::Dpor;
   bool sleep_sets = true;          // with DPOR, unbounded only
+  bool optimal = true;             // with DPOR, unbounded, sleep sets: wakeup trees (else source-DPOR)
   int max_preemptions = -1;        // -1: unbounded
   std::uint64_t max_schedules = 0; // 0: no limit
   std::size_t max_depth = 20000;   // transitions per schedule
   double max_seconds = 0;          // 0: no limit
   bool check_replay = true;        // verify replays reproduce the same footprints
   bool minimize = true;            // shorten each counterexample (replayed) before printing it
+  std::uint64_t random_walks = 0;  // Reduction::Random: how many schedules
+  std::uint64_t seed = 1;          // Reduction::Random: the walks' seed
 };
 
 struct FoundViolation {
@@ -138,6 +177,7 @@ struct ExploreResult {
   std::uint64_t sleep_blocked = 0;  // cut short: every enabled process was asleep (redundant)
   std::uint64_t transitions = 0;    // transitions executed, replays included
   std::uint64_t pruned_by_bound = 0;
+  std::uint64_t wakeup_dropped = 0; // optimal DPOR: wakeup-tree branches whose process could not run there
   std::size_t max_depth_seen = 0;
   bool exhaustive = false;          // every trace covered (no limit hit, no bound)
   bool complete_within_bound = false;
@@ -146,8 +186,24 @@ struct ExploreResult {
   double seconds = 0;
   std::map<std::string, std::uint64_t> end_states;  // description -> schedules ending there
   std::vector<FoundViolation> violations;
+  // Reduction::Random: the coverage statement (see above).
+  std::uint64_t traces_covered = 0;
+  double traces_estimated = 0;       // Chao1
+  double new_trace_chance = 0;       // Good-Turing: f1 / walks
+  double interleavings_estimated = 0;  // Knuth
 };
 
 ExploreResult explore(const SystemFactory& make, const ExploreOptions& opt);
 
-}  // namespace models::explore
+// The floor under any exploration of a system: `schedules` times, build it
+// and run it to its end, always taking the first enabled process, with no
+// race analysis, clocks or trees. Its transitions/s is what stepping the
+// system costs by itself.
+struct Floor {
+  std::uint64_t schedules = 0;
+  std::uint64_t transitions = 0;
+  double seconds = 0;
+};
+Floor measure_floor(const SystemFactory& make, std::uint64_t schedules);
+
+}  // namespace sim::mc
