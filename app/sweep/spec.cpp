@@ -430,7 +430,14 @@ Plan make_plan(const Spec& spec, const SchemaFor& schema_for, const CheckConfig&
 
     // One config per point, checked once; replications differ only in the seed line.
     const auto point_error = [&](const ConfigError& e) -> ConfigError {
-      if (e.file != "--set") return e;
+      if (e.file != "--set") {
+        // A key of the base config that this point makes invalid: say which point, and where the spec gives it.
+        std::string at;
+        for (const auto& [k, v] : vals) at += (at.empty() ? "" : ", ") + *k + "=" + v->text;
+        if (at.empty()) return e;
+        return ConfigError(e.file, e.line, e.key,
+                           e.message + fmt::format(" (at the sweep point {}: {}:{})", at, spec.file, vals.front().second->line));
+      }
       // Point at the spec: the axis value, or the [set] entry.
       for (const auto& [k, v] : vals)
         if (*k == e.key || e.key.rfind(*k + ".", 0) == 0) return ConfigError(spec.file, v->line, e.key, e.message);

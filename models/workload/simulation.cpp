@@ -233,7 +233,9 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   }
 
   const std::uint64_t allocations = sim::allocations() - allocations_before;
-  if (!w.done() && hooks.stop_at > sim::kHorizon && driver.now() >= sim::kHorizon)
+  const sim::Time next_event = driver.next_event_time();
+  if (!w.done() && hooks.stop_at > sim::kHorizon &&
+      (driver.now() >= sim::kHorizon || (next_event != sim::kNever && next_event >= sim::kHorizon)))
     throw cfg.error_at(wc.target_results > 0 ? "workload.kiocbs" : "workload.duration",
                        "the run reached the limit of 4000000 s of simulated time before its end (docs/input-limits.md)");
   const bool cut = driver.next_event_time() != sim::kNever && !driver.stopped();  // by hooks.stop_at
