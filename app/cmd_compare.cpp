@@ -14,6 +14,7 @@
 #include <toml++/toml.h>
 
 #include "commands.hpp"
+#include "scenario.hpp"
 #include "sim/atomic_file.hpp"
 
 namespace fs = std::filesystem;
@@ -27,6 +28,8 @@ struct Point {
   std::vector<std::string> sets;
 };
 
+constexpr std::size_t kMaxValues = 64, kMaxPoints = 64;
+
 struct Spec {
   fs::path base;
   std::string vary;
@@ -35,22 +38,16 @@ struct Spec {
 };
 
 [[noreturn]] void spec_error(const std::string& file, const toml::node* n, const std::string& key, const std::string& msg) {
-  if (n) fmt::print(stderr, "aiosim: {}:{}: {}: {}\n", file, n->source().begin.line, key, msg);
-  else fmt::print(stderr, "aiosim: {}: {}: {}\n", file, key, msg);
-  std::exit(kExitBadInput);
+  throw sim::config::ConfigError(file, n ? static_cast<int>(n->source().begin.line) : 0, key, msg);
 }
 
 Spec load_spec(const std::string& file) {
-  toml::table t;
-  try {
-    t = toml::parse_file(file);
-  } catch (const toml::parse_error& e) {
-    fmt::print(stderr, "aiosim: {}:{}: {}\n", file, e.source().begin.line, e.description());
-    std::exit(kExitBadInput);
-  }
+  const toml::table t = sim::config::parse_toml_file(file);
   Spec s;
   const toml::table* c = t["compare"].as_table();
   if (!c) spec_error(file, nullptr, "compare", "missing [compare] table");
+  for (const auto& [k, v] : t)
+    if (k != "compare") spec_error(file, &v, std::string(k.str()), "unknown key (known: compare)");
   for (const auto& [k, v] : *c)
     if (k != "base" && k != "vary" && k != "values" && k != "point")
       spec_error(file, &v, "compare." + std::string(k.str()), "unknown key (known: base, vary, values, point)");
@@ -62,12 +59,14 @@ Spec load_spec(const std::string& file) {
   s.vary = vary->get();
   const toml::array* values = c->get_as<toml::array>("values");
   if (!values || values->empty()) spec_error(file, c->get("values"), "compare.values", "expected a non-empty array of strings");
+  if (values->size() > kMaxValues) spec_error(file, values, "compare.values", fmt::format("at most {} values", kMaxValues));
   for (const auto& v : *values) {
     if (!v.is_string()) spec_error(file, &v, "compare.values", "expected strings");
     s.values.push_back(*v.value<std::string>());
   }
   const toml::array* points = c->get_as<toml::array>("point");
   if (!points || points->empty()) spec_error(file, c->get("point"), "compare.point", "expected [[compare.point]] tables");
+  if (points->size() > kMaxPoints) spec_error(file, points, "compare.point", fmt::format("at most {} points", kMaxPoints));
   for (const auto& pn : *points) {
     const toml::table* p = pn.as_table();
     if (!p) spec_error(file, &pn, "compare.point", "expected a table");
@@ -77,11 +76,14 @@ Spec load_spec(const std::string& file) {
     auto label = p->get_as<std::string>("label");
     if (!label) spec_error(file, p->get("label"), "compare.point.label", "expected a string");
     pt.label = label->get();
-    if (const toml::array* sets = p->get_as<toml::array>("set"))
+    if (const toml::node* set = p->get("set")) {
+      const toml::array* sets = set->as_array();
+      if (!sets) spec_error(file, set, "compare.point.set", "expected an array of \"key=value\" strings");
       for (const auto& v : *sets) {
         if (!v.is_string()) spec_error(file, &v, "compare.point.set", "expected \"key=value\" strings");
         pt.sets.push_back(*v.value<std::string>());
       }
+    }
     s.points.push_back(std::move(pt));
   }
   return s;
@@ -105,6 +107,14 @@ pid_t spawn(const std::vector<std::string>& args) {
   return pid;
 }
 
+// A CSV field: quoted when it holds a comma, a quote or a line break.
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 double get(const nlohmann::json& j, std::initializer_list<const char*> path) {
   const nlohmann::json* p = &j;
   for (const char* k : path) {
@@ -117,22 +127,29 @@ double get(const nlohmann::json& j, std::initializer_list<const char*> path) {
 }  // namespace
 
 int cmd_compare(const CompareArgs& a, const std::string& self) {
-  Spec spec = load_spec(a.spec);
+  const Spec spec = load_spec(a.spec);
+  // Every run's config is checked before --out is created or anything runs;
+  // an error points at the spec line of the point.
+  for (const Point& pt : spec.points)
+    for (const std::string& value : spec.values) {
+      std::vector<std::string> sets = pt.sets;
+      sets.push_back(spec.vary + "=" + value);
+      check_config(sim::config::Config::load(schema_for(spec.base.string(), sets), spec.base, sets));
+    }
   fs::path out = a.out;
   bool temp = false;
   if (out.empty()) {
     char tmpl[] = "/tmp/aiosim-compare-XXXXXX";
-    if (!mkdtemp(tmpl)) {
-      fmt::print(stderr, "aiosim: cannot create a temporary directory\n");
-      return kExitIo;
-    }
+    if (!mkdtemp(tmpl)) throw std::runtime_error("cannot create a temporary directory");
     out = tmpl;
     temp = true;
   }
+  sim::OutputDir::ensure(out);
   std::vector<Job> jobs;
   for (std::size_t p = 0; p < spec.points.size(); ++p)
     for (std::size_t v = 0; v < spec.values.size(); ++v) {
-      Job j{p, v, out / fmt::format("point{}-{}", p, spec.values[v]), {}};
+      // Directory names from indices only: values are user text ("/../x").
+      Job j{p, v, out / fmt::format("point{}-value{}", p, v), {}};
       j.argv = {self, "run", spec.base.string(), "--quiet", "--out", j.out.string()};
       for (const auto& s : spec.points[p].sets) j.argv.insert(j.argv.end(), {"--set", s});
       j.argv.insert(j.argv.end(), {"--set", spec.vary + "=" + spec.values[v]});
@@ -162,7 +179,7 @@ int cmd_compare(const CompareArgs& a, const std::string& self) {
 
   std::string table = fmt::format("{:<10} {:<14} {:>14} {:>15} {:>16} {:>18} {:>11} {:>6}\n", "point", spec.vary.substr(spec.vary.find('.') + 1),
                                   "completions/s", "ctx_lock/compl", "ctx_lock p99 ns", "compl_lock p99 ns", "spinning %", "lost");
-  std::string csv = "point," + spec.vary +
+  std::string csv = "point," + csv_field(spec.vary) +
                     ",completions_per_s,ctx_lock_per_completion,ctx_lock_wait_p99_ns,completion_lock_wait_p99_ns,"
                     "spinning_pct,lost,kernel_races\n";
   for (const Job& j : jobs) {
@@ -173,8 +190,13 @@ int cmd_compare(const CompareArgs& a, const std::string& self) {
       table += fmt::format("{:<10} {:<14} {:>14}\n", label, value, "(failed)");
       continue;
     }
-    nlohmann::json r = nlohmann::json::parse(in);
-    bool split = r["design"]["completion_lock"].get<bool>();
+    const nlohmann::json r = nlohmann::json::parse(in, nullptr, false);
+    if (r.is_discarded() || !r.is_object()) {
+      table += fmt::format("{:<10} {:<14} {:>14}\n", label, value, "(unreadable)");
+      continue;
+    }
+    // A lockbench base has no design section: no split completion lock.
+    const bool split = r.contains("design") && r["design"].is_object() && r["design"].value("completion_lock", false);
     double cps = get(r, {"throughput", "completed_per_s"});
     double per = get(r, {"per_completion", "ctx_lock_acquisitions"});
     double p99 = get(r, {"locks", "ctx_lock", "wait_ns", "p99"});
@@ -184,7 +206,7 @@ int cmd_compare(const CompareArgs& a, const std::string& self) {
     double races = get(r, {"correctness", "kernel_races", "total"});
     table += fmt::format("{:<10} {:<14} {:>14.0f} {:>15.3f} {:>16.0f} {:>18} {:>11.2f} {:>6.0f}\n", label, value, cps, per, p99,
                          split ? fmt::format("{:.0f}", cp99) : std::string("-"), spin, lost);
-    csv += fmt::format("{},{},{:.1f},{:.4f},{:.1f},{},{:.3f},{:.0f},{:.0f}\n", label, value, cps, per, p99,
+    csv += fmt::format("{},{},{:.1f},{:.4f},{:.1f},{},{:.3f},{:.0f},{:.0f}\n", csv_field(label), csv_field(value), cps, per, p99,
                        split ? fmt::format("{:.1f}", cp99) : std::string(""), spin, lost, races);
   }
   fmt::print("{}", table);

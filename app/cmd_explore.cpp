@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "errors.hpp"
 #include "models/explore/explore.hpp"
 #include "models/explore/world.hpp"
 #include "sim/config.hpp"
@@ -27,6 +28,9 @@ std::filesystem::path resolve(const std::string& s) {
   return s;
 }
 
+// Every exploration has a time budget (600 s unless --max-seconds says otherwise).
+constexpr double kMinSeconds = 0.001, kMaxSeconds = 1e7;
+
 }  // namespace
 
 int cmd_explore(const ExploreArgs& a) {
@@ -35,13 +39,11 @@ int cmd_explore(const ExploreArgs& a) {
   if (!a.design.empty()) sets.push_back("kioctx.design=" + a.design);
   if (a.max_preemptions >= -1) sets.push_back(fmt::format("explore.max_preemptions={}", a.max_preemptions));
   if (a.max_schedules > 0) sets.push_back(fmt::format("explore.max_schedules={}", a.max_schedules));
-  ex::Scenario sc;
-  try {
-    sc = ex::load_scenario(resolve(a.scenario), sets);
-  } catch (const sim::config::ConfigError& e) {
-    fmt::print(stderr, "aiosim: {}\n", e.what());
-    return kExitBadInput;
-  }
+  // Written so that NaN fails too.
+  if (!(a.max_seconds >= kMinSeconds && a.max_seconds <= kMaxSeconds))
+    throw InputError(fmt::format("--max-seconds: expected a number of seconds in [{}, {}], got {}", kMinSeconds,
+                                 kMaxSeconds, a.max_seconds));
+  const ex::Scenario sc = ex::load_scenario(resolve(a.scenario), sets);
   ex::ExploreOptions opt = ex::options_for(sc);
   if (a.reduction == "none") opt.reduction = ex::Reduction::None;
   if (a.random > 0) {
@@ -54,8 +56,7 @@ int cmd_explore(const ExploreArgs& a) {
   try {
     r = ex::explore_scenario(sc, opt);
   } catch (const std::logic_error& e) {
-    fmt::print(stderr, "aiosim: scenario {}: {}\n", sc.file, e.what());
-    return kExitBadInput;
+    throw InputError(fmt::format("scenario {}: {}", sc.file, e.what()));
   }
   fmt::print("{}", ex::format_report(sc, opt, r, a.list_states));
   std::fflush(stdout);

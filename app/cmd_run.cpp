@@ -17,40 +17,51 @@ namespace app {
 
 std::string version_string() { return fmt::format("aiosim {} ({})", AIOSIM_VERSION, AIOSIM_GIT_COMMIT); }
 
+namespace {
+
+// Leftover temporaries of an earlier writer killed mid-write (sim/atomic_file.hpp names them
+// ".<name>.tmp.<pid>.<n>").
+void remove_stray_temporaries(const std::filesystem::path& dir) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.starts_with(".result.json.tmp.") || name.starts_with(".summary.csv.tmp."))
+      std::filesystem::remove(e.path(), ec);
+  }
+}
+
+// result.json and summary.csv as one unit: result.json is the marker of a
+// complete pair, so the old one goes first and the new one is renamed in
+// last. Killed at any point, the directory holds either no result.json or a
+// result.json with its own summary.csv.
+void write_outputs(const std::filesystem::path& dir, const models::RunReport& rep) {
+  sim::OutputDir::ensure(dir);
+  remove_stray_temporaries(dir);
+  std::error_code ec;
+  std::filesystem::remove(dir / "result.json", ec);
+  if (ec) throw std::filesystem::filesystem_error("cannot remove the old result.json", dir / "result.json", ec);
+  sim::write_file_atomically(dir / "summary.csv", rep.summary_csv);
+  sim::write_file_atomically(dir / "result.json", rep.result.dump(2) + "\n");
+}
+
+}  // namespace
+
 int cmd_run(const RunArgs& a) {
   std::vector<std::string> sets = a.sets;
   if (a.seed >= 0) sets.push_back(fmt::format("seed={}", a.seed));
-  sim::config::Config cfg = [&] {
-    try {
-      const bool bench = scenario_of(a.config, sets) == "lockbench";
-      return sim::config::Config::load(bench ? models::lockbench::schema() : models::run_schema(), a.config, sets);
-    } catch (const sim::config::ConfigError& e) {
-      fmt::print(stderr, "aiosim: {}\n", e.what());
-      std::exit(kExitBadInput);
-    }
-  }();
+  // Config errors propagate to main: one line, exit 2.
+  const bool bench = scenario_of(a.config, sets) == "lockbench";
+  const sim::config::Config cfg =
+      sim::config::Config::load(bench ? models::lockbench::schema() : models::run_schema(), a.config, sets);
   models::RunReport rep;
   try {
-    rep = cfg.get_string("scenario") == "lockbench" ? models::lockbench::run(cfg, version_string())
-                                                    : models::run_simulation(cfg, version_string());
-  } catch (const sim::config::ConfigError& e) {
-    fmt::print(stderr, "aiosim: {}\n", e.what());
-    return kExitBadInput;
+    rep = bench ? models::lockbench::run(cfg, version_string()) : models::run_simulation(cfg, version_string());
   } catch (const sim::Violation& v) {
     fmt::print(stderr, "aiosim: VIOLATION: {}\n{}", v.what(), v.details());
     return kExitViolation;
   }
   if (!a.quiet) fmt::print("{}", rep.table);
-  if (!a.out.empty()) {
-    try {
-      std::filesystem::create_directories(a.out);
-      sim::write_file_atomically(std::filesystem::path(a.out) / "result.json", rep.result.dump(2) + "\n");
-      sim::write_file_atomically(std::filesystem::path(a.out) / "summary.csv", rep.summary_csv);
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "aiosim: {}\n", e.what());
-      return kExitIo;
-    }
-  }
+  if (!a.out.empty()) write_outputs(a.out, rep);
   return kExitOk;
 }
 

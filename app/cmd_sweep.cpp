@@ -7,6 +7,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -15,8 +16,11 @@
 #include <simgrid/version.h>
 
 #include "commands.hpp"
+#include "errors.hpp"
 #include "models/lockbench/schema.hpp"
+#include "models/lockbench/lockbench.hpp"
 #include "models/workload/schema.hpp"
+#include "models/workload/simulation.hpp"
 #include "scenario.hpp"
 #include "sim/atomic_file.hpp"
 #include "sweep/results.hpp"
@@ -33,11 +37,6 @@ namespace app {
 inline constexpr int kExitIncomplete = 5;  // aiosim collect: some runs have not run yet
 
 namespace {
-
-// The schema `aiosim run` would check this file against.
-const sim::config::Schema& schema_for(const std::string& file, const std::vector<std::string>& sets) {
-  return scenario_of(file, sets) == "lockbench" ? models::lockbench::schema() : models::run_schema();
-}
 
 sweep::RunEnv make_env(const fs::path& dir, const std::string& self, const std::string& backend) {
   sweep::RunEnv env;
@@ -56,7 +55,11 @@ sweep::RunEnv make_env(const fs::path& dir, const std::string& self, const std::
     a.config = "config.toml";
     a.out = ".";
     a.quiet = true;
-    return app::cmd_run(a);
+    try {
+      return app::cmd_run(a);
+    } catch (...) {
+      return app::report_current_exception();
+    }
   };
   return env;
 }
@@ -64,8 +67,21 @@ sweep::RunEnv make_env(const fs::path& dir, const std::string& self, const std::
 bool read_sweep_json(const fs::path& dir, json& out) {
   std::ifstream in(dir / "sweep.json", std::ios::binary);
   if (!in) return false;
-  out = json::parse(in);  // a corrupt file throws: sweep.json is only ever written atomically
+  // sweep.json is only ever written atomically; a corrupt one was edited or damaged by hand.
+  out = json::parse(in, nullptr, false);
+  if (out.is_discarded() || !out.is_object())
+    throw InputError((dir / "sweep.json").string() + ": not a valid sweep file (corrupt JSON)");
   return true;
+}
+
+sweep::Plan plan_of(const fs::path& dir, const json& stored) {
+  try {
+    return sweep::Plan::from_json(stored);
+  } catch (const nlohmann::json::exception&) {
+    throw InputError((dir / "sweep.json").string() + ": not a valid sweep file (fields missing or of the wrong type)");
+  } catch (const std::invalid_argument& e) {
+    throw InputError((dir / "sweep.json").string() + ": not a valid sweep file (" + e.what() + ")");
+  }
 }
 
 // Writes runs.csv and summary.csv, prints the outcome; returns the exit code.
@@ -91,11 +107,43 @@ int finish(const sweep::RunEnv& env, const sweep::Plan& plan, bool quiet) {
   return m.failed ? kExitViolation : kExitOk;
 }
 
+// out/<spec stem>, when the stem is a plain name ("...toml" has the stem "..").
+fs::path default_out(const std::string& spec) {
+  const std::string stem = fs::path(spec).stem().string();
+  if (stem.empty() || stem == "." || stem == ".." || stem.find_first_of("/\\") != std::string::npos)
+    throw InputError(spec + ": the spec's name gives no usable directory name; choose one with --out");
+  return fs::path("out") / stem;
+}
+
+// The directory goes into generated shell and Slurm options (slurm/job.sh,
+// sbatch --output): no control characters (a newline would end a quoted
+// word's line) and no '%' (Slurm expands it in --output).
+void check_sweep_dir(const fs::path& dir) {
+  for (const char ch : dir.string()) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f || c == '%')
+      throw InputError("the sweep directory " + sim::config::printable(dir.string(), 80) +
+                       " holds a control character or '%'; choose another with --out");
+  }
+}
+
+// Temporaries of writers killed mid-write (".<name>.tmp.<pid>.<n>", sim/atomic_file.hpp),
+// in the sweep directory and in each run directory.
 void clear_temporaries(const fs::path& dir) {
+  const auto clear = [](const fs::path& d) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(d, ec)) {
+      const std::string name = e.path().filename().string();
+      std::error_code ec2;
+      if (name.size() > 1 && name[0] == '.' && name.find(".tmp.") != std::string::npos && e.is_regular_file(ec2))
+        fs::remove(e.path(), ec2);
+    }
+  };
+  clear(dir);
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.size() > 1 && name[0] == '.' && name.find(".tmp.") != std::string::npos) fs::remove(e.path(), ec);
+  for (const auto& e : fs::directory_iterator(dir / "runs", ec)) {
+    std::error_code ec2;
+    if (e.is_directory(ec2)) clear(e.path());
   }
 }
 
@@ -135,12 +183,8 @@ int SweepCommands::run(const std::string& self) const {
     if (sweep_->parsed()) return sweep(self);
     if (collect_->parsed()) return collect();
     return task(self);
-  } catch (const sim::config::ConfigError& e) {
-    fmt::print(stderr, "aiosim: {}\n", e.what());
-    return kExitBadInput;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "aiosim: {}\n", e.what());
-    return kExitIo;
+  } catch (...) {
+    return report_current_exception();
   }
 }
 
@@ -148,7 +192,7 @@ int SweepCommands::sweep(const std::string& self) const {
   std::optional<int> reps;
   if (replications_ > 0) reps = replications_;
   const sweep::Spec spec = sweep::load_spec(spec_, sets_, reps);
-  const sweep::Plan plan = sweep::make_plan(spec, schema_for);
+  const sweep::Plan plan = sweep::make_plan(spec, schema_for, check_config);
   if (list_) {
     fmt::print("{}", sweep::list_text(plan));
     return kExitOk;
@@ -157,8 +201,9 @@ int SweepCommands::sweep(const std::string& self) const {
     fmt::print(stderr, "aiosim: {}: every grid point is dropped by the constraints: nothing to run\n", spec_);
     return kExitBadInput;
   }
-  const fs::path out = out_.empty() ? fs::path("out") / fs::path(spec_).stem() : fs::path(out_);
+  const fs::path out = out_.empty() ? default_out(spec_) : fs::path(out_);
   const sweep::RunEnv env = make_env(out, self, backend_);
+  check_sweep_dir(env.dir);
 
   json stored;
   const bool exists = read_sweep_json(env.dir, stored);
@@ -204,7 +249,16 @@ int SweepCommands::sweep(const std::string& self) const {
   }
 
   const int jobs = jobs_ > 0 ? jobs_ : std::max(1, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)));
-  sweep::run_local(env, plan, jobs, quiet_);
+  const sweep::PoolStats st = sweep::run_local(env, plan, jobs, quiet_);
+  if (st.interrupted) {
+    // What completed is merged; the rest runs on resume.
+    (void)finish(env, plan, true);
+    print_error_line(fmt::format("sweep interrupted by {}: {} of {} runs complete (runs.csv and summary.csv hold them); "
+                                 "resume with: aiosim sweep {} --out {}",
+                                 sigabbrev_np(st.interrupted) ? std::string("SIG") + sigabbrev_np(st.interrupted) : "a signal",
+                                 st.skipped + st.ok + st.failed, plan.runs.size(), spec_, env.dir.string()));
+    return 128 + st.interrupted;
+  }
   return finish(env, plan, quiet_);
 }
 
@@ -215,19 +269,20 @@ int SweepCommands::collect() const {
     fmt::print(stderr, "aiosim: {}: not a sweep directory (no sweep.json)\n", env.dir.string());
     return kExitBadInput;
   }
-  const sweep::Plan plan = sweep::Plan::from_json(stored);
+  const sweep::Plan plan = plan_of(env.dir, stored);
   clear_temporaries(env.dir);
   return finish(env, plan, quiet_);
 }
 
 int SweepCommands::task(const std::string& self) const {
   const sweep::RunEnv env = make_env(dir_, self, "slurm");
+  check_sweep_dir(env.dir);
   json stored;
   if (!read_sweep_json(env.dir, stored)) {
     fmt::print(stderr, "aiosim: {}: not a sweep directory (no sweep.json)\n", env.dir.string());
     return kExitBadInput;
   }
-  const sweep::Plan plan = sweep::Plan::from_json(stored);
+  const sweep::Plan plan = plan_of(env.dir, stored);
   if (task_index_ * chunk_ >= plan.runs.size()) {
     fmt::print(stderr, "aiosim: task {} (chunk {}) is past the sweep's {} runs\n", task_index_, chunk_, plan.runs.size());
     return kExitBadInput;

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "errors.hpp"
 #include "models/workload/schema.hpp"
 #include "models/workload/simulation.hpp"
 #include "scenario.hpp"
@@ -36,14 +37,10 @@ constexpr sim::Time kDefaultSpan = 20 * sim::kUs;
 
 bool parse_time(const std::string& text, const char* opt, sim::Time& out) {
   try {
-    const double ns = sim::parse_duration_ns(text);
-    if (!(ns >= 0) || ns > 9.2e15) throw std::invalid_argument("out of range");
-    out = static_cast<sim::Time>(std::llround(ns * 1000.0));
+    out = sim::checked_duration_ps(sim::parse_duration_ns(text));
     return true;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "aiosim: {}: invalid time \"{}\" ({}); expected e.g. \"250us\", \"1.5ms\" or ns\n", opt, text,
-               e.what());
-    return false;
+  } catch (const std::invalid_argument& e) {
+    throw InputError(fmt::format("{}: invalid time ({}); expected e.g. \"250us\", \"1.5ms\" or ns", opt, e.what()));
   }
 }
 
@@ -54,18 +51,9 @@ std::string us_text(sim::Time t) { return fmt::format("{:.3f} us", sim::to_ns(t)
 int cmd_trace(const TraceArgs& a) {
   std::vector<std::string> sets = a.sets;
   if (a.seed >= 0) sets.push_back(fmt::format("seed={}", a.seed));
-  sim::config::Config cfg = [&] {
-    try {
-      if (const std::string s = scenario_of(a.config, sets); s != "aio") {
-        fmt::print(stderr, "aiosim: trace: scenario \"{}\" is not traceable; trace runs the aio scenario\n", s);
-        std::exit(kExitBadInput);
-      }
-      return sim::config::Config::load(models::run_schema(), a.config, sets);
-    } catch (const sim::config::ConfigError& e) {
-      fmt::print(stderr, "aiosim: {}\n", e.what());
-      std::exit(kExitBadInput);
-    }
-  }();
+  if (const std::string s = scenario_of(a.config, sets); s != "aio")
+    throw InputError("trace: scenario \"" + s + "\" is not traceable; trace runs the aio scenario");
+  const sim::config::Config cfg = sim::config::Config::load(models::run_schema(), a.config, sets);
 
   // The window: by default the first 20 us after the warm-up.
   sim::trace::Window w;
@@ -90,14 +78,11 @@ int cmd_trace(const TraceArgs& a) {
     return kExitBadInput;
   }
 
+  // --out is created only once the run has passed its checks (nothing is
+  // left behind by bad input); SimGrid writes the Paje file during the run.
   const fs::path out = a.out;
-  try {
-    fs::create_directories(out);
-    if (!a.paje.empty() && fs::path(a.paje).has_parent_path()) fs::create_directories(fs::path(a.paje).parent_path());
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "aiosim: {}\n", e.what());
-    return kExitIo;
-  }
+  if (out.empty()) throw InputError("trace: --out must not be empty");
+  if (!a.paje.empty() && fs::path(a.paje).has_parent_path()) fs::create_directories(fs::path(a.paje).parent_path());
 
   sim::trace::Recorder::Options opt;
   opt.window = w;
@@ -128,15 +113,9 @@ int cmd_trace(const TraceArgs& a) {
   std::string violation;
   try {
     rep = models::run_simulation(cfg, version_string(), hooks);
-  } catch (const sim::config::ConfigError& e) {
-    fmt::print(stderr, "aiosim: {}\n", e.what());
-    return kExitBadInput;
   } catch (const sim::Violation& v) {
     violation = fmt::format("aiosim: VIOLATION: {}\n{}", v.what(), v.details());
     status = kExitViolation;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "aiosim: trace: {}\n", e.what());
-    return kExitIo;
   }
   rec.finish(w.to);
 
@@ -161,15 +140,13 @@ int cmd_trace(const TraceArgs& a) {
   info.meta["violation"] = status == kExitViolation;
   info.meta["config"] = cfg.to_json();
 
-  try {
+  {
     std::ostringstream text, json;
     sim::trace::write_text(text, rec, info);
     sim::trace::write_chrome_json(json, rec, info);
+    sim::OutputDir::ensure(out);
     sim::write_file_atomically(out / "trace.txt", text.str());
     sim::write_file_atomically(out / "trace.json", json.str());
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "aiosim: {}\n", e.what());
-    return kExitIo;
   }
 
   std::size_t counts[10] = {};

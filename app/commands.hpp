@@ -57,7 +57,7 @@ struct ExploreArgs {
   std::vector<std::string> sets;
   int max_preemptions = -2;  // -2: the scenario's; -1: unbounded
   unsigned long long max_schedules = 0;
-  double max_seconds = 0;
+  double max_seconds = 600;  // the default time budget
   std::string reduction = "dpor";
   unsigned long long random = 0;  // random walks instead of exhaustive search
   unsigned long long seed = 1;

@@ -1,6 +1,7 @@
 // aiosim: a discrete-event simulator of the Linux AIO completion path.
 #include <unistd.h>
 
+#include <charconv>
 #include <climits>
 #include <cstdio>
 
@@ -8,6 +9,8 @@
 
 #include "cmd_sweep.hpp"
 #include "commands.hpp"
+#include "errors.hpp"
+#include "sim/config.hpp"
 
 namespace {
 std::string self_exe(const char* argv0) {
@@ -17,9 +20,22 @@ std::string self_exe(const char* argv0) {
   buf[n] = '\0';
   return buf;
 }
-}  // namespace
 
-int main(int argc, char** argv) {
+// A seed as text: CLI11 saturates an out-of-range integer (and -5 would mean
+// "no seed"), so the text itself must be an integer in [0, 2^63).
+CLI::Validator seed_text() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        long long v = 0;
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (s.empty() || ec != std::errc{} || end != s.data() + s.size() || v < 0)
+          return "expected an integer in [0, 9223372036854775807], got \"" + sim::config::printable(s, 80) + "\"";
+        return {};
+      },
+      "SEED");
+}
+
+int run_main(int argc, char** argv) {
   CLI::App cli{"aiosim: simulate the Linux AIO completion path (kioctx locking designs)"};
   cli.set_version_flag("--version", app::version_string());
   cli.require_subcommand(1);
@@ -28,7 +44,7 @@ int main(int argc, char** argv) {
   auto* r = cli.add_subcommand("run", "run one configuration");
   r->add_option("config", run.config, "config file (TOML)")->required();
   r->add_option("--set", run.sets, "override a config key: section.key=value (repeatable)");
-  r->add_option("--seed", run.seed, "override the config's seed");
+  r->add_option("--seed", run.seed, "override the config's seed")->check(seed_text());
   r->add_option("--out", run.out, "write result.json and summary.csv into this directory");
   r->add_flag("--quiet", run.quiet, "print nothing but errors");
 
@@ -41,8 +57,9 @@ int main(int argc, char** argv) {
   app::BenchArgs bench;
   auto* b = cli.add_subcommand("bench", "benchmark the reference workloads against the engine floor");
   b->add_flag("--quick", bench.quick, "fewer kiocbs and repetitions");
-  b->add_option("--reps", bench.reps, "repetitions per workload (default 5, --quick 3)");
-  b->add_option("--only", bench.only, "run one workload (ref64, ref64-v3.9, ref1024, ref64-10M)");
+  b->add_option("--reps", bench.reps, "repetitions per workload (default 5, --quick 3)")->check(CLI::Range(1, 1000));
+  b->add_option("--only", bench.only, "run one workload (ref64, ref64-v3.9, ref1024, ref64-10M)")
+      ->check(CLI::IsMember({"ref64", "ref64-v3.9", "ref1024", "ref64-10M"}));
   b->add_option("--configs", bench.configs, "directory of the reference configs (default: the source tree's)");
   b->add_option("--out", bench.out, "write bench.csv here");
   bool bench_explore = false;
@@ -52,7 +69,7 @@ int main(int argc, char** argv) {
   auto* t = cli.add_subcommand("trace", "a narrated event log of a window of one run (text, Chrome JSON, Paje)");
   t->add_option("config", trace.config, "config file (TOML)")->required();
   t->add_option("--set", trace.sets, "override a config key: section.key=value (repeatable)");
-  t->add_option("--seed", trace.seed, "override the config's seed");
+  t->add_option("--seed", trace.seed, "override the config's seed")->check(seed_text());
   t->add_option("--from", trace.from, "window start, simulated time (e.g. 200us; default: workload.warmup)");
   t->add_option("--to", trace.to, "window end (default: 20us after --from); the run stops there");
   t->add_option("--out", trace.out, "directory for trace.txt and trace.json")->capture_default_str();
@@ -69,7 +86,7 @@ int main(int argc, char** argv) {
   x->add_option("--set", xa.sets, "override a scenario key: section.key=value (repeatable)");
   x->add_option("--max-preemptions", xa.max_preemptions, "bound preemptions per schedule (CHESS); -1: unbounded")->check(CLI::Range(-1, 1000));
   x->add_option("--max-schedules", xa.max_schedules, "stop after this many schedules (then not exhaustive)");
-  x->add_option("--max-seconds", xa.max_seconds, "stop after this long (then not exhaustive)");
+  x->add_option("--max-seconds", xa.max_seconds, "stop after this long (then not exhaustive)")->capture_default_str();
   x->add_option("--reduction", xa.reduction, "dpor, or none (every interleaving: small scenarios only)")->check(CLI::IsMember({"dpor", "none"}));
   x->add_flag("--list-states", xa.list_states, "print every distinct end state");
   x->add_option("--random", xa.random, "run this many random schedules instead of an exhaustive search")->check(CLI::Range(1ULL, 1000000000ULL));
@@ -79,7 +96,7 @@ int main(int argc, char** argv) {
   auto* v = cli.add_subcommand("validate", "check the lock micro-benchmark against queueing theory; writes a report");
   v->add_option("--out", val.out, "directory for report.md, the CSV data and the figure")->capture_default_str();
   v->add_flag("--quick", val.quick, "fewer points, shorter runs");
-  v->add_option("--seed", val.seed, "seed of every run")->check(CLI::NonNegativeNumber);
+  v->add_option("--seed", val.seed, "seed of every run")->check(seed_text());
   v->add_flag("--quiet", val.quiet, "no progress lines");
 
   app::ReportArgs rep;
@@ -106,7 +123,10 @@ int main(int argc, char** argv) {
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return cli.exit(e) == 0 ? 0 : app::kExitBadInput;
+    if (e.get_exit_code() == 0) return cli.exit(e);  // --help, --version
+    // One line, like every other error; CLI11's own form is two.
+    app::print_error_line(std::string(e.what()) + " (aiosim --help)");
+    return app::kExitBadInput;
   }
   if (*r) return app::cmd_run(run);
   if (*c) return app::cmd_compare(cmp, self_exe(argv[0]));
@@ -120,4 +140,15 @@ int main(int argc, char** argv) {
   if (cli.got_subcommand("presets")) return app::cmd_presets();
   if (cli.got_subcommand("designs")) return app::cmd_designs();
   return app::kExitBadInput;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Every error reaches here as an exception: one line, exit 2 for bad input, 1 otherwise.
+  try {
+    return run_main(argc, argv);
+  } catch (...) {
+    return app::report_current_exception();
+  }
 }

@@ -5,6 +5,10 @@
 
 #include <toml++/toml.h>
 
+#include "models/lockbench/lockbench.hpp"
+#include "models/lockbench/schema.hpp"
+#include "models/workload/schema.hpp"
+#include "models/workload/simulation.hpp"
 #include "sim/config.hpp"
 
 namespace app {
@@ -19,7 +23,7 @@ std::string known() {
 
 void check(const std::string& value, const std::string& file, int line) {
   if (std::find(std::begin(kScenarios), std::end(kScenarios), value) == std::end(kScenarios))
-    throw sim::config::ConfigError(file, line, "scenario", "expected one of " + known() + ", got \"" + value + "\"");
+    throw sim::config::ConfigError(file, line, "scenario", "expected one of " + known() + ", got " + sim::config::toml_quote(value.substr(0, 80)));
 }
 
 }  // namespace
@@ -35,7 +39,7 @@ std::string scenario_of(const std::string& file, const std::vector<std::string>&
   }
   toml::table t;
   try {
-    t = toml::parse_file(file);
+    t = sim::config::parse_toml_file(file);  // size-checked: /dev/zero is refused at once
   } catch (const std::exception&) {
     return "aio";  // unreadable or not TOML: the schema check says so, in the usual form
   }
@@ -46,6 +50,20 @@ std::string scenario_of(const std::string& file, const std::vector<std::string>&
   if (!s) throw sim::config::ConfigError(file, line, "scenario", "expected a string (one of " + known() + ")");
   check(s->get(), file, line);
   return s->get();
+}
+
+const sim::config::Schema& schema_for(const std::string& file, const std::vector<std::string>& sets) {
+  return scenario_of(file, sets) == "lockbench" ? models::lockbench::schema() : models::run_schema();
+}
+
+void check_config(const sim::config::Config& cfg) {
+  if (cfg.get_string("scenario") == "lockbench") {
+    (void)models::lockbench::params_from(cfg);
+    return;
+  }
+  models::RunHooks hooks;
+  hooks.check_only = true;
+  (void)models::run_simulation(cfg, "", hooks);
 }
 
 }  // namespace app

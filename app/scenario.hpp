@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/config.hpp"
+
 namespace app {
 
 inline constexpr const char* kScenarios[] = {"aio", "lockbench"};
@@ -12,5 +14,12 @@ inline constexpr const char* kScenarios[] = {"aio", "lockbench"};
 // A bad value throws sim::config::ConfigError ("file:line: scenario: ...").
 // A file that does not parse is left to the schema check, which reports it.
 std::string scenario_of(const std::string& file, const std::vector<std::string>& sets);
+
+// The schema `aiosim run` checks this file against (by its scenario).
+const sim::config::Schema& schema_for(const std::string& file, const std::vector<std::string>& sets);
+
+// The model's cross-key checks (design names, CPU ids and roles...) without
+// running: throws sim::config::ConfigError as the run would.
+void check_config(const sim::config::Config& cfg);
 
 }  // namespace app

@@ -1,4 +1,5 @@
 #include "sim/config.hpp"
+#include "sim/time.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -18,14 +19,20 @@ namespace {
 
 constexpr std::string_view kSetSource = "--set";
 constexpr std::int64_t kMaxCpuId = 1'000'000;  // guards "0-4000000000" from allocating gigabytes
+// A CPU list holds at most this many CPUs (after expanding ranges): more than
+// any machine the models accept, and "0-999999,..." cannot take gigabytes.
+constexpr std::size_t kMaxCpuListEntries = 65536;
+constexpr std::size_t kMaxSuggestChars = 128;  // did-you-mean only for keys this short
+constexpr std::size_t kShownChars = 80;         // of a value or key quoted in a message
+constexpr std::size_t kMaxMessageChars = 1000;  // of a whole message
 
 std::string make_what(const std::string& file, int line, const std::string& key,
                       const std::string& message) {
-  std::string s = file;
+  std::string s = printable(file, kShownChars * 2);
   if (line > 0) s += ":" + std::to_string(line);
   s += ": ";
-  if (!key.empty()) s += key + ": ";
-  s += message;
+  if (!key.empty()) s += printable(key, kShownChars) + ": ";
+  s += printable(message, kMaxMessageChars);
   return s;
 }
 
@@ -63,6 +70,7 @@ bool is_bare_key(std::string_view k) {
 }
 
 bool is_bare_path(std::string_view path) {
+  if (static_cast<std::size_t>(std::count(path.begin(), path.end(), '.')) >= kMaxKeyParts) return false;
   for (const std::string& c : split_path(path))
     if (!is_bare_key(c)) return false;
   return true;
@@ -92,6 +100,12 @@ std::string quote(std::string_view s) {
   return out;
 }
 
+// A value quoted for a message: at most kShownChars characters of it.
+std::string shown(std::string_view s) {
+  if (s.size() <= kShownChars) return quote(s);
+  return quote(s.substr(0, kShownChars)) + "... (" + std::to_string(s.size()) + " characters)";
+}
+
 std::string quote_key(std::string_view k) { return is_bare_key(k) ? std::string(k) : quote(k); }
 
 std::string format_double(double v) {
@@ -114,7 +128,7 @@ std::string format_bound(double v) {
 // "string \"tiket\"", "integer 5", "float 1.5", "boolean true", "array", "table".
 std::string describe(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::string: return "string " + quote(n.as_string()->get());
+    case toml::node_type::string: return "string " + shown(n.as_string()->get());
     case toml::node_type::integer: return "integer " + std::to_string(n.as_integer()->get());
     case toml::node_type::floating_point: return "float " + format_double(n.as_floating_point()->get());
     case toml::node_type::boolean: return std::string("boolean ") + (n.as_boolean()->get() ? "true" : "false");
@@ -169,7 +183,7 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
 void check_choice(const KeyDef& def, const std::string& s) {
   if (def.choices.empty()) return;
   if (std::find(def.choices.begin(), def.choices.end(), s) != def.choices.end()) return;
-  bad("expected one of " + join(def.choices, ", ") + ", got " + quote(s));
+  bad("expected one of " + join(def.choices, ", ") + ", got " + shown(s));
 }
 
 // "a value in [1, 1024]", "a value >= 1", "a value <= 1024".
@@ -194,7 +208,8 @@ std::int64_t duration_ps(const toml::node& n) {
   if (const auto* i = n.as_integer()) {
     const std::int64_t ns = i->get();
     if (ns < 0) bad("invalid duration: negative value " + std::to_string(ns));
-    if (ns > INT64_MAX / 1000) bad("invalid duration: " + std::to_string(ns) + "ns is too large");
+    if (static_cast<double>(ns) > sim::kMaxDurationNs)
+      bad("invalid duration: " + std::to_string(ns) + "ns is longer than the maximum of 1000000s (10^6 s)");
     return ns * 1000;
   }
   const auto* s = n.as_string();
@@ -205,8 +220,11 @@ std::int64_t duration_ps(const toml::node& n) {
   } catch (const std::invalid_argument& e) {
     bad(std::string("invalid duration: ") + e.what());
   }
-  if (!(ns * 1000.0 < 9.2e18)) bad("invalid duration: " + quote(s->get()) + " is too large");
-  return std::llround(ns * 1000.0);
+  try {
+    return sim::checked_duration_ps(ns);
+  } catch (const std::invalid_argument& e) {
+    bad("invalid duration: " + shown(s->get()) + ": " + e.what());
+  }
 }
 
 std::vector<int> cpu_list(const KeyDef& def, const toml::node& n) {
@@ -215,7 +233,7 @@ std::vector<int> cpu_list(const KeyDef& def, const toml::node& n) {
     try {
       cpus = parse_cpu_list(s->get());
     } catch (const std::invalid_argument& e) {
-      bad("invalid CPU list " + quote(s->get()) + ": " + e.what());
+      bad("invalid CPU list " + shown(s->get()) + ": " + e.what());
     }
   } else if (const auto* one = n.as_integer()) {
     // A single CPU: `--set usb.irq_cpus=3` parses as an integer.
@@ -223,6 +241,8 @@ std::vector<int> cpu_list(const KeyDef& def, const toml::node& n) {
     if (one->get() > kMaxCpuId) bad("invalid CPU list: CPU id " + std::to_string(one->get()) + " is too large");
     cpus.push_back(static_cast<int>(one->get()));
   } else if (const auto* a = n.as_array()) {
+    if (a->size() > kMaxCpuListEntries)
+      bad("invalid CPU list: more than " + std::to_string(kMaxCpuListEntries) + " entries");
     for (std::size_t i = 0; i < a->size(); ++i) {
       const auto* v = a->get(i)->as_integer();
       if (!v) bad("CPU list element " + std::to_string(i) + ": expected an integer, got " + describe(*a->get(i)));
@@ -362,6 +382,23 @@ nlohmann::ordered_json json_value(Type t, const Config::Value& v) {
 
 std::string toml_quote(std::string_view s) { return quote(s); }
 
+std::string printable(std::string_view s, std::size_t max_chars) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (out.size() >= max_chars) {
+      out += fmt::format("... ({} more bytes)", s.size() - i);
+      break;
+    }
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", static_cast<unsigned>(c));
+    else out += static_cast<char>(c);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------
 
 ConfigError::ConfigError(std::string f, int l, std::string k, std::string m)
@@ -394,7 +431,7 @@ std::vector<int> parse_cpu_list(std::string_view text) {
     std::int64_t v = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (s.empty() || ec != std::errc{} || end != s.data() + s.size() || v < 0)
-      throw std::invalid_argument("bad entry \"" + std::string(item) + "\"");
+      throw std::invalid_argument("bad entry " + shown(item));
     if (v > kMaxCpuId) throw std::invalid_argument("CPU id " + std::to_string(v) + " is too large");
     return v;
   };
@@ -406,12 +443,16 @@ std::vector<int> parse_cpu_list(std::string_view text) {
     if (item.empty()) throw std::invalid_argument("empty entry");
     const std::size_t dash = item.find('-');
     if (dash == std::string_view::npos) {
+      if (out.size() >= kMaxCpuListEntries)
+        throw std::invalid_argument("more than " + std::to_string(kMaxCpuListEntries) + " CPUs");
       out.push_back(static_cast<int>(number(item, item)));
     } else {
       const std::int64_t lo = number(item.substr(0, dash), item);
       const std::int64_t hi = number(item.substr(dash + 1), item);
       if (lo > hi)
-        throw std::invalid_argument("range \"" + std::string(item) + "\" is reversed (start > end)");
+        throw std::invalid_argument("range " + shown(item) + " is reversed (start > end)");
+      if (static_cast<std::size_t>(hi - lo) >= kMaxCpuListEntries - std::min(out.size(), kMaxCpuListEntries))
+        throw std::invalid_argument("more than " + std::to_string(kMaxCpuListEntries) + " CPUs");
       for (std::int64_t c = lo; c <= hi; ++c) out.push_back(static_cast<int>(c));
     }
     if (comma == std::string_view::npos) break;
@@ -598,7 +639,7 @@ class Config::Builder {
     const std::size_t eq = arg.find('=');
     if (eq == std::string::npos)
       throw ConfigError(std::string(kSetSource), 0, std::string(trim(arg)),
-                        "expected key=value, got " + quote(arg));
+                        "expected key=value, got " + shown(arg));
     const std::string key(trim(std::string_view(arg).substr(0, eq)));
     const std::string value(trim(std::string_view(arg).substr(eq + 1)));
     if (!is_bare_path(key))
@@ -707,6 +748,8 @@ class Config::Builder {
   // A declared key, map or section within a small edit distance (a typo);
   // failing a one-edit match, a key of the same name in another section.
   std::string suggest(const std::string& path) const {
+    // Only for keys of a plausible length: the distance is quadratic.
+    if (path.size() > kMaxSuggestChars) return {};
     std::vector<std::string> candidates;
     for (const KeyDef& d : schema_.keys()) candidates.push_back(d.path);
     for (const std::string& s : schema_.sections_) candidates.push_back(s);
@@ -736,18 +779,78 @@ class Config::Builder {
   const Schema& schema_;
 };
 
+namespace {
+
+// The longest chain of dots joining key-like text (bare names, quoted names,
+// blanks) on one line, outside strings and comments: the number of parts of
+// the longest dotted key, give or take. Floats ("1.5") are one dot each.
+std::size_t longest_dotted_chain(std::string_view text) {
+  std::size_t longest = 0, chain = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '.') {
+      longest = std::max(longest, ++chain);
+    } else if (c == '"' || c == '\'') {
+      // A quoted name (or any string): skip to its closing quote.
+      for (++i; i < text.size() && text[i] != c && text[i] != '\n'; ++i)
+        if (c == '"' && text[i] == '\\') ++i;
+    } else if (c == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+      chain = 0;
+    } else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+                 c == ' ' || c == '\t')) {
+      chain = 0;
+    }
+  }
+  return longest;
+}
+
+}  // namespace
+
+std::string read_input_file(const std::filesystem::path& file) {
+  const std::string name = file.string();
+  std::error_code ec;
+  const auto st = std::filesystem::status(file, ec);
+  if (ec) throw ConfigError(name, 0, "", "cannot open: " + ec.message());
+  if (std::filesystem::is_directory(st)) throw ConfigError(name, 0, "", std::string("cannot read: ") + std::strerror(EISDIR));
+  if (!std::filesystem::is_regular_file(st)) throw ConfigError(name, 0, "", "cannot read: not a regular file");
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec) throw ConfigError(name, 0, "", "cannot read: " + ec.message());
+  if (size > kMaxFileBytes)
+    throw ConfigError(name, 0, "", fmt::format("the file has {} bytes; at most {} (1 MiB) are accepted", size, kMaxFileBytes));
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ConfigError(name, 0, "", std::string("cannot open: ") + std::strerror(errno));
+  std::string text(kMaxFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) throw ConfigError(name, 0, "", std::string("cannot read: ") + std::strerror(errno));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxFileBytes)  // it grew since the size check
+    throw ConfigError(name, 0, "", fmt::format("the file has more than {} bytes (1 MiB)", kMaxFileBytes));
+  return text;
+}
+
+toml::table parse_toml(std::string_view text, const std::string& source) {
+  if (text.size() > kMaxFileBytes)
+    throw ConfigError(source, 0, "", fmt::format("the input has {} bytes; at most {} (1 MiB) are accepted", text.size(), kMaxFileBytes));
+  if (longest_dotted_chain(text) >= kMaxKeyParts)
+    throw ConfigError(source, 0, "", fmt::format("a dotted key has more than {} parts", kMaxKeyParts));
+  try {
+    return toml::parse(text, std::string_view(source));
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(source, static_cast<int>(e.source().begin.line), "", std::string(e.description()));
+  }
+}
+
+toml::table parse_toml_file(const std::filesystem::path& file) {
+  return parse_toml(read_input_file(file), file.string());
+}
+
 Config Config::from_string(const Schema& schema, std::string_view toml_text, std::string source_name,
                            const std::vector<std::string>& sets) {
   Config cfg;
   cfg.schema_ = std::make_shared<const Schema>(schema);
   cfg.source_ = std::move(source_name);
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, std::string_view(cfg.source_));
-  } catch (const toml::parse_error& e) {
-    throw ConfigError(cfg.source_, static_cast<int>(e.source().begin.line), "",
-                      std::string(e.description()));
-  }
+  const toml::table root = parse_toml(toml_text, cfg.source_);
   Builder b(cfg);
   b.apply_document(root, cfg.source_);
   for (const std::string& s : sets) b.apply_set(s);
@@ -757,15 +860,7 @@ Config Config::from_string(const Schema& schema, std::string_view toml_text, std
 
 Config Config::load(const Schema& schema, const std::filesystem::path& file,
                     const std::vector<std::string>& sets) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(file, ec))
-    throw ConfigError(file.string(), 0, "", std::string("cannot read: ") + std::strerror(EISDIR));
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ConfigError(file.string(), 0, "", std::string("cannot open: ") + std::strerror(errno));
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) throw ConfigError(file.string(), 0, "", std::string("cannot read: ") + std::strerror(errno));
-  return from_string(schema, buf.str(), file.string(), sets);
+  return from_string(schema, read_input_file(file), file.string(), sets);
 }
 
 // ---------------------------------------------------------------------------

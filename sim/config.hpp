@@ -196,11 +196,28 @@ class Config {
   std::map<std::string, MapEntries, std::less<>> maps_;
 };
 
+// Input limits (docs/input-limits.md).
+inline constexpr std::size_t kMaxFileBytes = 1 << 20;  // a config, spec or scenario file
+inline constexpr std::size_t kMaxKeyParts = 32;        // components of a dotted key
+
+// The text of an input file: a regular file of at most kMaxFileBytes, else a
+// ConfigError naming it (so /dev/zero or a huge file is refused at once).
+std::string read_input_file(const std::filesystem::path& file);
+// toml::parse with the limits: keys of at most kMaxKeyParts components
+// (checked before toml++ sees the text; toml++ itself caps nested arrays and
+// inline tables at 256). Errors are ConfigErrors "source:line: message".
+toml::table parse_toml(std::string_view text, const std::string& source);
+// read_input_file + parse_toml.
+toml::table parse_toml_file(const std::filesystem::path& file);
+
 // Helpers, exposed for reuse and tests.
 std::vector<int> parse_cpu_list(std::string_view text);  // throws std::invalid_argument
 std::string format_cpu_list(const std::vector<int>& cpus);  // {0,1,2,3,8} -> "0-3,8"
 std::string format_duration(std::int64_t ps);  // 1500000000 -> "1.5ms"
 std::string toml_quote(std::string_view s);    // a TOML basic string, escapes included
+// For one-line messages: control characters escaped (\n, \x01), and cut after
+// `max_chars` characters with "... (N more bytes)".
+std::string printable(std::string_view s, std::size_t max_chars = 1000);
 std::size_t edit_distance(std::string_view a, std::string_view b);  // Damerau (OSA)
 
 }  // namespace sim::config

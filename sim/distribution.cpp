@@ -6,11 +6,15 @@
 #include <vector>
 
 #include "sim/rng.hpp"
+#include "sim/time.hpp"
 
 namespace sim {
 
 namespace detail {
 namespace {
+
+// Beyond this the draws are all but always 0 or clamped to the maximum duration.
+constexpr double kMaxLognormalCv = 100;
 
 struct Unit {
   std::string_view name;
@@ -19,8 +23,14 @@ struct Unit {
 // Largest first: to_string picks the first unit that represents a value exactly.
 constexpr Unit kUnits[] = {{"s", 1e9}, {"ms", 1e6}, {"us", 1e3}, {"ns", 1}};
 
+// At most 80 characters of the offending text in a message.
+std::string shown(std::string_view text) {
+  if (text.size() <= 80) return "'" + std::string(text) + "'";
+  return "'" + std::string(text.substr(0, 80)) + "...'";
+}
+
 [[noreturn]] void fail(std::string_view what, std::string_view text) {
-  throw std::invalid_argument(std::string(what) + ": '" + std::string(text) + "'");
+  throw std::invalid_argument(std::string(what) + ": " + shown(text));
 }
 
 std::string_view trim(std::string_view s) {
@@ -72,10 +82,13 @@ double parse_duration_ns(std::string_view text) {
   std::string_view rest;
   const double v = detail::parse_number(t, rest, text);
   rest = detail::trim(rest);
-  if (rest.empty()) return v;
+  if (rest.empty()) {
+    if (!(v <= kMaxDurationNs)) detail::fail("longer than the maximum of 1000000s (10^6 s)", text);
+    return v;
+  }
   for (const detail::Unit& u : detail::kUnits) {
     if (rest != u.name) continue;
-    if (!std::isfinite(v * u.ns)) detail::fail("duration out of range", text);
+    if (!(v * u.ns <= kMaxDurationNs)) detail::fail("longer than the maximum of 1000000s (10^6 s)", text);
     return v * u.ns;
   }
   detail::fail("unknown duration unit (use ns, us, ms, s)", text);
@@ -106,6 +119,7 @@ Distribution Distribution::uniform(double lo_ns, double hi_ns) {
 
 Distribution Distribution::lognormal(double mean_ns, double cv) {
   if (!(mean_ns > 0)) throw std::invalid_argument("lognormal: mean must be > 0");
+  if (!(cv <= detail::kMaxLognormalCv)) throw std::invalid_argument("lognormal: cv must be <= 100");
   return {Kind::lognormal, mean_ns, cv};
 }
 
@@ -148,7 +162,7 @@ Distribution Distribution::parse(std::string_view text) {
     }
   } catch (const std::invalid_argument& e) {
     // Name the whole spec so the config error points at the right key.
-    throw std::invalid_argument(std::string(e.what()) + " in '" + std::string(text) + "'");
+    throw std::invalid_argument(std::string(e.what()) + " in " + detail::shown(text));
   }
   detail::fail("unknown distribution (const, exp, uniform, lognormal)", text);
 }

@@ -1,6 +1,7 @@
 #include "sim/machine_config.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,10 @@
 #include <fmt/ranges.h>
 
 namespace sim {
+
+namespace {
+constexpr double kMaxCostNs = 1e6;
+}  // namespace
 
 void add_machine_keys(config::Schema& s, const char* default_preset, int max_cores_per_socket) {
   using config::Type;
@@ -18,8 +23,11 @@ void add_machine_keys(config::Schema& s, const char* default_preset, int max_cor
   s.add_optional("machine.cores_per_socket", Type::Int, "cores per socket (default: the preset's)")
       .range(1, max_cores_per_socket);
   s.add("machine.threads_per_core", Type::Int, 1, "SMT threads per core").range(1, 8);
+  // At most 1 ms per access: far above any real machine, and small enough
+  // that a run's total time stays bounded (sim/time.hpp).
   s.add_map("machine.cost", Type::Float,
-            "override one coherence cost, ns (e.g. machine.cost.\"atomic_shared.one_hop\" = 0)");
+            "override one coherence cost, ns (e.g. machine.cost.\"atomic_shared.one_hop\" = 0)")
+      .range(0, kMaxCostNs);
   s.add("machine.store_buffer", Type::Bool, true,
         "x86-TSO store buffers: a plain store does not wait for its RFO (false: every store blocks)");
   s.add("machine.store_buffer_entries", Type::Int, 56, "stores a CPU's store buffer holds (Skylake: 56)")
@@ -50,8 +58,11 @@ CoherenceCosts costs_from(const config::Config& cfg, const MachinePreset& p) {
       for (auto& e : keys) names.push_back(e.first);
       throw cfg.error_at("machine.cost." + k, fmt::format("unknown cost; known: {}", fmt::join(names, ", ")));
     }
-    const double ns = std::stod(v);
-    if (!(ns >= 0)) throw cfg.error_at("machine.cost." + k, "a cost must be >= 0 ns");
+    // The schema checked the value; it comes back as its shortest round-trip text.
+    double ns = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), ns);
+    if (ec != std::errc{} || end != v.data() + v.size() || !(ns >= 0) || !(ns <= kMaxCostNs))
+      throw cfg.error_at("machine.cost." + k, fmt::format("a cost must be in [0, {}] ns", kMaxCostNs));
     *it->second = ns;
   }
   return c;

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The README's second command: install what is missing, build everything
-# with the tests, and run the whole suite under ctest.
+# with the tests, and run the whole suite under ctest. Arguments go to cmake
+# (CI adds -DAIOSIM_WERROR=ON).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
-cmake -S . -B build-tests -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build-tests -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
 cmake --build build-tests
 cd build-tests
 ctest --output-on-failure -j "$(nproc)"

@@ -111,6 +111,12 @@ std::vector<Token> lex(std::string_view s) {
 
 }  // namespace
 
+// Limits: a constraint of at most kMaxChars characters (so at most about
+// kMaxChars / 2 terms: a chain "a+b+..." is a tree that deep) and kMaxDepth
+// levels of nesting.
+constexpr std::size_t kMaxChars = 4096;
+constexpr std::size_t kMaxDepth = 64;
+
 struct Expr::Node {
   Tok op;  // Number/String/True/False/Name: a leaf; Not/Minus with one child: unary
   std::size_t column;
@@ -162,9 +168,20 @@ class Parser {
     }
     return l;
   }
+  // Nesting (parentheses, not, unary minus) at most kMaxDepth deep: the
+  // parser and the evaluator recurse once per level.
+  struct Deeper {
+    Deeper(Parser& p, std::size_t column) : p_(p) {
+      if (++p_.depth_ > kMaxDepth) throw ExprError(column, "nested more than " + std::to_string(kMaxDepth) + " levels deep");
+    }
+    ~Deeper() { --p_.depth_; }
+    Parser& p_;
+  };
+
   NodeP parse_not() {
     if (peek().kind == Tok::Not) {
       const Token& op = take();
+      const Deeper d(*this, op.column);
       return make(Tok::Not, op.column, parse_not());
     }
     return parse_cmp();
@@ -200,6 +217,7 @@ class Parser {
   NodeP parse_unary() {
     if (peek().kind == Tok::Minus) {
       const Token& op = take();
+      const Deeper d(*this, op.column);
       return make(Tok::Minus, op.column, parse_unary());
     }
     return parse_primary();
@@ -227,6 +245,7 @@ class Parser {
         return leaf;
       }
       case Tok::LParen: {
+        const Deeper d(*this, t.column);
         NodeP inner = parse_or();
         if (peek().kind != Tok::RParen)
           throw ExprError(peek().column, peek().kind == Tok::End ? "missing \")\"" : "expected \")\", got \"" + peek().text + "\"");
@@ -240,6 +259,7 @@ class Parser {
 
   std::vector<Token> t_;
   std::size_t i_ = 0;
+  std::size_t depth_ = 0;
   const std::set<std::string, std::less<>>& names_;
   std::vector<std::string>& used_;
 };
@@ -335,6 +355,8 @@ std::string describe(const ExprValue& v) {
 }
 
 Expr Expr::parse(std::string_view text, const std::set<std::string, std::less<>>& names) {
+  if (text.size() > kMaxChars)
+    throw ExprError(kMaxChars + 1, "the expression is longer than " + std::to_string(kMaxChars) + " characters");
   Expr e;
   e.text_ = std::string(text);
   Parser p(lex(text), names, e.names_);

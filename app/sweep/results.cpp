@@ -169,6 +169,10 @@ Merged merge(const fs::path& dir, const Plan& plan) {
       case RunState::Error: ++m.error; m.failures.emplace_back(run.run, first_line(rec.error)); break;
       case RunState::Missing: ++m.missing; break;
     }
+    // Keep what the CSVs need, not the parsed documents: memory grows by a row per run, not a JSON tree.
+    rec.result = nullptr;
+    rec.manifest = nullptr;
+    rec.error = first_line(rec.error);
     recs.push_back(std::move(rec));
     rows.push_back(std::move(row));
   }

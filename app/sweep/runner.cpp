@@ -27,6 +27,32 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// The signal that interrupted run_local (SIGINT, SIGTERM, SIGHUP), or 0.
+volatile std::sig_atomic_t g_interrupted = 0;
+
+extern "C" void on_interrupt(int sig) { g_interrupted = sig; }
+
+// Handlers for the pool's lifetime; without SA_RESTART, so waitpid returns EINTR.
+class InterruptHandlers {
+ public:
+  InterruptHandlers() {
+    g_interrupted = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < 3; ++i) ::sigaction(kSignals[i], &sa, &old_[i]);
+  }
+  ~InterruptHandlers() {
+    for (int i = 0; i < 3; ++i) ::sigaction(kSignals[i], &old_[i], nullptr);
+  }
+  InterruptHandlers(const InterruptHandlers&) = delete;
+  InterruptHandlers& operator=(const InterruptHandlers&) = delete;
+
+ private:
+  static constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGHUP};
+  struct sigaction old_[3];
+};
+
 std::string read_text(const fs::path& p, std::size_t limit = 1 << 20) {
   std::ifstream in(p, std::ios::binary);
   if (!in) return {};
@@ -116,8 +142,10 @@ pid_t spawn_aiosim_run(const RunEnv& env, const PlannedRun& run) {
   std::fflush(nullptr);
   const pid_t pid = ::fork();
   if (pid != 0) return pid;
-  // The child: dies with the sweep (a killed sweep leaves no run behind).
+  // The child: dies with the sweep (a killed sweep leaves no run behind),
+  // and takes the default action on the signals the sweep itself handles.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, SIG_DFL);
   if (::getppid() != parent) ::_exit(127);
   if (::chdir(dir.c_str()) != 0) ::_exit(126);
   const int e = ::open("stderr.txt", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -233,6 +261,7 @@ PoolStats run_local(const RunEnv& env, const Plan& plan, int jobs, bool quiet) {
   };
   std::map<pid_t, Running> running;
   std::size_t next = 0;
+  const InterruptHandlers handlers;
   auto progress = [&](const PlannedRun& r, const Outcome& o) {
     if (quiet) return;
     const double el = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -247,6 +276,19 @@ PoolStats run_local(const RunEnv& env, const Plan& plan, int jobs, bool quiet) {
                tty ? "" : "\n");
   };
   while (next < todo.size() || !running.empty()) {
+    if (g_interrupted) {
+      // Stop: no new runs; the running ones are killed and left without a
+      // manifest (incomplete: a resumed sweep runs them again).
+      for (const auto& [pid, r] : running) ::kill(pid, SIGKILL);
+      for (const auto& [pid, r] : running) {
+        int ws = 0;
+        while (::waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
+        }
+      }
+      running.clear();
+      st.interrupted = g_interrupted;
+      break;
+    }
     while (next < todo.size() && static_cast<int>(running.size()) < jobs) {
       const PlannedRun& r = *todo[next++];
       const pid_t pid = start_run(env, plan, r);
@@ -271,6 +313,8 @@ PoolStats run_local(const RunEnv& env, const Plan& plan, int jobs, bool quiet) {
     if (it == running.end()) continue;
     const Running rr = it->second;
     running.erase(it);
+    // A run killed by the same Ctrl-C (the terminal signals the whole process group) is not a result.
+    if (g_interrupted && WIFSIGNALED(ws)) continue;
     const Outcome o = finish_run(env, plan, *rr.run, ws, std::chrono::duration<double>(Clock::now() - rr.start).count());
     ++st.ran;
     events += o.events;

@@ -59,8 +59,11 @@ Outcome finish_run(const RunEnv& env, const Plan& plan, const PlannedRun& run, i
 
 struct PoolStats {
   std::size_t total = 0, skipped = 0, ran = 0, ok = 0, failed = 0, error = 0;
+  int interrupted = 0;  // the signal (SIGINT, SIGTERM, SIGHUP) that stopped the pool, or 0
 };
-// Runs every incomplete run, `jobs` at a time, with progress on stderr.
+// Runs every incomplete run, `jobs` at a time, with progress on stderr. On
+// SIGINT, SIGTERM or SIGHUP it kills the running runs (they stay incomplete)
+// and returns with `interrupted` set.
 PoolStats run_local(const RunEnv& env, const Plan& plan, int jobs, bool quiet);
 
 // One Slurm array task: runs [task * chunk, (task + 1) * chunk) one after

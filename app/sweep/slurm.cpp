@@ -119,7 +119,7 @@ std::string submit(const RunEnv& env, const Plan& plan, const SlurmOptions& opt,
   sim::OutputDir::ensure(sd);
   const std::string script = fmt::format(
       "#!/bin/sh\n"
-      "# Written by aiosim sweep: array task T runs runs [T*{0}, T*{0}+{0}) of the sweep in {1}.\n"
+      "# Written by aiosim sweep: array task T runs runs [T*{0}, T*{0}+{0}) of the sweep directory named below.\n"
       "exec {2} sweep-task {1} --task \"$SLURM_ARRAY_TASK_ID\" --chunk {0}\n",
       opt.chunk, shell_quote(env.dir.string()), shell_quote(env.self));
   sim::write_file_atomically(sd / "job.sh", script);

@@ -224,16 +224,7 @@ std::vector<std::string> Spec::parameters() const {
 
 Spec load_spec(const std::string& file, const std::vector<std::string>& cli_sets, std::optional<int> replications) {
   Reader rd{file};
-  toml::table root;
-  try {
-    root = toml::parse_file(file);
-  } catch (const toml::parse_error& e) {
-    const int line = static_cast<int>(e.source().begin.line);
-    const std::string d(e.description());
-    if (d.find("could not be opened") != std::string::npos || d.find("File could not") != std::string::npos)
-      throw ConfigError(file, 0, "", "cannot open the sweep spec");
-    throw ConfigError(file, line, "", d);
-  }
+  const toml::table root = sim::config::parse_toml_file(file);
   Spec s;
   s.file = file;
   for (auto&& [k, v] : root)
@@ -371,7 +362,7 @@ std::uint64_t run_seed(std::uint64_t sweep_seed, const std::string& point_name, 
   return sim::Rng::derive_seed(sweep_seed, point_name, replication) & 0x7fffffffffffffffull;
 }
 
-Plan make_plan(const Spec& spec, const SchemaFor& schema_for) {
+Plan make_plan(const Spec& spec, const SchemaFor& schema_for, const CheckConfig& check) {
   Plan plan;
   plan.parameters = spec.parameters();
   plan.replications = spec.replications;
@@ -432,6 +423,29 @@ Plan make_plan(const Spec& spec, const SchemaFor& schema_for) {
     }
     plan.points.push_back(params);
 
+    if (plan.points.size() * static_cast<std::size_t>(spec.replications) > kMaxTotalRuns)
+      throw ConfigError(spec.file, 0, "sweep.replications",
+                        fmt::format("the sweep has more than {} runs (grid points after the constraints x replications)",
+                                    kMaxTotalRuns));
+
+    // One config per point, checked once; replications differ only in the seed line.
+    const auto point_error = [&](const ConfigError& e) -> ConfigError {
+      if (e.file != "--set") {
+        // A key of the base config that this point makes invalid: say which point, and where the spec gives it.
+        std::string at;
+        for (const auto& [k, v] : vals) at += (at.empty() ? "" : ", ") + *k + "=" + v->text;
+        if (at.empty()) return e;
+        return ConfigError(e.file, e.line, e.key,
+                           e.message + fmt::format(" (at the sweep point {}: {}:{})", at, spec.file, vals.front().second->line));
+      }
+      // Point at the spec: the axis value, or the [set] entry.
+      for (const auto& [k, v] : vals)
+        if (*k == e.key || e.key.rfind(*k + ".", 0) == 0) return ConfigError(spec.file, v->line, e.key, e.message);
+      if (auto it = spec.fixed_lines.find(e.key); it != spec.fixed_lines.end() && it->second > 0)
+        return ConfigError(spec.file, it->second, e.key, e.message);
+      return e;
+    };
+    std::string first_toml, first_seed_line;
     for (int r = 0; r < spec.replications; ++r) {
       PlannedRun run;
       run.run = point * static_cast<std::size_t>(spec.replications) + static_cast<std::size_t>(r);
@@ -439,20 +453,28 @@ Plan make_plan(const Spec& spec, const SchemaFor& schema_for) {
       run.replication = static_cast<std::size_t>(r);
       run.seed = run_seed(spec.seed, name, run.replication);
       run.dir = fmt::format("runs/{:06}", run.run);
-      std::vector<std::string> run_sets = sets;
-      run_sets.push_back(fmt::format("seed={}", run.seed));
-      try {
-        const sim::config::Schema& schema = schema_for(base, run_sets);
-        run.config_toml = sim::config::Config::load(schema, spec.base, run_sets).to_toml();
-      } catch (const ConfigError& e) {
-        if (e.file != "--set") throw;
-        // Point at the spec: the axis value, or the [set] entry.
-        for (const auto& [k, v] : vals)
-          if (*k == e.key || e.key.rfind(*k + ".", 0) == 0)
-            throw ConfigError(spec.file, v->line, e.key, e.message);
-        if (auto it = spec.fixed_lines.find(e.key); it != spec.fixed_lines.end() && it->second > 0)
-          throw ConfigError(spec.file, it->second, e.key, e.message);
-        throw;
+      // "\n" + config: the seed line is found at the start of any line.
+      const std::string seed_line = fmt::format("\nseed = {}\n", run.seed);
+      const std::size_t at = r > 0 ? first_toml.find(first_seed_line) : std::string::npos;
+      if (at != std::string::npos) {
+        std::string t = first_toml;
+        t.replace(at, first_seed_line.size(), seed_line);
+        run.config_toml = t.substr(1);
+      } else {
+        std::vector<std::string> run_sets = sets;
+        run_sets.push_back(fmt::format("seed={}", run.seed));
+        try {
+          const sim::config::Schema& schema = schema_for(base, run_sets);
+          const sim::config::Config cfg = sim::config::Config::load(schema, spec.base, run_sets);
+          if (r == 0 && check) check(cfg);
+          run.config_toml = cfg.to_toml();
+        } catch (const ConfigError& e) {
+          throw point_error(e);
+        }
+        if (r == 0) {
+          first_toml = "\n" + run.config_toml;
+          first_seed_line = seed_line;
+        }
       }
       run.config_hash = fnv1a64_hex(run.config_toml);
       plan.runs.push_back(std::move(run));
@@ -483,7 +505,7 @@ json Plan::to_json(const std::string& spec, const std::string& base) const {
 }
 
 Plan Plan::from_json(const json& j) {
-  if (!j.is_object() || j.value("format", "") != "aiosim-sweep/1") throw std::runtime_error("not an aiosim sweep.json (format aiosim-sweep/1)");
+  if (!j.is_object() || j.value("format", "") != "aiosim-sweep/1") throw std::invalid_argument("not an aiosim sweep.json (format aiosim-sweep/1)");
   Plan p;
   p.replications = j.at("replications").get<int>();
   p.seed = j.at("seed").get<std::uint64_t>();
@@ -499,7 +521,9 @@ Plan Plan::from_json(const json& j) {
     run.seed = r.at("seed").get<std::uint64_t>();
     run.dir = r.at("dir").get<std::string>();
     run.config_hash = r.at("config_fnv1a64").get<std::string>();
-    if (run.run != p.runs.size()) throw std::runtime_error("sweep.json: runs out of order");
+    if (run.run != p.runs.size()) throw std::invalid_argument("sweep.json: runs out of order");
+    // The directory comes from the index, never from the file's text (no "../" anywhere).
+    if (run.dir != fmt::format("runs/{:06}", run.run)) throw std::invalid_argument("sweep.json: unexpected run directory");
     p.runs.push_back(std::move(run));
   }
   return p;

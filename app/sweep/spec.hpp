@@ -107,8 +107,13 @@ struct Plan {
 
 // Expands the product, drops points failing a constraint, derives the seeds
 // and checks every run's config against the schema (errors point at the spec
-// line of the offending value). Cross-key checks happen in the runs.
-Plan make_plan(const Spec& spec, const SchemaFor& schema_for);
+// line of the offending value).
+// `check`, when given, runs the model's cross-key checks on each point's
+// config (design names, CPU roles...): every run is known good before the
+// first starts. At most kMaxTotalRuns runs (grid points x replications).
+using CheckConfig = std::function<void(const sim::config::Config&)>;
+inline constexpr std::size_t kMaxTotalRuns = 100000;
+Plan make_plan(const Spec& spec, const SchemaFor& schema_for, const CheckConfig& check = {});
 
 // The seed of replication r of a point: Rng::derive_seed(sweep.seed, name, r)
 // with the top bit cleared (configs take seeds in [0, 2^63)), where name lists

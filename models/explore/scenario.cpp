@@ -412,32 +412,36 @@ Scenario check(toml::table& root, const std::string& file, std::set<std::string>
 
 toml::table parse_with_sets(const std::string& text, const std::string& source, const std::vector<std::string>& sets,
                             std::set<std::string>& set_paths) {
-  toml::table root;
-  try {
-    root = toml::parse(text, std::string_view(source));
-  } catch (const toml::parse_error& e) {
-    throw ConfigError(source, static_cast<int>(e.source().begin.line), "", std::string(e.description()));
-  }
+  toml::table root = sim::config::parse_toml(text, source);  // size and key-depth limits
   for (const std::string& s : sets) {
     const std::size_t eq = s.find('=');
     if (eq == std::string::npos || eq == 0) throw ConfigError(std::string(kSet), 0, s, "expected key=value");
     std::string key = s.substr(0, eq), value = s.substr(eq + 1);
     while (!key.empty() && key.back() == ' ') key.pop_back();
     while (!value.empty() && value.front() == ' ') value.erase(value.begin());
-    toml::table doc;
-    try {
-      doc = toml::parse(key + " = " + value, kSet);
-    } catch (const toml::parse_error&) {
-      std::string quoted = "\"";
-      for (char c : value) quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
-      quoted += "\"";
+    // A bare dotted key only, and a value on one line: nothing else can ride along into the document.
+    const bool bare = std::all_of(key.begin(), key.end(), [](char c) {
+      return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+    });
+    if (!bare || key.front() == '.' || key.back() == '.' || key.find("..") != std::string::npos ||
+        static_cast<std::size_t>(std::count(key.begin(), key.end(), '.')) >= sim::config::kMaxKeyParts)
+      throw ConfigError(std::string(kSet), 0, key, "invalid key (dotted names of A-Z a-z 0-9 _ -)");
+    std::optional<toml::table> doc;
+    if (value.find_first_of("\r\n") == std::string::npos) {
       try {
-        doc = toml::parse(key + " = " + quoted, kSet);
+        doc = toml::parse(key + " = " + value, kSet);
+      } catch (const toml::parse_error&) {
+        doc.reset();
+      }
+    }
+    if (!doc) {
+      try {
+        doc = toml::parse(key + " = " + sim::config::toml_quote(value), kSet);
       } catch (const toml::parse_error& e) {
         throw ConfigError(std::string(kSet), 0, key, "invalid key or value: " + std::string(e.description()));
       }
     }
-    merge(root, doc, "", set_paths);
+    merge(root, *doc, "", set_paths);
   }
   return root;
 }
@@ -451,13 +455,7 @@ Scenario parse_scenario(const std::string& text, const std::string& source_name,
 }
 
 Scenario load_scenario(const std::filesystem::path& file, const std::vector<std::string>& sets) {
-  std::ifstream in(file, std::ios::binary);
-  std::error_code ec;
-  if (!in || std::filesystem::is_directory(file, ec))
-    throw ConfigError(file.string(), 0, "", std::string("cannot read: ") + std::strerror(errno ? errno : ENOENT));
-  std::ostringstream s;
-  s << in.rdbuf();
-  return parse_scenario(s.str(), file.string(), sets);
+  return parse_scenario(sim::config::read_input_file(file), file.string(), sets);
 }
 
 }  // namespace models::explore

@@ -66,11 +66,15 @@ Schema make_schema() {
   s.add("usb.bus_mbps", Type::Float, 480.0, "bus signalling rate (USB 2.0 high speed: 480)").min(1);
   s.add("usb.efficiency", Type::Float, 0.8, "share of the bus rate a bulk transfer gets").range(0.01, 1);
   s.add("usb.transfer_bytes", Type::Int, 4096, "bytes per endpoint request").range(1, 1 << 24);
-  s.add("usb.irq_cpu", Type::Int, 0, "CPU taking the UDC interrupt").min(0);
+  s.add("usb.irq_cpu", Type::Int, 0, "CPU taking the UDC interrupt").range(0, kMaxCpus - 1);
   s.add("usb.cancel_fraction", Type::Float, 0.2, "fraction of USB requests that user space cancels").range(0, 1);
   s.add("usb.cancel_delay", Type::Distribution, "uniform(0us,150us)", "from submission to the io_cancel call");
   s.add("usb.cancellers", Type::CpuList, "", "CPUs running io_cancel callers");
-  s.add("usb.cancel_rate", Type::Float, 0.0, "rate mode: io_cancel calls per second per canceller (0: fraction mode)").min(0);
+  // At most one call per ns; at least one per 10^6 s (a smaller rate would
+  // mean a first call beyond the longest duration, sim/time.hpp).
+  s.add("usb.cancel_rate", Type::Float, 0.0,
+        "rate mode: io_cancel calls per second per canceller (0: fraction mode; else at least 1e-6)")
+      .range(0, 1e9);
   s.add("usb.cancel_target", Type::String, "oldest", "rate mode: which in-flight USB request to cancel")
       .choices({"oldest", "random"});
 
@@ -79,7 +83,7 @@ Schema make_schema() {
       .choices({"stop", "count"});
 
   s.add("teardown.at", Type::Duration, "0ns", "io_destroy at this simulated time (0: never)").min(0);
-  s.add("teardown.cpu", Type::Int, -1, "CPU whose task calls io_destroy (-1: the last CPU)").min(-1);
+  s.add("teardown.cpu", Type::Int, -1, "CPU whose task calls io_destroy (-1: the last CPU)").range(-1, kMaxCpus - 1);
 
   s.add("costs.syscall", Type::Duration, "100ns", "syscall entry and exit").min(0);
   s.add("costs.copy_iocb", Type::Duration, "60ns", "copy_from_user of one iocb and its checks").min(0);
@@ -95,7 +99,6 @@ Schema make_schema() {
   s.add("engine.clock", Type::String, "simgrid", "drive time from SimGrid's clock or the driver alone")
       .choices({"simgrid", "internal"});
   s.add("engine.sync_quantum", Type::Duration, "100us", "advance SimGrid's clock at most once per quantum").min(0);
-  s.add("engine.max_events", Type::Int, 0, "stop with an error after this many events (0: no limit)").min(0);
   s.add("output.latency_cdf", Type::Bool, false, "add latency_cdf (submit->event ns at percent 0..99, 99.5, 99.9, 99.99, 100) to result.json");
   return s;
 }

@@ -183,6 +183,8 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   if (wc.min_nr > wc.nr) throw cfg.error_at("workload.min_nr", "min_nr must not exceed workload.nr");
   if (wc.target_results == 0 && cfg.get_duration_ps("workload.duration") == 0 && wc.teardown_at == 0)
     throw cfg.error_at("workload.kiocbs", "set workload.kiocbs, workload.duration or teardown.at: the run needs an end");
+  if (wc.cancel_rate > 0 && wc.cancel_rate < 1e-6)
+    throw cfg.error_at("usb.cancel_rate", "a cancel rate must be 0 or at least 1e-6 per second (one call per 10^6 s)");
   if (wc.usb_fraction > 0 && (wc.cancel_fraction > 0 || wc.cancel_rate > 0) && wc.cancellers.empty())
     throw cfg.error_at("usb.cancellers", "USB cancels are configured but no canceller CPU is given");
   if (wc.block_cancel_fraction > 0 && wc.usb_fraction < 1 && wc.cancellers.empty())
@@ -219,15 +221,16 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
 
   install_kernel_value_names();  // reports and traces print KIOCB_CANCELLED, not numbers or host addresses
   Workload w(m, *aio, ctx, ledger, blk, &usb, wc, seed);
+  if (hooks.check_only) return {};
   if (wc.target_results > 0)
     ledger.on_target(
         wc.target_results, [](void* p) { static_cast<Workload*>(p)->finish(sim::current().local); }, &w);
   w.start();
 
   const sim::Time duration = cfg.get_duration_ps("workload.duration");
-  const sim::Time until = std::min(hooks.stop_at, wc.target_results > 0 ? sim::kNever : (duration > 0 ? duration : sim::kNever));
-  const std::int64_t max_events = cfg.get_int("engine.max_events");
-  (void)max_events;
+  // No run goes past sim::kHorizon: then `now + d` cannot overflow (sim/time.hpp).
+  const sim::Time until = std::min({hooks.stop_at, sim::kHorizon,
+                                    wc.target_results > 0 ? sim::kNever : (duration > 0 ? duration : sim::kNever)});
   const std::uint64_t allocations_before = sim::allocations();
   try {
     if (cfg.get_string("engine.clock") == "simgrid") {
@@ -246,6 +249,11 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   }
 
   const std::uint64_t allocations = sim::allocations() - allocations_before;
+  const sim::Time next_event = driver.next_event_time();
+  if (!w.done() && hooks.stop_at > sim::kHorizon &&
+      (driver.now() >= sim::kHorizon || (next_event != sim::kNever && next_event >= sim::kHorizon)))
+    throw cfg.error_at(wc.target_results > 0 ? "workload.kiocbs" : "workload.duration",
+                       "the run reached the limit of 4000000 s of simulated time before its end (docs/input-limits.md)");
   const bool cut = driver.next_event_time() != sim::kNever && !driver.stopped();  // by hooks.stop_at
   if (!w.done() && wc.target_results > 0 && !cut) {
     std::string stuck;

@@ -26,6 +26,9 @@ struct RunHooks {
   sim::Time stop_at = sim::kNever;
   std::vector<std::string> simgrid_args;
   bool simgrid_cpu_hosts = false;
+  // Build the machine and run every cross-key check, then return an empty
+  // report without running (a sweep checks all its configs before the first run).
+  bool check_only = false;
 };
 
 // Cross-key checks (CPU ids in range, roles on distinct CPUs, queue depth

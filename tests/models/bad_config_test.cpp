@@ -162,3 +162,25 @@ TEST_CASE("bad config: two roles on one CPU", "[models][cli][config]") {
   expect_refused(dir, with_line(29, "cancellers", "cancellers = \"0\""), {}, "29", "usb.cancellers",
                  "CPU 0 already runs a task for workload.submitters");
 }
+
+TEST_CASE("run --out: stray temporaries of a killed writer are removed, the pair is replaced", "[models][cli]") {
+  ScratchDir dir;
+  write_file(dir / "c.toml", base_text());
+  const fs::path out = dir / "out";
+  fs::create_directories(out);
+  // What a writer killed between its two renames leaves: temporaries, and an old pair.
+  write_file(out / ".result.json.tmp.12345.0", "{ half");
+  write_file(out / ".summary.csv.tmp.12345.1", "half");
+  write_file(out / "result.json", "{\"old\": true}\n");
+  write_file(out / "summary.csv", "old\n");
+  const Run r = aiosim({"run", (dir / "c.toml").string(), "--out", out.string(), "--quiet"}, dir);
+  INFO("stderr: " << r.err);
+  REQUIRE(r.status == 0);
+  CHECK_FALSE(fs::exists(out / ".result.json.tmp.12345.0"));
+  CHECK_FALSE(fs::exists(out / ".summary.csv.tmp.12345.1"));
+  CHECK(read_file(out / "result.json").find("\"old\"") == std::string::npos);
+  CHECK(read_file(out / "summary.csv") != "old\n");
+  std::size_t entries = 0;
+  for (const auto& e : fs::directory_iterator(out)) entries += e.path().filename() != "" ? 1 : 0;
+  CHECK(entries == 2);  // result.json and summary.csv, nothing else
+}

@@ -115,12 +115,12 @@ TEST_CASE("a local sweep runs every run once, with manifests, the same bytes at 
 TEST_CASE("failing runs are recorded with their error and the sweep goes on", "[sweep-cli]") {
   Sweep w(R"T([sweep]
 base = "base.toml"
+replications = 2
 [set]
 workload.kiocbs = 3000
 kioctx.design = "v3.9"
 kioctx.zero_alloc = false
 [axes]
-machine.cores_per_socket = [8, 4]
 kioctx.lazy_list = [false, true]
 )T");
   const auto r = aiosim({"sweep", w.spec(), "--out", w.out("o"), "-j", "2"}, w.s.path());
@@ -128,26 +128,40 @@ kioctx.lazy_list = [false, true]
   const auto runs = read_csv(fs::path(w.out("o")) / "runs.csv");
   REQUIRE(runs.size() == 4);
   CHECK(runs[0].at("status") == "ok");
+  CHECK(runs[1].at("status") == "ok");
   // lazy_list without zero_alloc: aio_complete trusts a stale ki_list.next.
-  CHECK(runs[1].at("status") == "failed");
-  CHECK(runs[1].at("exit_code") == "3");
-  CHECK(runs[1].at("error").find("VIOLATION") != std::string::npos);
-  // 4 CPUs: the base config's CPU 4 does not exist (a cross-key check, exit 2).
   for (int i : {2, 3}) {
     CHECK(runs[i].at("status") == "failed");
-    CHECK(runs[i].at("exit_code") == "2");
-    CHECK(runs[i].at("error").rfind("aiosim: config.toml:", 0) == 0);  // relative: the same wherever the sweep is
-    CHECK(runs[i].at("error").find(": workload.reapers: CPU 4 does not exist: the machine has CPUs 0-3") != std::string::npos);
+    CHECK(runs[i].at("exit_code") == "3");
+    CHECK(runs[i].at("error").find("VIOLATION") != std::string::npos);
   }
-  const json m = json::parse(slurp(fs::path(w.out("o")) / "runs/000001/manifest.json"));
+  const json m = json::parse(slurp(fs::path(w.out("o")) / "runs/000002/manifest.json"));
   CHECK(m["status"] == "failed");
   CHECK(m["error"].get<std::string>().find("last steps") != std::string::npos);  // the whole report is kept
-  CHECK(r.err.find("sweep: run 1 failed (exit 3): aiosim: VIOLATION") != std::string::npos);
-  CHECK(r.out.find("1 ok, 3 failed") != std::string::npos);
+  CHECK(r.err.find("sweep: run 2 failed (exit 3): aiosim: VIOLATION") != std::string::npos);
+  CHECK(r.out.find("2 ok, 2 failed") != std::string::npos);
   // Failures are results: resuming does not run them again.
   const auto again = aiosim({"sweep", w.spec(), "--out", w.out("o"), "--resume"}, w.s.path());
   CHECK(again.status == 3);
   CHECK(again.err.find("4 already complete, 0 to run") != std::string::npos);
+}
+
+TEST_CASE("a point that breaks a cross-key check stops the sweep before anything runs", "[sweep-cli]") {
+  // 4 CPUs: the base config's reaper CPU 4 does not exist (issue 16, class 5).
+  Sweep w(R"T([sweep]
+base = "base.toml"
+[axes]
+machine.cores_per_socket = [8, 4]
+)T");
+  const auto r = aiosim({"sweep", w.spec(), "--out", w.out("o"), "-j", "2"}, w.s.path());
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());
+  const auto err = lines(r.err);
+  REQUIRE(err.size() == 1);
+  CHECK_THAT(err[0], Catch::Matchers::StartsWith("aiosim: " + (w.s / "base.toml").string() + ":") &&
+                         Catch::Matchers::Contains(": workload.reapers: CPU 4 does not exist: the machine has CPUs 0-3") &&
+                         Catch::Matchers::EndsWith("(at the sweep point machine.cores_per_socket=4: " + w.spec() + ":4)"));
+  CHECK_FALSE(fs::exists(w.out("o")));
 }
 
 TEST_CASE("a sweep killed with SIGKILL at any moment and resumed gives the same output", "[sweep-cli]") {
@@ -310,4 +324,42 @@ TEST_CASE("the Slurm backend submits a job array whose tasks give the local outp
   CHECK(slurp(w.s / "sbatch.log").find("--array=1 ") != std::string::npos);
   // A task index past the sweep is refused.
   CHECK(aiosim({"sweep-task", d.string(), "--task", "4", "--chunk", "3"}, w.s.path()).status == 2);
+}
+
+TEST_CASE("SIGINT, SIGTERM and SIGHUP stop a sweep: children gone, partial results merged, exit 128+signal",
+          "[sweep-cli]") {
+  // 60 runs of a few thousand kiocbs on one worker: seconds of work, so a
+  // signal after the first run completes lands mid-sweep.
+  Sweep w(R"T([sweep]
+base = "base.toml"
+replications = 30
+[axes]
+workload.batch = [4, 8]
+)T");
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    const fs::path dir = w.out("sig" + std::to_string(sig));
+    const std::string tag = "s" + std::to_string(sig);
+    const pid_t pid = start_aiosim({"sweep", w.spec(), "--out", dir.string(), "-j", "1", "--quiet"}, w.s.path(), tag);
+    // Wait for one complete run (its manifest), then signal the sweep alone.
+    for (int i = 0; i < 3000 && !fs::exists(dir / "runs/000000/manifest.json"); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    REQUIRE(::kill(pid, sig) == 0);
+    const auto p = wait_aiosim(pid, w.s.path(), tag);
+    CHECK(p.status == 128 + sig);
+    const auto err = lines(p.err);
+    REQUIRE(err.size() == 1);
+    CHECK_THAT(err[0], Catch::Matchers::StartsWith("aiosim: sweep interrupted by SIG") &&
+                           Catch::Matchers::Contains("resume with: aiosim sweep"));
+    CHECK(processes_in(dir) == 0);
+    // runs.csv lists every run; the completed ones have results.
+    const auto rows = read_csv(dir / "runs.csv");
+    CHECK(rows.size() == 60);
+    std::size_t ok = 0;
+    for (const auto& r : rows) ok += r.at("status") == "ok";
+    CHECK(ok >= 1);
+    CHECK(ok < 60);
+    CHECK(fs::exists(dir / "summary.csv"));
+    // Resuming finishes it.
+    CHECK(aiosim({"sweep", w.spec(), "--out", dir.string(), "--resume", "--quiet"}, w.s.path()).status == 0);
+  }
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <set>
 
 #include "sweep/expr.hpp"
 
@@ -119,4 +120,27 @@ TEST_CASE("a constraint must give a boolean", "[expr]") {
   const ExprValue eight = 8.0;
   CHECK_THROWS_AS(e.test([&](const std::string&) -> const ExprValue& { return eight; }), ExprError);
   CHECK(e.names() == std::vector<std::string>{"workload.batch"});
+}
+
+TEST_CASE("constraints are bounded: 64 levels of nesting, 4096 characters", "[expr]") {
+  const std::set<std::string, std::less<>> names = {"a"};
+  const auto nested = [](int n) { return std::string(n, '(') + "a > 1" + std::string(n, ')'); };
+  CHECK_NOTHROW(Expr::parse(nested(63), names));
+  CHECK_THROWS_WITH(Expr::parse(nested(65), names), Catch::Matchers::Contains("nested more than 64 levels"));
+  std::string nots;
+  for (int i = 0; i < 65; ++i) nots += "not ";
+  CHECK_THROWS_AS(Expr::parse(nots + "true", names), ExprError);
+  std::string negs(65, '-');
+  CHECK_THROWS_AS(Expr::parse(negs + "1 > 0", names), ExprError);
+  // 15,000 parentheses, 100k "not", a 500k-term sum: refused, not a stack overflow.
+  CHECK_THROWS_AS(Expr::parse(nested(15000), names), ExprError);
+  std::string sum;
+  for (int i = 0; i < 500000; ++i) sum += "1+";
+  CHECK_THROWS_WITH(Expr::parse(sum + "1 > 0", names), Catch::Matchers::Contains("longer than 4096"));
+  // The longest accepted chain evaluates (left-deep: about 2000 levels).
+  std::string chain;
+  for (int i = 0; i < 2000; ++i) chain += "1+";
+  const Expr e = Expr::parse(chain + "1 > 2000", names);
+  const ExprValue one = 1.0;
+  CHECK(e.test([&](const std::string&) -> const ExprValue& { return one; }) == true);
 }
