@@ -46,6 +46,11 @@ int cmd_run(const RunArgs& a) {
       std::filesystem::create_directories(a.out);
       sim::write_file_atomically(std::filesystem::path(a.out) / "result.json", rep.result.dump(2) + "\n");
       sim::write_file_atomically(std::filesystem::path(a.out) / "summary.csv", rep.summary_csv);
+      // The profile's stacks (output.profile): `aiosim profile DIR` reads them.
+      if (!rep.profile_folded.empty()) {
+        sim::write_file_atomically(std::filesystem::path(a.out) / "profile.folded", rep.profile_folded);
+        sim::write_file_atomically(std::filesystem::path(a.out) / "profile-roles.folded", rep.profile_roles_folded);
+      }
     } catch (const std::exception& e) {
       fmt::print(stderr, "aiosim: {}\n", e.what());
       return kExitIo;

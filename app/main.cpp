@@ -78,6 +78,14 @@ int main(int argc, char** argv) {
   v->add_option("--seed", val.seed, "seed of every run")->check(CLI::NonNegativeNumber);
   v->add_flag("--quiet", val.quiet, "no progress lines");
 
+  app::ProfileArgs prof;
+  auto* p = cli.add_subcommand("profile", "perf-report table of a run's CPU time by kernel function; folded stacks and flame graph SVG");
+  p->add_option("dir", prof.dir, "run directory (aiosim run --out DIR)")->required();
+  p->add_option("--context", prof.context, "only this context")->check(CLI::IsMember({"task", "hardirq"}));
+  p->add_option("--cpu-role", prof.cpu_role, "only CPUs of this role (submitter, reaper, canceller, irq, ... as in profile-roles.folded)");
+  p->add_option("--rows", prof.rows, "rows of the table")->capture_default_str()->check(CLI::Range(1LL, 100000LL));
+  p->add_flag("--no-svg", prof.no_svg, "print the table only");
+
   app::SweepCommands sweeps(cli);  // sweep, collect, sweep-task (app/cmd_sweep.cpp)
   cli.add_subcommand("presets", "list the machine presets and their costs");
   cli.add_subcommand("designs", "list the kioctx designs");
@@ -93,6 +101,7 @@ int main(int argc, char** argv) {
   if (*t) return app::cmd_trace(trace);
   if (*b) return app::cmd_bench(bench, self_exe(argv[0]));
   if (*x) return app::cmd_explore(xa);
+  if (*p) return app::cmd_profile(prof);
   if (sweeps.chosen()) return sweeps.run(self_exe(argv[0]));
   if (cli.got_subcommand("presets")) return app::cmd_presets();
   if (cli.got_subcommand("designs")) return app::cmd_designs();

@@ -68,7 +68,11 @@ struct StepAwaiter {
   Time charge(AccessKind kind) const {
     Context& c = current();
     Time at = c.local;
-    if (step.line) c.local += c.coherence().access(*step.line, c.cpu().id(), kind, at);
+    if (step.line) {
+      const Time cost = c.coherence().access(*step.line, c.cpu().id(), kind, at);
+      if (CpuProfile* p = c.profile()) p->access(c.profile_ctx(), *step.line, kind, at, cost);
+      c.local += cost;
+    }
     return at;
   }
   void record(Time at, std::int64_t before, std::int64_t after) const {

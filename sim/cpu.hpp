@@ -70,6 +70,13 @@ class Cpu {
 
   simgrid::s4u::Host* host = nullptr;
 
+  // Attribute this CPU's busy time to call chains (nullptr: off).
+  void set_profile(CpuProfile* p) {
+    profile_ = p;
+    task_.set_profile(p);
+    irq_.set_profile(p);
+  }
+
  private:
   Activity effective() const;
   void charge(Time at);
@@ -89,6 +96,7 @@ class Cpu {
   Time since_ = 0;
   std::array<Time, kActivities> time_{};
   Histogram irq_latency_;
+  CpuProfile* profile_ = nullptr;
 };
 
 }  // namespace sim
