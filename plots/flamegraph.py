@@ -75,11 +75,8 @@ def colour(name):
 def layout(root):
     """(name, depth, x, width, value) for every box, root at depth 0."""
     boxes = []
-    depth_max = 0
 
     def walk(node, depth, x, scale):
-        nonlocal depth_max
-        depth_max = max(depth_max, depth)
         boxes.append((node.name, depth, x, node.value * scale, node.value))
         cx = x
         for name in sorted(node.children):
@@ -88,7 +85,9 @@ def layout(root):
             cx += child.value * scale
 
     walk(root, 0, 0.0, (WIDTH - 2 * PAD) / root.value if root.value else 0)
-    return boxes, depth_max
+    # Boxes too thin to draw are left out, and so are the rows only they fill.
+    boxes = [b for b in boxes if b[3] >= 0.3]
+    return boxes, max(b[1] for b in boxes)
 
 
 def write_atomically(path, data, mode="w"):
@@ -112,8 +111,6 @@ def svg(root, title):
         "hover a box for its time</text>",
     ]
     for name, depth, x, w, value in boxes:
-        if w < 0.3:
-            continue
         y = height - PAD - 20 - (depth + 1) * ROW
         r, g, b = colour(name)
         label = "all CPUs" if name == "all" else name
@@ -141,16 +138,15 @@ def png(root, title, path):
     boxes, depth_max = layout(root)
     total = root.value or 1
     fig_w, row_in = 12.0, 0.24
-    fig = plt.figure(figsize=(fig_w, (depth_max + 1) * row_in + 0.9), dpi=110)
-    ax = fig.add_axes([0.005, 0.02, 0.99, 1 - 0.7 / ((depth_max + 1) * row_in + 0.9)])
+    fig_h = (depth_max + 1) * row_in + 0.45
+    fig = plt.figure(figsize=(fig_w, fig_h), dpi=110)
+    ax = fig.add_axes([0.005, 0.05 / fig_h, 0.99, (depth_max + 1) * row_in / fig_h])
     span = WIDTH - 2 * PAD
     ax.set_xlim(0, span)
     ax.set_ylim(0, depth_max + 1)
     ax.axis("off")
     px_per_unit = fig_w * 110 * 0.99 / span
     for name, depth, x, w, value in boxes:
-        if w < 0.3:
-            continue
         r, g, b = colour(name)
         ax.add_patch(Rectangle((x, depth), w, 0.94, facecolor=(r / 255, g / 255, b / 255), edgecolor="white", linewidth=0.3))
         label = "all CPUs" if name == "all" else name
