@@ -70,7 +70,7 @@ struct StepAwaiter {
     Time at = c.local;
     if (step.line) {
       const Time cost = c.coherence().access(*step.line, c.cpu().id(), kind, at);
-      if (CpuProfile* p = c.profile()) p->access(c.profile_ctx(), *step.line, kind, at, cost);
+      if (CpuProfile* p = c.profile()) [[unlikely]] p->access(c.profile_ctx(), *step.line, kind, at, cost);
       c.local += cost;
     }
     return at;

@@ -65,10 +65,10 @@ class Context final : public Event {
     if (depth_ < kMaxDepth) stack_[depth_] = fn;
     ++depth_;
     if (depth_ <= kMaxDepth) function_ = fn;
-    if (profile_) profile_->enter(profile_ctx(), fn, local);
+    if (profile_) [[unlikely]] profile_->enter(profile_ctx(), fn, local);
   }
   void leave() {
-    if (profile_) profile_->leave(profile_ctx(), local);
+    if (profile_) [[unlikely]] profile_->leave(profile_ctx(), local);
     --depth_;
     function_ = depth_ > 0 ? stack_[depth_ <= kMaxDepth ? depth_ - 1 : kMaxDepth - 1] : "?";
   }

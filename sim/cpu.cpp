@@ -16,7 +16,7 @@ Activity Cpu::effective() const {
 void Cpu::charge(Time at) {
   Time start = since_ > machine_->stats_start() ? since_ : machine_->stats_start();
   if (at > start) time_[static_cast<int>(effective())] += at - start;
-  if (profile_) profile_->charge(in_irq_handler() ? CpuProfile::kIrq : CpuProfile::kTask, effective(), at, machine_->stats_start());
+  if (profile_) [[unlikely]] profile_->charge(in_irq_handler() ? CpuProfile::kIrq : CpuProfile::kTask, effective(), at, machine_->stats_start());
   if (at > since_) since_ = at;
 }
 

@@ -8,18 +8,36 @@
 namespace sim {
 
 CpuProfile::CpuProfile(const Cpu& cpu, std::array<Time, 3> hit) : cpu_(&cpu), hit_(hit) {
-  nodes_.push_back(Node{"task", kNone, kNone, kNone, FrameKind::Function, 0});
-  nodes_.push_back(Node{"hardirq", kNone, kNone, kNone, FrameKind::Function, 0});
+  nodes_.push_back(Node{"task", kNone, kNone, kNone, FrameKind::Function, 0, kNone});
+  nodes_.push_back(Node{"hardirq", kNone, kNone, kNone, FrameKind::Function, 0, kNone});
   ctx_[kTask].node = kTask;
   ctx_[kIrq].node = kIrq;
 }
 
+void CpuProfile::enter(int ctx, const char* fn, Time t) {
+  Ctx& c = ctx_[ctx];
+  boundary(ctx, t);
+  c.node = child(c.node, fn, FrameKind::Function);
+}
+
+void CpuProfile::leave(int ctx, Time t) {
+  Ctx& c = ctx_[ctx];
+  boundary(ctx, t);
+  if (c.node > kIrq) c.node = nodes_[c.node].parent;
+}
+
 std::uint32_t CpuProfile::child(std::uint32_t parent, const char* name, FrameKind kind) {
+  const std::uint32_t last = nodes_[parent].last_child;
+  if (last != kNone && nodes_[last].name == name && nodes_[last].kind == kind) return last;
   for (std::uint32_t i = nodes_[parent].first_child; i != kNone; i = nodes_[i].next_sibling)
-    if (nodes_[i].name == name && nodes_[i].kind == kind) return i;
+    if (nodes_[i].name == name && nodes_[i].kind == kind) {
+      nodes_[parent].last_child = i;
+      return i;
+    }
   const auto id = static_cast<std::uint32_t>(nodes_.size());
-  nodes_.push_back(Node{name, parent, kNone, nodes_[parent].first_child, kind, 0});
+  nodes_.push_back(Node{name, parent, kNone, nodes_[parent].first_child, kind, 0, kNone});
   nodes_[parent].first_child = id;
+  nodes_[parent].last_child = id;
   return id;
 }
 
@@ -28,7 +46,7 @@ void CpuProfile::stall(int ctx, const CacheLine& line, Time from, Time to) {
   const std::uint32_t s = child(c.node, line.name().c_str(), FrameKind::Stall);
   boundary(ctx, from);
   if (c.n == kPending) make_room(ctx);
-  c.pending[(c.head + c.n) % kPending] = Pending{s, to};
+  c.pending[(c.head + c.n) & (kPending - 1)] = Pending{s, to};
   ++c.n;
 }
 
@@ -38,7 +56,7 @@ void CpuProfile::commit(Ctx& c, Time limit, bool busy, Time stats_start) {
     if (p.end > limit) break;
     if (busy) add(p.node, p.end, stats_start);
     else if (p.end > cursor_) cursor_ = p.end;
-    c.head = (c.head + 1) % kPending;
+    c.head = (c.head + 1) & (kPending - 1);
     --c.n;
   }
 }
@@ -57,7 +75,7 @@ void CpuProfile::make_room(int ctx) {
   // out the oldest (its interval may then be counted for this context where
   // the CPU counts it for an IRQ arriving before it; the totals stay exact).
   add(c.pending[c.head].node, c.pending[c.head].end, m.stats_start());
-  c.head = (c.head + 1) % kPending;
+  c.head = (c.head + 1) & (kPending - 1);
   --c.n;
 }
 
@@ -78,7 +96,7 @@ void CpuProfile::charge(int ctx, Activity a, Time at, Time stats_start) {
 
 void CpuProfile::shift(int ctx, Time by) {
   Ctx& c = ctx_[ctx];
-  for (int i = 0; i < c.n; ++i) c.pending[(c.head + i) % kPending].end += by;
+  for (int i = 0; i < c.n; ++i) c.pending[(c.head + i) & (kPending - 1)].end += by;
 }
 
 Profile::Profile(Machine& m) : machine_(&m) {

@@ -36,7 +36,7 @@ enum class FrameKind : std::uint8_t { Function, Spin, Stall };
 class CpuProfile {
  public:
   static constexpr std::uint32_t kNone = ~0u;
-  static constexpr int kPending = 64;
+  static constexpr int kPending = 64;  // a power of two
   enum : int { kTask = 0, kIrq = 1 };
 
   struct Node {
@@ -46,6 +46,7 @@ class CpuProfile {
     std::uint32_t next_sibling = kNone;
     FrameKind kind;
     Time self = 0;
+    std::uint32_t last_child = kNone;  // the child found last: calls repeat
   };
 
   // `hit`: what a load, store and atomic cost when the line is local (the
@@ -53,16 +54,8 @@ class CpuProfile {
   CpuProfile(const Cpu& cpu, std::array<Time, 3> hit);
 
   // From the contexts (ctx: kTask or kIrq), at the context's own clock.
-  void enter(int ctx, const char* fn, Time t) {
-    Ctx& c = ctx_[ctx];
-    boundary(ctx, t);
-    c.node = child(c.node, fn, FrameKind::Function);
-  }
-  void leave(int ctx, Time t) {
-    Ctx& c = ctx_[ctx];
-    boundary(ctx, t);
-    if (c.node > kIrq) c.node = nodes_[c.node].parent;
-  }
+  void enter(int ctx, const char* fn, Time t);
+  void leave(int ctx, Time t);
   // An access by the context that started at `at` and took `cost`.
   void access(int ctx, const CacheLine& line, AccessKind kind, Time at, Time cost) {
     const Time hit = hit_[static_cast<int>(kind)];
@@ -97,8 +90,8 @@ class CpuProfile {
 
   void boundary(int ctx, Time t) {
     Ctx& c = ctx_[ctx];
-    if (c.n == kPending) make_room(ctx);
-    c.pending[(c.head + c.n) % kPending] = Pending{c.node, t};
+    if (c.n == kPending) [[unlikely]] make_room(ctx);
+    c.pending[(c.head + c.n) & (kPending - 1)] = Pending{c.node, t};
     ++c.n;
   }
   void stall(int ctx, const CacheLine& line, Time from, Time to);
