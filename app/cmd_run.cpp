@@ -41,6 +41,14 @@ void write_outputs(const std::filesystem::path& dir, const models::RunReport& re
   std::filesystem::remove(dir / "result.json", ec);
   if (ec) throw std::filesystem::filesystem_error("cannot remove the old result.json", dir / "result.json", ec);
   sim::write_file_atomically(dir / "summary.csv", rep.summary_csv);
+  // The profile's stacks (output.profile), which `aiosim profile DIR` reads;
+  // a previous run's stay only if this run wrote new ones.
+  for (const auto& [name, text] : {std::pair{"profile.folded", &rep.profile_folded},
+                                   std::pair{"profile-roles.folded", &rep.profile_roles_folded}}) {
+    if (!text->empty()) sim::write_file_atomically(dir / name, *text);
+    else std::filesystem::remove(dir / name, ec);
+  }
+  // result.json last: its presence marks a complete set of outputs.
   sim::write_file_atomically(dir / "result.json", rep.result.dump(2) + "\n");
 }
 

@@ -87,6 +87,15 @@ struct PlotArgs {
 };
 int cmd_plot(const PlotArgs& a);
 
+struct ProfileArgs {
+  std::string dir;
+  std::string context;   // task or hardirq; empty: both
+  std::string cpu_role;  // e.g. submitter, irq; empty: all CPUs
+  long long rows = 40;
+  bool no_svg = false;
+};
+int cmd_profile(const ProfileArgs& a);  // app/cmd_profile.cpp
+
 int cmd_presets();
 int cmd_designs();
 

@@ -116,6 +116,14 @@ int run_main(int argc, char** argv) {
   p->add_flag("--logy", pl.logy, "logarithmic y axis");
   p->add_option("--out", pl.out, "output file: .pdf, .png or .svg (default DIR/plot-Y-vs-X.png)");
 
+  app::ProfileArgs prof;
+  auto* pf = cli.add_subcommand("profile", "perf-report table of a run's CPU time by kernel function; folded stacks and flame graph SVG");
+  pf->add_option("dir", prof.dir, "run directory (aiosim run --out DIR)")->required();
+  pf->add_option("--context", prof.context, "only this context")->check(CLI::IsMember({"task", "hardirq"}));
+  pf->add_option("--cpu-role", prof.cpu_role, "only CPUs of this role (submitter, reaper, canceller, irq, ... as in profile-roles.folded)");
+  pf->add_option("--rows", prof.rows, "rows of the table")->capture_default_str()->check(CLI::Range(1LL, 100000LL));
+  pf->add_flag("--no-svg", prof.no_svg, "print the table only");
+
   app::SweepCommands sweeps(cli);  // sweep, collect, sweep-task (app/cmd_sweep.cpp)
   cli.add_subcommand("presets", "list the machine presets and their costs");
   cli.add_subcommand("designs", "list the kioctx designs");
@@ -136,6 +144,7 @@ int run_main(int argc, char** argv) {
   if (*x) return app::cmd_explore(xa);
   if (*rp) return app::cmd_report(rep);
   if (*p) return app::cmd_plot(pl);
+  if (*pf) return app::cmd_profile(prof);
   if (sweeps.chosen()) return sweeps.run(self_exe(argv[0]));
   if (cli.got_subcommand("presets")) return app::cmd_presets();
   if (cli.got_subcommand("designs")) return app::cmd_designs();

@@ -70,8 +70,10 @@ struct StepAwaiter {
     Time at = c.local;
     if (step.line) {
       Coherence& coh = c.coherence();
-      if (coh.store_buffer_entries() == 0) c.local += coh.access(*step.line, c.cpu().id(), kind, at);
-      else c.local += coh.tso_access(*step.line, c.cpu().id(), kind, at);
+      const Time cost = coh.store_buffer_entries() == 0 ? coh.access(*step.line, c.cpu().id(), kind, at)
+                                                        : coh.tso_access(*step.line, c.cpu().id(), kind, at);
+      if (CpuProfile* p = c.profile()) [[unlikely]] p->access(c.profile_ctx(), *step.line, kind, at, cost);
+      c.local += cost;
     }
     return at;
   }

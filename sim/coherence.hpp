@@ -130,6 +130,12 @@ class Coherence {
     return false;
   }
 
+  // What an access costs when the line is already this CPU's (anything
+  // above it is a coherence stall).
+  Time hit_cost(AccessKind kind) const {
+    return kind == AccessKind::Load ? ps_.load_hit : kind == AccessKind::Store ? ps_.store_hit : ps_.atomic_local;
+  }
+
   // What the same access would cost now, without doing it.
   Time peek(const CacheLine& line, int cpu, AccessKind kind) const;
 

@@ -38,6 +38,7 @@ void Context::start(Task<void> r, Time at) {
   pending = Step{StepKind::Load, nullptr, nullptr, "start"};
   depth_ = 0;
   function_ = "?";
+  if (profile_) profile_->restart(profile_ctx());
   finishing = false;
   cpu_->machine().driver().make_runnable(*this);
 }

@@ -12,6 +12,7 @@
 
 #include "sim/event.hpp"
 #include "sim/observer.hpp"
+#include "sim/profile.hpp"
 #include "sim/step.hpp"
 #include "sim/task.hpp"
 
@@ -64,8 +65,10 @@ class Context final : public Event {
     if (depth_ < kMaxDepth) stack_[depth_] = fn;
     ++depth_;
     if (depth_ <= kMaxDepth) function_ = fn;
+    if (profile_) [[unlikely]] profile_->enter(profile_ctx(), fn, local);
   }
   void leave() {
+    if (profile_) [[unlikely]] profile_->leave(profile_ctx(), local);
     --depth_;
     function_ = depth_ > 0 ? stack_[depth_ <= kMaxDepth ? depth_ - 1 : kMaxDepth - 1] : "?";
   }
@@ -85,6 +88,10 @@ class Context final : public Event {
   Driver& driver() const { return **driver_; }
   // The machine's caches (every access: likewise).
   Coherence& coherence() const { return *coherence_; }
+  // The CPU's profile, when one is installed (sim/profile.hpp).
+  CpuProfile* profile() const { return profile_; }
+  int profile_ctx() const { return kind_ == ContextKind::Irq ? CpuProfile::kIrq : CpuProfile::kTask; }
+  void set_profile(CpuProfile* p) { profile_ = p; }
 
   // Driver-facing state.
   Time local = 0;                        // this context's clock
@@ -116,6 +123,7 @@ class Context final : public Event {
   Observer* const* observer_;  // &machine.observer
   Driver* const* driver_;      // the machine's driver slot
   Coherence* coherence_;
+  CpuProfile* profile_ = nullptr;
   ContextKind kind_;
   std::string name_;
   std::array<const char*, kMaxDepth> stack_{};

@@ -16,6 +16,7 @@ Activity Cpu::effective() const {
 void Cpu::charge(Time at) {
   Time start = since_ > machine_->stats_start() ? since_ : machine_->stats_start();
   if (at > start) time_[static_cast<int>(effective())] += at - start;
+  if (profile_) [[unlikely]] profile_->charge(in_irq_handler() ? CpuProfile::kIrq : CpuProfile::kTask, effective(), at, machine_->stats_start());
   if (at > since_) since_ = at;
 }
 
@@ -101,6 +102,7 @@ void Cpu::irq_finished(Time at) {
   Driver& d = machine_->driver();
   switch (task_.state()) {
     case ContextState::Runnable:  // withdrawn, or yielded while preempted
+      if (profile_) profile_->shift(CpuProfile::kTask, at - task_.preempted_at);
       task_.local = at + task_.preempt_remaining;
       d.make_runnable(task_);
       break;

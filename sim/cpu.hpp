@@ -82,6 +82,13 @@ class Cpu {
 
   simgrid::s4u::Host* host = nullptr;
 
+  // Attribute this CPU's busy time to call chains (nullptr: off).
+  void set_profile(CpuProfile* p) {
+    profile_ = p;
+    task_.set_profile(p);
+    irq_.set_profile(p);
+  }
+
  private:
   Activity effective() const;
   void charge(Time at);
@@ -102,6 +109,7 @@ class Cpu {
   std::array<Time, kActivities> time_{};
   Histogram irq_latency_;
   std::uint64_t irqs_latched_ = 0;
+  CpuProfile* profile_ = nullptr;
 };
 
 }  // namespace sim

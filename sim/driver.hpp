@@ -25,6 +25,8 @@ class Driver {
   // first? (Timed: nothing else is due before c.local.) Asked at every step,
   // so it is one inline comparison with a time the driver keeps current.
   bool may_continue(const Context& c) const { return c.local < horizon_; }
+  // The earliest pending event (nothing else can happen before it).
+  Time horizon() const { return horizon_; }
   // `c` suspended before its pending step; run it again when its turn comes.
   virtual void yield(Context& c) = 0;
   // A context that was blocked, idle or preempted can run from c.local.

@@ -8,6 +8,15 @@
 
 namespace sim {
 
+namespace {
+// An access of the lock word by `c` itself: its cost, told to the profile.
+Time own_access(Coherence& coh, CacheLine& line, Context& c, AccessKind kind) {
+  const Time cost = coh.access(line, c.cpu().id(), kind, c.local);
+  if (CpuProfile* p = c.profile()) p->access(c.profile_ctx(), line, kind, c.local, cost);
+  return cost;
+}
+}  // namespace
+
 const char* to_string(LockKind k) {
   switch (k) {
     case LockKind::Ticket: return "ticket";
@@ -61,7 +70,7 @@ bool LockBase::try_acquire_or_wait(Context& c) {
                                 c.name()),
                     fmt::format("  in {}\n", c.call_chain()));
   if (holder_ == nullptr && waiters_.empty()) {
-    c.local += coh.access(*line_, c.cpu().id(), AccessKind::Rmw, c.local);
+    c.local += own_access(coh, *line_, c, AccessKind::Rmw);
     holder_ = &c;
     acquired_at_ = c.local;
     if (c.local >= stats_start) {
@@ -73,7 +82,7 @@ bool LockBase::try_acquire_or_wait(Context& c) {
   check_self_deadlock(c);
   // The failed attempt: ticket takes a ticket (xadd), qspinlock swaps the
   // MCS tail, tas reads the line.
-  c.local += coh.access(*line_, c.cpu().id(), kind_ == LockKind::Tas ? AccessKind::Load : AccessKind::Rmw, c.local);
+  c.local += own_access(coh, *line_, c, kind_ == LockKind::Tas ? AccessKind::Load : AccessKind::Rmw);
   stats_.wait_begins(attempt, stats_start);
   bool spins_on_line = kind_ == LockKind::Ticket || kind_ == LockKind::Tas || waiters_.empty();
   waiters_.push_back(&c);
@@ -82,6 +91,7 @@ bool LockBase::try_acquire_or_wait(Context& c) {
   if (waiters() > stats_.max_waiters && c.local >= stats_start) stats_.max_waiters = waiters();
   c.state_ = ContextState::Blocked;
   c.blocked_since = c.local;
+  if (CpuProfile* p = c.profile()) p->spin_on(c.profile_ctx(), name_.c_str());
   if (c.in_irq()) c.cpu().set_irq_spinning(true, c.local);
   else c.cpu().set_task_activity(Activity::Spin, c.local);
   if (Observer* o = machine_->observer) o->on_lock(c, *this, LockEvent::Spin, attempt, waiters());  // the wait starts at the attempt
@@ -134,10 +144,11 @@ void LockBase::release(Context& c) {
   Time visible;
   if (coh.store_buffer_entries() > 0) {
     const Coherence::BufferedStore b = coh.buffered_store(*line_, c.cpu().id(), t);
+    if (CpuProfile* p = c.profile()) p->access(c.profile_ctx(), *line_, AccessKind::Store, t, b.cpu_cost);
     c.local += b.cpu_cost;
     visible = b.visible;
   } else {
-    c.local += coh.access(*line_, c.cpu().id(), AccessKind::Store, t);
+    c.local += own_access(coh, *line_, c, AccessKind::Store);
     visible = c.local;
   }
   if (Observer* o = machine_->observer) o->on_lock(c, *this, LockEvent::Released, t, waiters());

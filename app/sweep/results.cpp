@@ -32,6 +32,7 @@ void flatten(const json& j, const std::string& prefix, const std::string& last, 
     case json::value_t::object:
       for (const auto& [k, v] : j.items()) {
         if (prefix.empty() && (k == "config" || k == "seed")) continue;
+        if (prefix == "profile" && k == "top") continue;  // per-symbol detail; profile.aio_functions has the columns
         if (wall_clock(k)) continue;
         flatten(v, prefix.empty() ? k : prefix + "." + k, k, out);
       }

@@ -93,7 +93,7 @@ std::string env_or_empty(const char* name) {
 // and the outputs of a run whose manifest never came.
 void clear_run_dir(const fs::path& rd) {
   std::error_code ec;
-  for (const char* f : {"manifest.json", "result.json", "summary.csv", "stderr.txt"}) fs::remove(rd / f, ec);
+  for (const char* f : {"manifest.json", "result.json", "summary.csv", "stderr.txt", "profile.folded", "profile-roles.folded"}) fs::remove(rd / f, ec);
   for (const auto& e : fs::directory_iterator(rd, ec)) {
     const std::string name = e.path().filename().string();
     if (name.size() > 1 && name[0] == '.' && name.find(".tmp.") != std::string::npos) fs::remove(e.path(), ec);

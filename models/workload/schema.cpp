@@ -99,6 +99,9 @@ Schema make_schema() {
   s.add("engine.clock", Type::String, "simgrid", "drive time from SimGrid's clock or the driver alone")
       .choices({"simgrid", "internal"});
   s.add("engine.sync_quantum", Type::Duration, "100us", "advance SimGrid's clock at most once per quantum").min(0);
+  s.add("output.profile", Type::Bool, true,
+        "profile busy CPU time by kernel call chain: result.json's profile, and profile.folded / profile-roles.folded "
+        "next to it");
   s.add("output.latency_cdf", Type::Bool, false, "add latency_cdf (submit->event ns at percent 0..99, 99.5, 99.9, 99.99, 100) to result.json");
   return s;
 }

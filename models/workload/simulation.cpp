@@ -9,11 +9,13 @@
 
 #include "models/designs/registry.hpp"
 #include "models/devices/value_names.hpp"
+#include "models/workload/profile_result.hpp"
 #include "models/workload/workload.hpp"
 #include "models/workload/schema.hpp"
 #include "sim/alloc_count.hpp"
 #include "sim/machine_config.hpp"
 #include "sim/presets.hpp"
+#include "sim/profile.hpp"
 #include "sim/simgrid_clock.hpp"
 #include "sim/timed_driver.hpp"
 #include "sim/violation.hpp"
@@ -225,6 +227,9 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   if (wc.target_results > 0)
     ledger.on_target(
         wc.target_results, [](void* p) { static_cast<Workload*>(p)->finish(sim::current().local); }, &w);
+  // Before the threads start, so every frame is seen entering.
+  std::unique_ptr<sim::Profile> profile;
+  if (cfg.get_bool("output.profile")) profile = std::make_unique<sim::Profile>(m);
   w.start();
 
   const sim::Time duration = cfg.get_duration_ps("workload.duration");
@@ -363,9 +368,20 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
                       {"violations", counts.violations}, {"torn_down", w.torn_down()}};
   r["cancels"] = {{"io_cancel_calls", w.cancels().calls}, {"succeeded", w.cancels().succeeded},
                   {"einval", w.cancels().einval}, {"usb_dequeued", usb.dequeued()}, {"usb_completed", usb.completed()}};
+  RunReport rep;
+  if (profile) {
+    std::vector<RoleCpus> role_cpus = {{"submitter", wc.submitters}, {"reaper", wc.reapers},
+                                       {"canceller", wc.cancellers}, {"irq", irq_cpus}, {"irq", {usb_irq_cpu}}};
+    if (wc.teardown_at > 0) role_cpus.push_back({"teardown", {wc.teardown_cpu}});
+    const std::vector<std::string> roles = cpu_roles(ncpus, role_cpus);
+    const sim::profile::Folded by_context = profile->folded();
+    const sim::profile::Folded by_role = profile->folded(&roles);
+    r["profile"] = profile_json(by_context, by_role, roles);
+    rep.profile_folded = sim::profile::write_folded(by_context);
+    rep.profile_roles_folded = sim::profile::write_folded(by_role);
+  }
   r["config"] = cfg.to_json();
 
-  RunReport rep;
   const auto& cl = ctx.ctx_lock.stats();
   const double spin_pct = 100.0 * r["cpu_share"]["spinning"].get<double>();
   rep.summary_csv = fmt::format(
@@ -394,6 +410,13 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
       sim::to_ns(ctx.completion_lock.stats().wait.percentile(99)), sim::to_ns(w.submit_to_event().percentile(50)),
       sim::to_ns(w.submit_to_event().percentile(99)), spin_pct, counts.duplicates, counts.lost, usb.races(),
       usb.null_derefs(), usb.use_after_frees(), counts.ring_overflows, ledger.in_flight());
+  if (profile) {
+    const auto& pj = r["profile"];
+    rep.table += fmt::format(
+        "  profile          fs/aio.c {:.2f}% of busy CPU time (spinning {:.2f}%), with what it calls {:.2f}%; user code {:.2f}%\n",
+        100.0 * pj["aio_share"].get<double>(), 100.0 * pj["aio_spin_share"].get<double>(),
+        100.0 * pj["aio_children_share"].get<double>(), 100.0 * pj["user_share"].get<double>());
+  }
   rep.result = std::move(r);
   return rep;
 }

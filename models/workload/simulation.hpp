@@ -15,6 +15,10 @@ struct RunReport {
   nlohmann::ordered_json result;  // result.json
   std::string summary_csv;        // summary.csv
   std::string table;              // the console summary
+  // With output.profile: folded stacks (sim/profile_report.hpp), rooted at
+  // the context, and the same with each CPU's role as the first frame.
+  std::string profile_folded;
+  std::string profile_roles_folded;
 };
 
 // What a caller such as `aiosim trace` adds to a run: an observer installed

@@ -243,6 +243,13 @@ void Recorder::on_lock(const Context& c, const LockBase& l, LockEvent ev, Time a
       lc.spin_seq = seq_;
       lc.spin_waiters = waiters;
       lc.holder = l.holder() ? intern(l.holder()->name()) : 0;
+      {
+        // The call chain, as the profile's stacks have it: the spin line
+        // names it even when the functions were entered before the window.
+        std::string chain;
+        for (auto it = cs.stack.rbegin(); it != cs.stack.rend(); ++it) chain += (chain.empty() ? "" : " <- ") + std::string(it->name);
+        lc.chain = chain.empty() ? 0 : intern(chain);
+      }
       ++ls.spinning;
       sample();
       return;
@@ -257,6 +264,7 @@ void Recorder::on_lock(const Context& c, const LockBase& l, LockEvent ev, Time a
         r.a = lc.spin_waiters;
         r.b = waiters;
         r.detail = lc.holder;
+        r.chain = lc.chain;
         slice(r);
         lc.spin_begin = -1;
         if (ls.spinning > 0) --ls.spinning;
@@ -375,6 +383,7 @@ void Recorder::finish(Time end) {
       r.seq_begin = lc.spin_seq;
       r.a = lc.spin_waiters;
       r.detail = lc.holder;
+      r.chain = lc.chain;
       open_slice(r);
     }
     if (lc.held_begin >= 0) {

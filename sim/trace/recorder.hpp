@@ -66,6 +66,7 @@ struct Record {
   std::int64_t b = 0;  // Step: value after; Spin/Held: waiters at end; Held: 1 if the lock was contended
   std::uint32_t name = 0;    // interned (Recorder::str)
   std::uint32_t detail = 0;  // interned; 0 = none
+  std::uint32_t chain = 0;   // Spin: the spinner's call chain, innermost first (interned; 0 = none)
   std::int32_t cpu = kNoCpu;
   std::int16_t depth = 0;  // the context's function depth (text indentation)
   RecordKind kind = RecordKind::Function;
@@ -142,6 +143,7 @@ class Recorder final : public Observer {
     std::uint64_t spin_seq = 0;
     std::int64_t spin_waiters = 0;
     std::uint32_t holder = 0;
+    std::uint32_t chain = 0;
     Time held_begin = -1;
     std::uint64_t held_seq = 0;
     std::int64_t held_waiters = 0;

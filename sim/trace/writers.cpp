@@ -52,8 +52,9 @@ void narrate(const Recorder& rec, const Record& r, std::vector<Line>& out) {
       const char* how = r.mutex ? "sleeps" : "spins";
       if (!r.clipped_begin)
         add(r.begin, r.seq_begin, 1, who(r), r.depth + 1,
-            fmt::format("{} {}: busy, held by {}; {} ({} now)", r.mutex ? "mutex_lock" : "spin_lock", name,
-                        r.detail ? rec.str(r.detail) : "?", how, plural(r.a, "waiter", "waiters")));
+            fmt::format("{} {}: busy, held by {}; {} ({} now){}", r.mutex ? "mutex_lock" : "spin_lock", name,
+                        r.detail ? rec.str(r.detail) : "?", how, plural(r.a, "waiter", "waiters"),
+                        r.chain ? " in " + rec.str(r.chain) : std::string()));
       if (!r.clipped_end)
         add(r.end, r.seq_end, 1, who(r), r.depth + 1,
             fmt::format("acquires {} after {} {} ({} left)", name, r.mutex ? "waiting" : "spinning", format_span(dur),

@@ -180,6 +180,8 @@ TEST_CASE("trace JSON: a spin on CPU 1 ends exactly when CPU 0's hold ends (zero
   const std::string text = text_of(rec);
   CHECK_THAT(text, Catch::Contains("cpu1/task"));
   CHECK_THAT(text, Catch::Contains("spin_lock test_lock: busy, held by cpu0/task; spins (1 waiter now)"));
+  // ... in the spinner's call chain (as the profile's stacks have it).
+  CHECK_THAT(text, Catch::Contains("spins (1 waiter now) in waiter_fn\n"));
   CHECK_THAT(text, Catch::Contains("acquires test_lock after spinning 4000.0 ns (0 waiters left)"));
   CHECK_THAT(text, Catch::Contains("releases test_lock after holding it 5000.0 ns (1 waiter)"));
 }
