@@ -423,7 +423,7 @@ toml::table parse_with_sets(const std::string& text, const std::string& source, 
     const bool bare = std::all_of(key.begin(), key.end(), [](char c) {
       return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
     });
-    if (!bare || key.front() == '.' || key.back() == '.' || key.find("..") != std::string::npos ||
+    if (!bare || key.empty() || key.front() == '.' || key.back() == '.' || key.find("..") != std::string::npos ||
         static_cast<std::size_t>(std::count(key.begin(), key.end(), '.')) >= sim::config::kMaxKeyParts)
       throw ConfigError(std::string(kSet), 0, key, "invalid key (dotted names of A-Z a-z 0-9 _ -)");
     std::optional<toml::table> doc;
