@@ -182,5 +182,5 @@ TEST_CASE("run --out: stray temporaries of a killed writer are removed, the pair
   CHECK(read_file(out / "summary.csv") != "old\n");
   std::size_t entries = 0;
   for (const auto& e : fs::directory_iterator(out)) entries += e.path().filename() != "" ? 1 : 0;
-  CHECK(entries == 2);  // result.json and summary.csv, nothing else
+  CHECK(entries == 4);  // result.json, summary.csv and the profile's two folded files, nothing else
 }
