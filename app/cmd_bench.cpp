@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // `aiosim bench`: the reference workloads of issue #7, each run several
 // times in its own process (SimGrid allows one simulation per process), with
 // the engine floor measured first in this process.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // `aiosim compare SPEC`: the same base config under each value of one key,
 // at several points, side by side. Each run is its own process (SimGrid
 // allows one simulation per process).

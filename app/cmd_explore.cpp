@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // aiosim explore: every interleaving of a scenario's contexts (DPOR), with
 // the run's invariants checked in each.
 #include <algorithm>

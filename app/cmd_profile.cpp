@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // aiosim profile RUN_DIR: the perf-report view of a run's profile (the
 // profile.folded that `aiosim run --out` writes), and its flame graph drawn
 // by plots/flamegraph.py (Debian's /usr/bin/python3; no network).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // `aiosim report DIR` and `aiosim plot DIR --x KEY --y METRIC`: an HTML report
 // of a sweep or run directory, and any metric of a sweep against any key.
 // Both are drawn by the python of plots/ (report.py, plot.py; Debian's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // `aiosim sweep SPEC`: a parameter sweep (axes, zipped axes, constraints,
 // replications) run by a local pool of `aiosim run` processes or a Slurm job
 // array, merged into DIR/runs.csv and DIR/summary.csv. See app/sweep/.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // `aiosim sweep`, `aiosim collect` and `aiosim sweep-task` (the Slurm array
 // task): registered on the CLI by one object so that main.cpp needs two lines.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // `aiosim trace CONFIG`: a narrated event log of a window of one run.
 //
 // The run is the same as `aiosim run CONFIG` (same config, same seed, same

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // `aiosim validate`: the lock micro-benchmark against queueing theory and the
 // ticket-lock collapse model; writes DIR/report.md, the data as CSV and a
 // figure drawn by plots/validation.py (Debian's /usr/bin/python3 with

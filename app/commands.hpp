@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // The subcommands of the aiosim binary. Exit codes: 0 success, 1 a failure
 // of the environment (I/O), 2 bad input, 3 an invariant violated in a run.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // How every command reports a failure: errors travel as exceptions to main
 // (or to a sweep's child process), which prints exactly one line

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // aiosim: a discrete-event simulator of the Linux AIO completion path.
 #include <unistd.h>
 

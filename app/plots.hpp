@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // The python scripts of plots/ (figures, `aiosim report`, `aiosim plot`,
 // `aiosim validate`'s figure) and how the binary finds and runs them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Which scenario a config file describes, read before the file is checked
 // against that scenario's schema: its top-level `scenario` key ("aio" when

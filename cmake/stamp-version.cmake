@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Writes app/version.hpp at build time (not configure time), so a binary's
 # stamp names the commit it was built from and whether tracked files had
 # uncommitted changes then. configure_file leaves the file untouched when

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Draws the paper figures from the sweeps of experiments/paper/.
 
     plots/figures.py SWEEPS --out DIR [--only 1,4] [--aiosim PATH]

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Flame graph of an aiosim profile (folded stacks) as a self-contained SVG.
 
     /usr/bin/python3 plots/flamegraph.py RUN_DIR/profile.folded --out profile.svg [--png profile.png]

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Any metric of a sweep against any key, with 95% confidence intervals.
 
     plots/plot.py DIR --x KEY --y METRIC [--hue KEY] [--col KEY] [--where KEY=VALUE]...

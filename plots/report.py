@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """One self-contained HTML report of a sweep or run directory.
 
     plots/report.py DIR        # what `aiosim report DIR` runs; writes DIR/report.html

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The publication style of every aiosim figure, in one place.
 
 Imported by plots/figures.py (the paper figures), plots/plot.py (`aiosim

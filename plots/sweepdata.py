@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Reading what `aiosim sweep` and `aiosim run` leave in a directory.
 
 A sweep directory holds sweep.json (the plan: spec, points, runs),

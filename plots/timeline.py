@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Timeline figure of an `aiosim trace` window (trace.json): one row per CPU.
 
 Each row shows what the CPU does -- task work, spinning on a lock (coloured

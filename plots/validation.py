@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Draw the figure of `aiosim validate` from the CSV files it wrote.
 
 Usage: /usr/bin/python3 plots/validation.py DIR   (writes DIR/validation.png and .pdf)

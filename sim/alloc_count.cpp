@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Replaces the global operator new/delete with counting versions on top of
 // malloc/free. Linked into a program only if something calls
 // sim::allocations() (it sits in the same object file).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // How many times the process has called operator new. The simulator should
 // allocate nothing per event once it is warm (events live in their owners,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Crash-safe output: a result file is either the old version or the complete
 // new one, never half-written.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // A context is one thread of control on a simulated CPU: the CPU's task
 // context or its hardirq context. It runs one root Task (a workload thread,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // A simulated CPU: a task context, a hardirq context, the IRQ-enable flag,
 // pending interrupts, and where its time went.

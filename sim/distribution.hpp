@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Service-time and inter-arrival distributions as small value types, parsed
 // from config strings such as "exp(20us)" or "lognormal(20us,0.5)".

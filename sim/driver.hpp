@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // A driver decides which context runs next. The timed driver runs them in
 // simulated-time order on SimGrid's clock; the step driver lets an outside

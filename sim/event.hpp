@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Something that happens at a simulated time: a context resuming, a device
 // timer firing. Events live inside the objects they belong to (contexts,

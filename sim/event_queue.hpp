@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // The pending-event set: a 4-ary min-heap on (time, sequence number). The
 // sequence number makes equal-time events run in the order they were

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // A FIFO for lock and semaphore waiters: a boost::circular_buffer that
 // doubles when full. It allocates nothing while empty (a std::deque allocates

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Coroutine frames come from size-class free lists, so calling a model
 // function (a coroutine) costs no malloc once the pool is warm: the simulator

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // A gate guards a step that may have to wait: a lock acquisition, going to
 // sleep. pass() is tried when the step is due; if it cannot pass it parks the

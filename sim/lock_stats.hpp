@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // What a lock reports: acquisitions, contention, wait and hold distributions,
 // utilisation and queue length. Waiting time is integrated over time so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // The simulated machine: its CPUs, their topology and the coherence model.
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // The [machine] section every scenario shares: its keys, and the topology and
 // coherence costs a config gives (a preset, with per-key overrides).

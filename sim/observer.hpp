@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Hooks for traces and the explorer. The hot path tests one pointer; with no
 // observer installed nothing else is paid.

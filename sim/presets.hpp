@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Machine presets: what each coherence operation costs, by the state the line
 // is in and how far away its holder is. Every number is in nanoseconds and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // A perf-style profile of simulated CPU time by call chain.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Reading a profile: folded stacks ("task;f;g;[spin L] 1234" lines, the
 // format flamegraph.pl, inferno and speedscope read) and the perf-report

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Deterministic random streams: xoshiro256** seeded through splitmix64.
 //

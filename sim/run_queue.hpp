@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // The contexts due to resume, in the same (time, seq) order as EventQueue.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // A user-space semaphore (futex-backed): one thread waits with its CPU idle,
 // others post; a post to a sleeper wakes it after the wake-up latency.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Puts a TimedDriver on SimGrid's clock.
 //

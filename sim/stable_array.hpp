@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Storage whose elements never move, for many small objects (a slab's
 // kiocbs, a device's requests, a ring's slots, the ledger): Boost.Container's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // A step is one visible operation of a context: a shared-memory access, an
 // atomic, a lock operation or an IRQ flag change. Steps are the only points

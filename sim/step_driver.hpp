@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Lets an outside scheduler choose, at every step, which context goes next.
 // Time is not used to order anything here: each choice runs exactly one

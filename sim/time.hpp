@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Simulated time. Integer picoseconds: cache-line costs are fractions of a
 // nanosecond (cycles at 2-3 GHz) and integer time keeps event order exact and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // The engine floor: a closed lock loop of N CPUs driven directly by SimGrid
 // kernel timers, with no model at all. Each CPU thinks, takes the lock (or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // sockets x cores x SMT threads, numbered the way Linux numbers them on a
 // typical x86 box when SMT is off; with SMT the sibling of CPU c is

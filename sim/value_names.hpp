@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // How a field's value is printed in violation reports (Context::history) and
 // traces (trace.txt, trace.json): the engine knows no model, so a model may

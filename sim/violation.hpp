@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // The run stops at the first broken invariant, the way a kernel BUG() or a
 // lockdep splat would, with a report instead of a hang or a wrong number.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Sleeping and waking: wait_queue_head_t, prepare_to_wait / schedule /
 // finish_wait, wake_up, and the task states that make the check-then-sleep

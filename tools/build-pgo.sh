@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # A profile-guided Release build of aiosim in DIR (default build-pgo/):
 # GCC builds it instrumented (-fprofile-generate), runs the default
 # experiment (experiments/default.toml: v3.9 and lazy-cancel at 4, 16 and 64

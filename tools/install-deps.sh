@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Installs what aiosim needs from Debian 12's packages. Idempotent, and quiet
 # when everything is already there.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Installs a single-node Slurm (slurmctld, slurmd, the client tools) and munge
 # from Debian 12's packages, for the `slurm` ctest (tests/sweep/slurm_test.sh)
 # and `aiosim sweep --backend slurm`. Idempotent and quiet when all is there.

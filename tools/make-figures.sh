@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The paper figures: installs what is missing, builds (Release), runs every
 # sweep of experiments/paper/ into out/paper/<name>/ (resuming any that is
 # there) and draws docs/figures/fig*.{pdf,png} with plots/figures.py.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The README's second command: install what is missing, build everything
 # with the tests, and run the whole suite under ctest. Arguments go to cmake
 # (CI adds -DAIOSIM_WERROR=ON).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # A private single-node Slurm on localhost (munged, slurmctld, slurmd, all as
 # root, bound to 127.0.0.1), in a directory of its own, for trying
 # `aiosim sweep --backend slurm` and for the slurm ctest. Following

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Soak: a 10M-kiocb run and a 1,000-run sweep of small runs, sampling the
 # resident set of the process (the run; the sweep's parent) every 2 s, and
 # GNU time's peak. RSS must stay flat: the first and last samples are printed.

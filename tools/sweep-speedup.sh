@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Parallel efficiency of the local sweep pool: the same sweep at -j 1 and at
 # -j N (default: the number of CPUs), REPEATS times each, alternating, each
 # into a fresh directory; prints every wall time, the medians, the speedup

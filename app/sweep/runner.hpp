@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Running the runs of a sweep: each run is one `aiosim run` process (SimGrid
 // allows one simulation per process) writing result.json into its own

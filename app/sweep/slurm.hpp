@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // The Slurm backend: one job array per sweep, array index -> run index (or,
 // with a chunk of K, runs [index*K, index*K+K)). Each task is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Sweep specs: a base config, fixed overrides, axes (lists, ranges, zipped
 // groups), constraints and replications; and the plan they expand to -- the

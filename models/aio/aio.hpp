@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // The AIO core of fs/aio.c as one class whose methods are the kernel's
 // functions, each a coroutine that reads like its C original.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // struct eventfd_ctx (fs/eventfd.c) and eventfd_signal(): what aio_complete
 // signals for an iocb submitted with IOCB_FLAG_RESFD.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // fs/aio.c of the seed's parent (mm tree, April 2013) with the seed's hunks
 // behind Switches. Every function names its kernel original; the step lists
 // follow the transcription in the project notes (docs/kernel-sources.md).

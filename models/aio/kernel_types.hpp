@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // The AIO kernel objects of fs/aio.c around the seed commit ("aio: use
 // cancellation list lazily", 2013): struct kiocb, struct kioctx with its

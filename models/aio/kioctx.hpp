@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // struct kioctx and its ring (fs/aio.c at the seed), with a field layout.
 #include <map>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "models/aio/ledger.hpp"
 
 #include <fmt/format.h>

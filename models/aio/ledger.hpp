@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // The user-space view: every submitted request must yield exactly one result
 // (an io_event in the ring, or io_cancel's successful return), none twice,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // kmem_cache for kiocbs: objects are recycled, not constructed anew, so a
 // reused kiocb keeps whatever its last user left in fields nobody

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // PLANTED BUG, for the explorer's tests: io_cancel takes ctx_lock with a
 // plain spin_lock(), leaving interrupts on. aio_complete() takes the same
 // lock from the USB controller's interrupt; if that interrupt arrives on the

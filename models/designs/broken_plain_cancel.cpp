@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // PLANTED BUG, for the explorer's tests: the seed with the cancel/complete
 // decision made by a plain load, test and store of ki_cancel instead of
 // xchg()/cmpxchg(). It looks as if both sides could read the old value and

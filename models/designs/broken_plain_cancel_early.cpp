@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // PLANTED BUG, for the explorer's tests: broken-plain-cancel's plain load,
 // test and store of ki_cancel, with aio_complete deciding "cancelled or not"
 // BEFORE it takes ctx_lock to unlink the kiocb.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // What the two planted plain-cancel designs (broken_plain_cancel.cpp,
 // broken_plain_cancel_early.cpp) share: kiocb_cancel() with the seed's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // The kioctx designs aiosim knows. Adding one: a new file in this folder
 // defining a class derived from AioDesign (or a set of switches), plus one

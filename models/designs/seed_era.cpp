@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The two ends of the seed commit: its parent and the commit itself. Every
 // subset in between is these with kioctx.<switch> overrides.
 #include "models/designs/registry.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "models/devices/async_cancel_device.hpp"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // A test device for the explorer: block-like (each request finishes in
 // hardware and completes by an interrupt whose handler calls aio_complete),

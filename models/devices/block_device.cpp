@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "models/devices/block_device.hpp"
 
 namespace models {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // A block-like device: each request is serviced for a time drawn from a
 // distribution (requests overlap: an NVMe-style device with deep queues),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // A gadgetfs bulk IN endpoint (drivers/usb/gadget/inode.c at the seed) on a
 // UDC modelled after net2280/dummy_hcd. io_submit writes reach

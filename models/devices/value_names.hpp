@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // The kernel's symbols for the values of AIO fields, for violation reports,
 // traces and the explorer's interleavings alike: ki_cancel is NULL,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // The explorer's checker: the generic DPOR engine of the engine layer
 // (sim/mc), under the explorer's names.

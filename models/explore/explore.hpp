@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // `aiosim explore`: every interleaving of a scenario's contexts, checked.
 #include <string>

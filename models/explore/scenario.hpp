@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // An exploration scenario, as data (experiments/scenarios/*.toml): the
 // machine size, the kioctx design, the requests submitted before exploration

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // One instance of a scenario for the explorer: the machine under the step
 // driver, the kioctx, the design's kernel code, the devices (all with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // The lock micro-benchmark: N CPUs each loop { think; acquire lock L; hold;
 // release } on a machine whose coherence costs come from a preset (down to

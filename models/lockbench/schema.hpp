@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Every key the lock micro-benchmark (`scenario = "lockbench"`) accepts.
 #include "sim/config.hpp"

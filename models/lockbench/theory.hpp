@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Closed-form and numerical results the lock micro-benchmark is checked
 // against (aiosim validate). Times in any one unit; rates in its inverse.

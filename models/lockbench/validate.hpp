@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // `aiosim validate`: the lock micro-benchmark against queueing theory and
 // the Boyd-Wickizer et al. ticket-lock model. Every run uses the driver alone

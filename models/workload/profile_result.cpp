@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "models/workload/profile_result.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // The `profile` section of result.json and the profile files of a run
 // (sim/profile.hpp collects, sim/profile_report.hpp reads).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "models/workload/schema.hpp"
 #include "sim/machine_config.hpp"
 

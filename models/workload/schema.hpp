@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Every key `aiosim run` accepts, with its type, default, range and meaning.
 #include "sim/config.hpp"

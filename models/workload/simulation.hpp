@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // One `aiosim run`: build the machine, the kioctx design, the devices and
 // the workload from a checked config, run it, and report.

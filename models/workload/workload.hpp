@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // The user-space side of a run: the threads that call io_submit,
 // io_getevents, io_cancel and io_destroy, and what they measure.

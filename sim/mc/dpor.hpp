@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // The generic stateless model checker of the engine layer (like SimGrid's
 // src/mc): it knows processes, transitions and footprints, nothing of AIO.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Log-linear (HDR-style) histogram of non-negative int64 values (picoseconds).
 //

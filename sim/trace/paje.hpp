@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // A Paje trace of a window (for ViTE and other Paje readers) written by
 // SimGrid's own tracing: every CPU is a SimGrid host (SimgridClock), and the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """The bad-input suite: every case in cases.txt runs `aiosim` on bad input and
 must exit with the case's code, print exactly one stderr line
 "aiosim: ..." matching the case's pattern, print nothing on stdout, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The four-context built-in scenario, cancel-complete-destroy-reap, on the
 // real designs, explored up to its preemption bound (1), with the verdict
 // worked out from fs/aio.c (v3.9 and the seed):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // `aiosim explore --random` and `aiosim bench --explore` end to end.
 #include <catch2/catch.hpp>
 

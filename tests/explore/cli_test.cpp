@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // `aiosim explore` end to end: exit codes, the exhaustiveness line, errors.
 #include <catch2/catch.hpp>
 

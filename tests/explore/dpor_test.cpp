@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The DPOR engine on toy programs, against plain enumeration of every
 // interleaving: it must reach exactly the same end states and the same
 // violations (deadlocks), with fewer schedules; and bounded, the same as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // What the explorer finds in the kioctx designs, on the built-in scenarios
 // (experiments/scenarios/). Each exploration is exhaustive (DPOR) unless
 // bounded on purpose, and takes well under a second.

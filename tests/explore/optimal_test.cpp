@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Optimal DPOR (wakeup trees) against source-DPOR on every built-in
 // scenario: both cover every Mazurkiewicz trace, so they must reach the
 // same end states and the same violations with the same shortest

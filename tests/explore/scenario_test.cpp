@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The scenario format: the built-in scenarios load, --set overrides any key,
 // and every bad input is one "file:line: key: message" error.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // libFuzzer target: the config reader (TOML text against both schemas), a
 // `--set` argument, a distribution, a CPU list and a duration. Bad input must
 // end in sim::config::ConfigError or std::invalid_argument, nothing else:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // libFuzzer target: the explorer's scenario reader (and a `--set` on a
 // built-in scenario). Bad input must end in sim::config::ConfigError.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // libFuzzer target: sweep specs (the reader, the plan with its per-point
 // config checks against the schema) and the constraint language. Bad input
 // must end in sim::config::ConfigError (the spec) or sweep::ExprError.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Each of the seed's four switches changes exactly what it claims, toggled
 // alone from both ends ("v3.9" = all off, "lazy-cancel" = all on). The
 // expectations come from the pre/post kernel code (kernel-notes.md 1.2,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Bad configs: `aiosim run` must refuse them with exit status 2, one line
 // on stderr naming file:line and the key, nothing on stdout, and nothing
 // written to --out. Each case changes one line of a config that is known to

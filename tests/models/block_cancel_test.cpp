@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // io_cancel of in-flight block requests, in a whole run (aiosim run).
 //
 // A block request has no cancel method. Before the seed (the -mm parent,

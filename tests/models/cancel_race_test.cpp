@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // io_cancel of a USB request racing the UDC's own completion of it, on two
 // CPUs, with the step driver choosing which side runs first:
 //   CPU 0 (task): io_cancel(U)            CPU 1 (hard IRQ): udc_irq -> ep_aio_complete

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // Running the `aiosim` binary from tests: a scratch directory that removes
 // itself, and one run with stdout/stderr captured and the exit status.

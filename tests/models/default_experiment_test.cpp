@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The default experiment (experiments/default.toml: v3.9 against
 // lazy-cancel at 4, 16 and 64 CPUs) compares like with like only if every
 // role runs under both designs. A task on a CPU that also takes interrupts

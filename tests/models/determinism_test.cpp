@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Determinism of `aiosim run`: the same config and seed must give the same
 // result.json byte for byte apart from the wall-clock field (sim.wall_s),
 // under either clock; and the SimGrid-driven clock must give the same

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Interrupt delivery from the block device: one interrupt vector per
 // (device, CPU) with a completion queue the handler drains. The expected
 // counts and times follow from the rig's constants (zero coherence costs,

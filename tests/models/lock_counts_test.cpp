@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // How often each kioctx lock is taken on each path, per design, for one
 // scripted workload. The expected numbers are counted by hand from the
 // kernel code (the transcription in kernel-notes.md, sections 1.2 and 2.2),

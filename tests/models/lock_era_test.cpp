@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The spinlock a run uses when the config does not choose one: the kernel of
 // the design's era had it. x86 spinlocks are ticket locks until v4.1; the
 // queued spinlock (qspinlock) replaced them in v4.2 (2015), so the 2013

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The profile of a real run (`aiosim run --out`, output.profile on by
 // default): result.json's profile accounts for exactly the busy CPU time the
 // cpus[] section reports, profile.folded parses and sums to it, and the

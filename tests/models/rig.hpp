@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // A small test bench for the AIO models: a 4-CPU machine with every
 // coherence cost 0 (the "zero" preset's costs), one kioctx, a block device

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // kiocb_batch_refill's ring accounting with the kernel's types (fs/aio.c of
 // the seed's parent, -mm April 2013):
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // io_destroy with requests in flight (timed driver).
 //
 // Script:

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """ctest: `aiosim report` and `aiosim plot` on a small sweep.
 
     check_report.py AIOSIM SOURCE_DIR [--no-browser]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The engine's two containers on Boost: Fifo (lock and semaphore waiters,
 // growing a circular_buffer) and StableArray (slabs and rings whose elements
 // must not move: Boost.Container's deque with fixed-size blocks).

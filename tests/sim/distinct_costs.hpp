@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // A cost table whose every entry differs, so a test that expects one entry
 // cannot pass by reading another. Columns: Self, SmtSibling, SameSocket,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The MSI cache-line cost model (sim/coherence.hpp), both called directly and
 // through the Shared<T> awaitables under the timed driver.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Interrupts (sim/cpu.hpp): deferral while IRQs are off, preemption of the
 // task while they are on, nesting of saved flags, and the same-CPU task/IRQ
 // lock deadlock reported as a Violation.

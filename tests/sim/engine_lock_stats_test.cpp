@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Statistics: LockStats (sim/lock_stats.hpp), per-CPU activity accounting
 // (sim/cpu.hpp), warm-up exclusion (Machine::set_stats_start), and
 // run-to-run determinism.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Spinlock handoff costs (sim/spinlock.hpp) and basic lock invariants.
 //
 // The handoff formulas are the ones documented at the top of spinlock.hpp:

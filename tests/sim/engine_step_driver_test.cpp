@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The step-by-step driver (sim/step_driver.hpp): an outside scheduler picks
 // which context takes its next step, and the outcome follows the order.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // x86-TSO store buffers (sim/coherence.hpp, Coherence::set_store_buffer):
 // a plain store retires into the buffer and the CPU goes on; the RFO
 // completes in the background; an atomic waits for the buffer to drain; a

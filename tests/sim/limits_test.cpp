@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The input limits of docs/input-limits.md, at the functions that enforce
 // them: checked time conversions, the duration and distribution parsers, file
 // reading, the dotted-key pre-scan and one-line messages.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The profile of CPU time by call chain (sim/profile.hpp) and its reading
 // (sim/profile_report.hpp): small scenarios whose every stack and weight is
 // worked out by hand from the cpu_work() each function does.

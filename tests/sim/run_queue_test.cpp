@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // RunQueue (the timed driver's runnable contexts) must hand out entries in
 // (time, seq) order whatever its shape: a short vector sorted latest-first,
 // or the heap it turns into above 64 entries and back from below 16.

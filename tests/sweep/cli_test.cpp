@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // `aiosim sweep`, `aiosim collect` and `aiosim sweep-task` end to end: the
 // local pool, manifests, failures, SIGKILL and resume, and the Slurm backend's
 // job array run by hand through a stand-in sbatch.

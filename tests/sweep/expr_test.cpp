@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The constraint language: precedence, types, short-circuit, and errors that
 // say where (the column) and what.
 #include <catch2/catch.hpp>

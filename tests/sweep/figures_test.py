@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """ctest: every paper figure renders from small sweeps of experiments/paper/.
 
     figures_test.py AIOSIM SOURCE_DIR

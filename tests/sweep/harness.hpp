@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // For the sweep tests: a scratch directory that removes itself, files in and
 // out, and the aiosim binary run with captured output (optionally in the

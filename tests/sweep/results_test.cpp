@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The merged output: flattening result.json, CSV quoting, the Student-t
 // interval, and runs.csv / summary.csv built from run directories.
 #include <catch2/catch.hpp>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # ctest (label "slurm"): a real single-node Slurm on localhost runs a small
 # sweep as a job array; its merged output must equal the local backend's,
 # byte for byte. Then a resubmission of two lost runs (chunk 1: array index =

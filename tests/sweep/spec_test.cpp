@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Sweep specs: the product, ranges, zipped axes, constraints, replications and
 // seeds, and errors that point at the spec's line.
 #include <catch2/catch.hpp>

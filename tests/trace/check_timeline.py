@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Test: plots/timeline.py turns an `aiosim trace` of v3.9 into a PNG and a PDF
 that show what the trace holds (spinning, IRQ handlers, ctx_lock holds), and
 refuses a trace with nothing to draw.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """ctest: `aiosim trace`'s trace.json against the Chrome trace-event format
 and what Perfetto's JSON importer needs to load it without warnings.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 // A small Paje reader for tests: checks that a trace file is well formed
 // (every event uses a defined event type with the right number of fields,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Runs every ```sh block of a Markdown walk-through (docs/teaching.md), in
 order, the way a student would: from a scratch directory that has the
 repository's experiments/ and plots/ (symlinked), with the built aiosim first

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // `aiosim trace` end to end on experiments/mixed.toml: the files it writes,
 // their structure and bounds, the Paje file SimGrid writes, and the windows
 // it refuses.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // sim::trace::Recorder and its writers on tiny scripted runs: the Chrome JSON
 // is valid and has the documented structure, slices line up with what the
 // engine did (a waiter's spin ends when the holder's hold ends, at zero

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # CI check: `aiosim validate --quick --out DIR` regenerates the report from
 # scratch: exit status 0 (every comparison agrees), report.md with its four
 # sections, the CSV data, and either the figure or the note saying why not.
