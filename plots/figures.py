@@ -316,7 +316,7 @@ class Figures:
         a.set_ylabel("fraction of requests ≤ x")
         a.set_ylim(0, 1.02)
         a.set_title("(a) CDF; markers p50, p90 with 95% CI", loc="left")
-        a.legend(loc="upper left")
+        a.legend(loc="lower right")
         b.set_yscale("log")
         b.set_ylim(5e-5, 0.6)
         b.set_yticks([0.5, 0.1, 0.01, 0.001, 1e-4], ["0.5", "0.1", "0.01\n(p99)", "0.001\n(p99.9)", "10⁻⁴"])
