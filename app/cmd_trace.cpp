@@ -150,9 +150,9 @@ int cmd_trace(const TraceArgs& a) {
     sim::write_file_atomically(out / "trace.json", json.str());
   }
 
-  std::size_t counts[10] = {};
-  for (const auto& r : rec.records()) ++counts[static_cast<int>(r.kind)];
   using K = sim::trace::RecordKind;
+  std::size_t counts[sim::trace::kRecordKinds] = {};
+  for (const auto& r : rec.records()) ++counts[static_cast<std::size_t>(r.kind)];
   auto n = [&](K k) { return counts[static_cast<int>(k)]; };
   if (!a.quiet) {
     fmt::print("trace of {} (design {}, {} CPUs), window {} - {}\n", a.config, design, cpus, us_text(w.from),

@@ -54,6 +54,7 @@ enum class RecordKind : std::uint8_t {
   IrqLatched,   // instant: IRQ `name` raised again while pending: absorbed
   Waiters,      // counter: contexts waiting for lock `name` (a) from `begin`
 };
+inline constexpr std::size_t kRecordKinds = static_cast<std::size_t>(RecordKind::Waiters) + 1;
 
 inline constexpr int kNoCpu = -1;
 
