@@ -112,65 +112,67 @@ std::vector<Token> lex(std::string_view s) {
 
 }  // namespace
 
-// Limits: a constraint of at most kMaxChars characters (so at most about
-// kMaxChars / 2 terms: a chain "a+b+..." is a tree that deep) and kMaxDepth
-// levels of nesting.
+// Limits: a constraint of at most kMaxChars characters and kMaxDepth levels
+// of nesting (parentheses, not, unary minus: the parser recurses once per
+// level). Chains ("a + b + ...", "x and y and ...") are parsed by loops, and
+// the expression is compiled to a flat postfix program evaluated with an
+// explicit stack: no recursion in evaluation, none in teardown.
 constexpr std::size_t kMaxChars = 4096;
 constexpr std::size_t kMaxDepth = 64;
 
-struct Expr::Node {
-  Tok op;  // Number/String/True/False/Name: a leaf; Not/Minus with one child: unary
+struct Expr::Instr {
+  Tok op;  // Number/String/True/False: push value; Name: push lookup(name); Not/Neg: unary; the rest binary
   std::size_t column;
-  ExprValue value;  // leaves
+  ExprValue value;
   std::string name;
-  std::shared_ptr<const Node> a, b;
+  bool unary = false;
+  // And/Or: the short-circuit test of the left operand, which jumps to
+  // `jump` (leaving false/true) or falls through to the right operand.
+  bool short_circuit = false;
+  std::size_t jump = 0;
 };
 
 namespace {
 
-using NodeP = std::shared_ptr<const Expr::Node>;
+using Instr = Expr::Instr;
 
 class Parser {
  public:
-  Parser(std::vector<Token> toks, const std::set<std::string, std::less<>>& names, std::vector<std::string>& used)
-      : t_(std::move(toks)), names_(names), used_(used) {}
+  Parser(std::vector<Token> toks, const std::set<std::string, std::less<>>& names, std::vector<std::string>& used,
+         std::vector<Instr>& code)
+      : t_(std::move(toks)), names_(names), used_(used), code_(code) {}
 
-  NodeP parse() {
-    NodeP n = parse_or();
+  void parse() {
+    parse_or();
     if (peek().kind != Tok::End) throw ExprError(peek().column, "unexpected \"" + peek().text + "\"");
-    return n;
   }
 
  private:
   const Token& peek() const { return t_[i_]; }
   const Token& take() { return t_[i_++]; }
-  static NodeP make(Tok op, std::size_t col, NodeP a, NodeP b = nullptr) {
-    auto n = std::make_shared<Expr::Node>();
-    n->op = op;
-    n->column = col;
-    n->a = std::move(a);
-    n->b = std::move(b);
-    return n;
+  void emit(Tok op, std::size_t col, bool unary = false) {
+    Instr& in = code_.emplace_back();
+    in.op = op;
+    in.column = col;
+    in.unary = unary;
   }
+  // `left and right` / `left or right`, short-circuit: test, right, check.
+  template <class Operand>
+  void parse_chain(Tok op, Operand operand) {
+    (this->*operand)();
+    while (peek().kind == op) {
+      const std::size_t col = take().column;
+      const std::size_t test = code_.size();
+      emit(op, col);
+      code_.back().short_circuit = true;
+      (this->*operand)();
+      emit(op, col);  // checks that the right operand is a boolean
+      code_[test].jump = code_.size();
+    }
+  }
+  void parse_or() { parse_chain(Tok::Or, &Parser::parse_and); }
+  void parse_and() { parse_chain(Tok::And, &Parser::parse_not); }
 
-  NodeP parse_or() {
-    NodeP l = parse_and();
-    while (peek().kind == Tok::Or) {
-      const Token& op = take();
-      l = make(Tok::Or, op.column, l, parse_and());
-    }
-    return l;
-  }
-  NodeP parse_and() {
-    NodeP l = parse_not();
-    while (peek().kind == Tok::And) {
-      const Token& op = take();
-      l = make(Tok::And, op.column, l, parse_not());
-    }
-    return l;
-  }
-  // Nesting (parentheses, not, unary minus) at most kMaxDepth deep: the
-  // parser and the evaluator recurse once per level.
   struct Deeper {
     Deeper(Parser& p, std::size_t column) : p_(p) {
       if (++p_.depth_ > kMaxDepth) throw ExprError(column, "nested more than " + std::to_string(kMaxDepth) + " levels deep");
@@ -179,79 +181,90 @@ class Parser {
     Parser& p_;
   };
 
-  NodeP parse_not() {
+  void parse_not() {
     if (peek().kind == Tok::Not) {
-      const Token& op = take();
-      const Deeper d(*this, op.column);
-      return make(Tok::Not, op.column, parse_not());
+      const std::size_t col = take().column;
+      const Deeper d(*this, col);
+      parse_not();
+      emit(Tok::Not, col, true);
+      return;
     }
-    return parse_cmp();
+    parse_cmp();
   }
-  NodeP parse_cmp() {
-    NodeP l = parse_sum();
-    const Tok k = peek().kind;
-    if (k == Tok::Lt || k == Tok::Le || k == Tok::Gt || k == Tok::Ge || k == Tok::Eq || k == Tok::Ne) {
+  static bool is_cmp(Tok k) { return k == Tok::Lt || k == Tok::Le || k == Tok::Gt || k == Tok::Ge || k == Tok::Eq || k == Tok::Ne; }
+  void parse_cmp() {
+    parse_sum();
+    if (is_cmp(peek().kind)) {
       const Token& op = take();
-      l = make(op.kind, op.column, l, parse_sum());
-      const Tok k2 = peek().kind;
-      if (k2 == Tok::Lt || k2 == Tok::Le || k2 == Tok::Gt || k2 == Tok::Ge || k2 == Tok::Eq || k2 == Tok::Ne)
-        throw ExprError(peek().column, "chained comparison: write \"a < b and b < c\"");
+      const Tok kind = op.kind;
+      const std::size_t col = op.column;
+      parse_sum();
+      emit(kind, col);
+      if (is_cmp(peek().kind)) throw ExprError(peek().column, "chained comparison: write \"a < b and b < c\"");
     }
-    return l;
   }
-  NodeP parse_sum() {
-    NodeP l = parse_prod();
+  void parse_sum() {
+    parse_prod();
     while (peek().kind == Tok::Plus || peek().kind == Tok::Minus) {
-      const Token& op = take();
-      l = make(op.kind, op.column, l, parse_prod());
+      const Tok kind = peek().kind;
+      const std::size_t col = take().column;
+      parse_prod();
+      emit(kind, col);
     }
-    return l;
   }
-  NodeP parse_prod() {
-    NodeP l = parse_unary();
+  void parse_prod() {
+    parse_unary();
     while (peek().kind == Tok::Star || peek().kind == Tok::Slash) {
-      const Token& op = take();
-      l = make(op.kind, op.column, l, parse_unary());
+      const Tok kind = peek().kind;
+      const std::size_t col = take().column;
+      parse_unary();
+      emit(kind, col);
     }
-    return l;
   }
-  NodeP parse_unary() {
+  void parse_unary() {
     if (peek().kind == Tok::Minus) {
-      const Token& op = take();
-      const Deeper d(*this, op.column);
-      return make(Tok::Minus, op.column, parse_unary());
+      const std::size_t col = take().column;
+      const Deeper d(*this, col);
+      parse_unary();
+      emit(Tok::Minus, col, true);
+      return;
     }
-    return parse_primary();
+    parse_primary();
   }
-  NodeP parse_primary() {
+  void parse_primary() {
     const Token& t = take();
-    auto leaf = std::make_shared<Expr::Node>();
-    leaf->op = t.kind;
-    leaf->column = t.column;
     switch (t.kind) {
-      case Tok::Number: leaf->value = t.number; return leaf;
-      case Tok::String: leaf->value = t.text; return leaf;
-      case Tok::True: leaf->value = true; return leaf;
-      case Tok::False: leaf->value = false; return leaf;
+      case Tok::Number:
+      case Tok::String:
+      case Tok::True:
+      case Tok::False: {
+        emit(t.kind, t.column);
+        ExprValue& v = code_.back().value;
+        if (t.kind == Tok::Number) v = t.number;
+        else if (t.kind == Tok::String) v = t.text;
+        else v = t.kind == Tok::True;
+        return;
+      }
       case Tok::Name: {
         if (!names_.count(t.text)) {
           std::string known;
           for (const auto& n : names_) known += (known.empty() ? "" : ", ") + n;
           throw ExprError(t.column, "unknown name \"" + t.text + "\" (the axes are: " + (known.empty() ? "none" : known) + ")");
         }
-        leaf->name = t.text;
+        emit(Tok::Name, t.column);
+        code_.back().name = t.text;
         bool seen = false;
         for (const auto& u : used_) seen = seen || u == t.text;
         if (!seen) used_.push_back(t.text);
-        return leaf;
+        return;
       }
       case Tok::LParen: {
         const Deeper d(*this, t.column);
-        NodeP inner = parse_or();
+        parse_or();
         if (peek().kind != Tok::RParen)
           throw ExprError(peek().column, peek().kind == Tok::End ? "missing \")\"" : "expected \")\", got \"" + peek().text + "\"");
         take();
-        return inner;
+        return;
       }
       case Tok::End: throw ExprError(t.column, "unexpected end of expression");
       default: throw ExprError(t.column, "unexpected \"" + t.text + "\"");
@@ -263,6 +276,7 @@ class Parser {
   std::size_t depth_ = 0;
   const std::set<std::string, std::less<>>& names_;
   std::vector<std::string>& used_;
+  std::vector<Instr>& code_;
 };
 
 const char* op_text(Tok k) {
@@ -284,62 +298,83 @@ const char* op_text(Tok k) {
   }
 }
 
-ExprValue eval_node(const Expr::Node& n, const Expr::Lookup& look) {
-  auto num = [&](const ExprValue& v, const Expr::Node& where) {
-    if (const double* d = std::get_if<double>(&v)) return *d;
-    throw ExprError(where.column, std::string("\"") + op_text(n.op) + "\" needs numbers, got " + describe(v));
+ExprValue run(const std::vector<Instr>& code, const Expr::Lookup& look) {
+  std::vector<ExprValue> st;
+  const auto pop = [&st] {
+    ExprValue v = std::move(st.back());
+    st.pop_back();
+    return v;
   };
-  auto boolean = [&](const ExprValue& v) {
-    if (const bool* b = std::get_if<bool>(&v)) return *b;
-    throw ExprError(n.column, std::string("\"") + op_text(n.op) + "\" needs booleans, got " + describe(v));
-  };
-  switch (n.op) {
-    case Tok::Number:
-    case Tok::String:
-    case Tok::True:
-    case Tok::False: return n.value;
-    case Tok::Name: {
-      const ExprValue& v = look(n.name);
-      if (std::holds_alternative<std::monostate>(v))
-        throw ExprError(n.column, "\"" + n.name + "\" has a value expressions cannot use (an array)");
-      return v;
-    }
-    case Tok::Not: return !boolean(eval_node(*n.a, look));
-    case Tok::And: return boolean(eval_node(*n.a, look)) ? boolean(eval_node(*n.b, look)) : false;
-    case Tok::Or: return boolean(eval_node(*n.a, look)) ? true : boolean(eval_node(*n.b, look));
-    case Tok::Minus:
-      if (!n.b) return -num(eval_node(*n.a, look), n);
-      [[fallthrough]];
-    case Tok::Plus:
-    case Tok::Star:
-    case Tok::Slash:
-    case Tok::Lt:
-    case Tok::Le:
-    case Tok::Gt:
-    case Tok::Ge: {
-      const double a = num(eval_node(*n.a, look), n), b = num(eval_node(*n.b, look), n);
-      switch (n.op) {
-        case Tok::Plus: return a + b;
-        case Tok::Minus: return a - b;
-        case Tok::Star: return a * b;
-        case Tok::Slash:
-          if (b == 0) throw ExprError(n.column, "division by zero");
-          return a / b;
-        case Tok::Lt: return a < b;
-        case Tok::Le: return a <= b;
-        case Tok::Gt: return a > b;
-        default: return a >= b;
+  for (std::size_t pc = 0; pc < code.size(); ++pc) {
+    const Instr& n = code[pc];
+    auto num = [&](const ExprValue& v) {
+      if (const double* d = std::get_if<double>(&v)) return *d;
+      throw ExprError(n.column, std::string("\"") + op_text(n.op) + "\" needs numbers, got " + describe(v));
+    };
+    auto boolean = [&](const ExprValue& v) {
+      if (const bool* b = std::get_if<bool>(&v)) return *b;
+      throw ExprError(n.column, std::string("\"") + op_text(n.op) + "\" needs booleans, got " + describe(v));
+    };
+    switch (n.op) {
+      case Tok::Number:
+      case Tok::String:
+      case Tok::True:
+      case Tok::False: st.push_back(n.value); break;
+      case Tok::Name: {
+        const ExprValue& v = look(n.name);
+        if (std::holds_alternative<std::monostate>(v))
+          throw ExprError(n.column, "\"" + n.name + "\" has a value expressions cannot use (an array)");
+        st.push_back(v);
+        break;
+      }
+      case Tok::Not: st.push_back(!boolean(pop())); break;
+      case Tok::And:
+      case Tok::Or: {
+        const bool b = boolean(pop());
+        // The left operand decides (false for and, true for or): skip the right one.
+        if (n.short_circuit && b == (n.op == Tok::Or)) {
+          st.push_back(b);
+          pc = n.jump - 1;
+        } else if (!n.short_circuit) {
+          st.push_back(b);
+        }
+        break;
+      }
+      case Tok::Eq:
+      case Tok::Ne: {
+        const ExprValue b = pop(), a = pop();
+        if (a.index() != b.index())
+          throw ExprError(n.column, std::string("\"") + op_text(n.op) + "\" compares " + describe(a) + " with " + describe(b));
+        st.push_back(n.op == Tok::Eq ? a == b : a != b);
+        break;
+      }
+      default: {
+        if (n.unary) {  // unary minus
+          st.push_back(-num(pop()));
+          break;
+        }
+        // Operands are checked left first, as written.
+        const ExprValue bv = pop(), av = pop();
+        const double a = num(av), b = num(bv);
+        switch (n.op) {
+          case Tok::Plus: st.push_back(a + b); break;
+          case Tok::Minus: st.push_back(a - b); break;
+          case Tok::Star: st.push_back(a * b); break;
+          case Tok::Slash:
+            if (b == 0) throw ExprError(n.column, "division by zero");
+            st.push_back(a / b);
+            break;
+          case Tok::Lt: st.push_back(a < b); break;
+          case Tok::Le: st.push_back(a <= b); break;
+          case Tok::Gt: st.push_back(a > b); break;
+          case Tok::Ge: st.push_back(a >= b); break;
+          default: throw ExprError(n.column, "internal error: bad instruction");
+        }
       }
     }
-    case Tok::Eq:
-    case Tok::Ne: {
-      const ExprValue a = eval_node(*n.a, look), b = eval_node(*n.b, look);
-      if (a.index() != b.index())
-        throw ExprError(n.column, std::string("\"") + op_text(n.op) + "\" compares " + describe(a) + " with " + describe(b));
-      return n.op == Tok::Eq ? a == b : a != b;
-    }
-    default: throw ExprError(n.column, "internal error: bad node");
   }
+  if (st.size() != 1) throw ExprError(1, "internal error: unbalanced expression");
+  return st.back();
 }
 
 }  // namespace
@@ -360,12 +395,13 @@ Expr Expr::parse(std::string_view text, const std::set<std::string, std::less<>>
     throw ExprError(kMaxChars + 1, "the expression is longer than " + std::to_string(kMaxChars) + " characters");
   Expr e;
   e.text_ = std::string(text);
-  Parser p(lex(text), names, e.names_);
-  e.root_ = p.parse();
+  std::vector<Instr> code;
+  Parser(lex(text), names, e.names_, code).parse();
+  e.code_ = std::make_shared<const std::vector<Instr>>(std::move(code));
   return e;
 }
 
-ExprValue Expr::eval(const Lookup& lookup) const { return eval_node(*root_, lookup); }
+ExprValue Expr::eval(const Lookup& lookup) const { return run(*code_, lookup); }
 
 bool Expr::test(const Lookup& lookup) const {
   const ExprValue v = eval(lookup);

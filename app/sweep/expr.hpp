@@ -49,12 +49,12 @@ class Expr {
   const std::string& text() const { return text_; }
   const std::vector<std::string>& names() const { return names_; }  // referenced, in order of first use
 
-  struct Node;
+  struct Instr;  // one step of the compiled postfix program
 
  private:
   std::string text_;
   std::vector<std::string> names_;
-  std::shared_ptr<const Node> root_;
+  std::shared_ptr<const std::vector<Instr>> code_;
 };
 
 std::string describe(const ExprValue& v);  // "number 4", "string \"v3.9\"", "boolean true"

@@ -182,8 +182,8 @@ pid_t start_run(const RunEnv& env, const Plan& plan, const PlannedRun& run) {
   try {
     sim::OutputDir::ensure(rd);
     clear_run_dir(rd);
-    if (!run.config_toml.empty()) {
-      sim::write_file_atomically(rd / "config.toml", run.config_toml);
+    if (const std::string text = plan.config_toml(run); !text.empty()) {
+      sim::write_file_atomically(rd / "config.toml", text);
     } else if (fnv1a64_hex(read_text(rd / "config.toml", 1 << 24)) != run.config_hash) {
       write_manifest(env, plan, run, "error", -1, "config.toml is missing or differs from sweep.json", 0);
       return -1;

@@ -114,7 +114,8 @@ std::string submit(const RunEnv& env, const Plan& plan, const SlurmOptions& opt,
   // Every task checks config.toml against sweep.json: write them all now.
   for (const PlannedRun& r : plan.runs) {
     sim::OutputDir::ensure(env.dir / r.dir);
-    if (!r.config_toml.empty()) sim::write_file_atomically(env.dir / r.dir / "config.toml", r.config_toml);
+    if (const std::string text = plan.config_toml(r); !text.empty())
+      sim::write_file_atomically(env.dir / r.dir / "config.toml", text);
   }
   const fs::path sd = env.dir / "slurm";
   sim::OutputDir::ensure(sd);

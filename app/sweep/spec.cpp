@@ -429,7 +429,6 @@ Plan make_plan(const Spec& spec, const SchemaFor& schema_for, const CheckConfig&
                         fmt::format("the sweep has more than {} runs (grid points after the constraints x replications)",
                                     kMaxTotalRuns));
 
-    // One config per point, checked once; replications differ only in the seed line.
     const auto point_error = [&](const ConfigError& e) -> ConfigError {
       if (e.file != "--set") {
         // A key of the base config that this point makes invalid: say which point, and where the spec gives it.
@@ -446,7 +445,27 @@ Plan make_plan(const Spec& spec, const SchemaFor& schema_for, const CheckConfig&
         return ConfigError(spec.file, it->second, e.key, e.message);
       return e;
     };
-    std::string first_toml, first_seed_line;
+    // One config per point, checked once; replications differ only in the seed line.
+    std::string point_toml, point_seed_line;
+    {
+      std::vector<std::string> run_sets = sets;
+      const std::uint64_t seed0 = run_seed(spec.seed, name, 0);
+      run_sets.push_back(fmt::format("seed={}", seed0));
+      try {
+        const sim::config::Schema& schema = schema_for(base, run_sets);
+        const sim::config::Config cfg = sim::config::Config::load(schema, spec.base, run_sets);
+        if (check) check(cfg);
+        // "\n" + config: the seed line is found at the start of any line.
+        point_toml = "\n" + cfg.to_toml();
+      } catch (const ConfigError& e) {
+        throw point_error(e);
+      }
+      point_seed_line = fmt::format("\nseed = {}\n", seed0);
+      if (point_toml.find(point_seed_line) == std::string::npos)
+        throw std::logic_error("sweep: a config's seed line is not where the plan expects it");
+    }
+    plan.point_configs.push_back(std::move(point_toml));
+    plan.point_seed_lines.push_back(std::move(point_seed_line));
     for (int r = 0; r < spec.replications; ++r) {
       PlannedRun run;
       run.run = point * static_cast<std::size_t>(spec.replications) + static_cast<std::size_t>(r);
@@ -454,34 +473,19 @@ Plan make_plan(const Spec& spec, const SchemaFor& schema_for, const CheckConfig&
       run.replication = static_cast<std::size_t>(r);
       run.seed = run_seed(spec.seed, name, run.replication);
       run.dir = fmt::format("runs/{:06}", run.run);
-      // "\n" + config: the seed line is found at the start of any line.
-      const std::string seed_line = fmt::format("\nseed = {}\n", run.seed);
-      const std::size_t at = r > 0 ? first_toml.find(first_seed_line) : std::string::npos;
-      if (at != std::string::npos) {
-        std::string t = first_toml;
-        t.replace(at, first_seed_line.size(), seed_line);
-        run.config_toml = t.substr(1);
-      } else {
-        std::vector<std::string> run_sets = sets;
-        run_sets.push_back(fmt::format("seed={}", run.seed));
-        try {
-          const sim::config::Schema& schema = schema_for(base, run_sets);
-          const sim::config::Config cfg = sim::config::Config::load(schema, spec.base, run_sets);
-          if (r == 0 && check) check(cfg);
-          run.config_toml = cfg.to_toml();
-        } catch (const ConfigError& e) {
-          throw point_error(e);
-        }
-        if (r == 0) {
-          first_toml = "\n" + run.config_toml;
-          first_seed_line = seed_line;
-        }
-      }
-      run.config_hash = fnv1a64_hex(run.config_toml);
+      run.config_hash = fnv1a64_hex(plan.config_toml(run));
       plan.runs.push_back(std::move(run));
     }
   }
   return plan;
+}
+
+std::string Plan::config_toml(const PlannedRun& run) const {
+  if (run.point >= point_configs.size()) return "";
+  std::string t = point_configs[run.point];
+  const std::string& first = point_seed_lines[run.point];
+  t.replace(t.find(first), first.size(), fmt::format("\nseed = {}\n", run.seed));
+  return t.substr(1);
 }
 
 json Plan::to_json(const std::string& spec, const std::string& base) const {

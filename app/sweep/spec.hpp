@@ -87,14 +87,18 @@ struct PlannedRun {
   std::size_t run = 0, point = 0, replication = 0;
   std::uint64_t seed = 0;
   std::string dir;          // relative to the sweep directory: runs/000042
-  std::string config_toml;  // the full config of the run, seed included
-  std::string config_hash;  // fnv1a64 of config_toml, hex
+  std::string config_hash;  // fnv1a64 of the run's config text (Plan::config_toml), hex
 };
 
 struct Plan {
   std::vector<std::string> parameters;
   std::vector<nlohmann::ordered_json> points;  // per point: {parameter: value}
   std::vector<PlannedRun> runs;                // run = point * replications + replication
+  // Per point: its full config as TOML with the seed of replication 0, and
+  // that seed's line. A run's text is made when it is needed (a sweep of
+  // 10^5 runs holds 10^5 small records, not 10^5 configs). Empty in a plan
+  // read back from sweep.json: workers read config.toml from the run directory.
+  std::vector<std::string> point_configs, point_seed_lines;
   std::size_t grid_points = 0, dropped_points = 0;
   int replications = 1;
   std::uint64_t seed = 1;
@@ -104,6 +108,8 @@ struct Plan {
   // The plan in a sweep.json, without config texts (a worker reads those from the run directories).
   static Plan from_json(const nlohmann::ordered_json& j);
   bool same_as(const nlohmann::ordered_json& stored) const;
+  // The full config of a run, its seed included; "" when the plan has no config texts.
+  std::string config_toml(const PlannedRun& run) const;
 };
 
 // Expands the product, drops points failing a constraint, derives the seeds

@@ -138,7 +138,14 @@ TEST_CASE("constraints are bounded: 64 levels of nesting, 4096 characters", "[ex
   std::string sum;
   for (int i = 0; i < 500000; ++i) sum += "1+";
   CHECK_THROWS_WITH(Expr::parse(sum + "1 > 0", names), Catch::Matchers::Contains("longer than 4096"));
-  // The longest accepted chain evaluates (left-deep: about 2000 levels).
+  // The longest accepted chains evaluate (2000 operators, evaluated by a
+  // loop over a flat program), and each link of an and/or chain short-circuits.
+  std::string ands, ors;
+  for (int i = 0; i < 400; ++i) ands += "true and ", ors += "false or ";
+  CHECK(Expr::parse(ands + "false and 1 / 0 == 1", names).test([](const std::string&) -> const ExprValue& { throw 0; }) == false);
+  CHECK(Expr::parse(ors + "true or 1 / 0 == 1", names).test([](const std::string&) -> const ExprValue& { throw 0; }) == true);
+  CHECK_THROWS_WITH(Expr::parse(ands + "true and 1 / 0 == 1", names).eval([](const std::string&) -> const ExprValue& { throw 0; }),
+                    "column 3612: division by zero");
   std::string chain;
   for (int i = 0; i < 2000; ++i) chain += "1+";
   const Expr e = Expr::parse(chain + "1 > 2000", names);

@@ -132,13 +132,13 @@ TEST_CASE("each run has the parameters, the fixed keys and its seed in its confi
   const auto& r = p.runs[3];
   CHECK(r.point == 1);
   CHECK(r.replication == 1);
-  const auto cfg = sim::config::Config::from_string(models::run_schema(), r.config_toml, "config.toml");
+  const auto cfg = sim::config::Config::from_string(models::run_schema(), p.config_toml(r), "config.toml");
   CHECK(cfg.get_int("workload.batch") == 8);
   CHECK(cfg.get_int("workload.kiocbs") == 1234);
   CHECK(cfg.get_int("workload.nr") == 64);
   CHECK(cfg.get_int("workload.min_nr") == 8);  // from the base
   CHECK(static_cast<std::uint64_t>(cfg.get_int("seed")) == r.seed);
-  CHECK(r.config_hash == sweep::fnv1a64_hex(r.config_toml));
+  CHECK(r.config_hash == sweep::fnv1a64_hex(p.config_toml(r)));
 }
 
 TEST_CASE("seeds come from (point parameters, replication) through Rng::derive_seed", "[spec]") {
