@@ -125,18 +125,28 @@ double get(const nlohmann::json& j, std::initializer_list<const char*> path) {
   return p->is_number() ? p->get<double>() : 0.0;
 }
 
-}  // namespace
 
-int cmd_compare(const CompareArgs& a, const std::string& self) {
-  const Spec spec = load_spec(a.spec);
-  // Every run's config is checked before --out is created or anything runs;
-  // an error points at the spec line of the point.
+// Every run's config is checked before --out is created or anything runs.
+void check_runs(const Spec& spec) {
   for (const Point& pt : spec.points)
     for (const std::string& value : spec.values) {
       std::vector<std::string> sets = pt.sets;
       sets.push_back(spec.vary + "=" + value);
       check_config(sim::config::Config::load(schema_for(spec.base.string(), sets), spec.base, sets));
     }
+}
+
+}  // namespace
+
+std::size_t check_compare_spec(const std::string& file) {
+  const Spec spec = load_spec(file);
+  check_runs(spec);
+  return spec.points.size() * spec.values.size();
+}
+
+int cmd_compare(const CompareArgs& a, const std::string& self) {
+  const Spec spec = load_spec(a.spec);
+  check_runs(spec);
   fs::path out = a.out;
   bool temp = false;
   if (out.empty()) {

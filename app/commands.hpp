@@ -2,6 +2,7 @@
 #pragma once
 // The subcommands of the aiosim binary. Exit codes: 0 success, 1 a failure
 // of the environment (I/O), 2 bad input, 3 an invariant violated in a run.
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,16 @@ struct CompareArgs {
   int jobs = 1;
 };
 int cmd_compare(const CompareArgs& a, const std::string& self_exe);
+// Every check `aiosim compare` makes before it runs; returns the number of runs.
+std::size_t check_compare_spec(const std::string& file);
+
+// `aiosim check FILE|DIR...` (app/cmd_check.cpp): every check the command
+// that takes each file makes before it runs, without running anything.
+struct CheckArgs {
+  std::vector<std::string> paths;
+  bool quiet = false;
+};
+int cmd_check(const CheckArgs& a);
 
 struct BenchArgs {
   bool quick = false;

@@ -55,6 +55,11 @@ int run_main(int argc, char** argv) {
   c->add_option("--out", cmp.out, "directory for each run's results and comparison.csv");
   c->add_option("-j,--jobs", cmp.jobs, "runs in parallel (one simulation per process)")->check(CLI::Range(1, 256));
 
+  app::CheckArgs chk;
+  auto* ck = cli.add_subcommand("check", "check configs, sweep and compare specs, scenarios (files or directories) without running");
+  ck->add_option("paths", chk.paths, "files, or directories of *.toml files")->required();
+  ck->add_flag("--quiet", chk.quiet, "print nothing but errors");
+
   app::BenchArgs bench;
   auto* b = cli.add_subcommand("bench", "benchmark the reference workloads against the engine floor");
   b->add_flag("--quick", bench.quick, "fewer kiocbs and repetitions");
@@ -139,6 +144,7 @@ int run_main(int argc, char** argv) {
   }
   if (*r) return app::cmd_run(run);
   if (*c) return app::cmd_compare(cmp, self_exe(argv[0]));
+  if (*ck) return app::cmd_check(chk);
   if (*v) return app::cmd_validate(val);
   if (*t) return app::cmd_trace(trace);
   if (*b) return bench_explore ? app::cmd_explore_bench() : app::cmd_bench(bench, self_exe(argv[0]));
