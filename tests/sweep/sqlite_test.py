@@ -158,6 +158,21 @@ def main():
               "sim.kiocbs (the same in every replication) has a mean and no .ci95 column")
         check(any(k.endswith(".ci95") for k in summary[0]), "metrics that vary keep their .ci95")
 
+        # Every run's result.json is what schemas/result.schema.json describes.
+        try:
+            import json
+            import jsonschema
+            with open(os.path.join(source, "schemas", "result.schema.json")) as f:
+                validator = jsonschema.Draft202012Validator(json.load(f))
+            bad = []
+            for c in runs:
+                with open(os.path.join(out, "runs", f"{int(c['run']):06}", "result.json")) as f:
+                    if not validator.is_valid(json.load(f)):
+                        bad.append(c["run"])
+            check(not bad, f"every run's result.json validates against schemas/result.schema.json ({bad})")
+        except ImportError:
+            check(False, "python3-jsonschema is installed (tools/install-deps.sh)")
+
         # docs/sweeps.md's example queries.
         qs = doc_queries(source)
         check(len(qs) == 3, f"docs/sweeps.md has three example queries ({len(qs)})")
