@@ -293,6 +293,8 @@ int SweepCommands::collect() const {
   }
   const sweep::Plan plan = plan_of(env.dir, stored);
   clear_temporaries(env.dir);
+  // A sweep killed while growing the directory: every complete run to its place in sweep.json's plan.
+  if (sweep::has_pending_moves(env.dir)) sweep::move_runs_into_place(env.dir, plan);
   return finish(env, plan, quiet_);
 }
 

@@ -58,7 +58,7 @@ class InterruptHandlers {
   struct sigaction old_[3];
 };
 
-// While the progress bar is on: SIGALRM every `period`, without SA_RESTART,
+// While the progress bar is on: SIGALRM every 250 ms, without SA_RESTART,
 // so that waitpid returns EINTR and the bar is redrawn while runs are in
 // flight. (Interval timers are not inherited by the forked runs.)
 class Ticker {
@@ -183,9 +183,10 @@ pid_t spawn_aiosim_run(const RunEnv& env, const PlannedRun& run) {
   const pid_t pid = ::fork();
   if (pid != 0) return pid;
   // The child: dies with the sweep (a killed sweep leaves no run behind),
-  // and takes the default action on the signals the sweep itself handles.
+  // and takes the default action on the signals the sweep itself handles
+  // (SIGALRM: the progress bar's tick; interval timers are not inherited).
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, SIG_DFL);
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGALRM}) std::signal(sig, SIG_DFL);
   if (::getppid() != parent) ::_exit(127);
   if (::chdir(dir.c_str()) != 0) ::_exit(126);
   const int e = ::open("stderr.txt", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

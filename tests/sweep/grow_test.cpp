@@ -100,12 +100,20 @@ TEST_CASE("a grown sweep runs only its new runs and merges to the bytes of a fre
   for (const auto& e : fs::directory_iterator(c.dir("g") / "runs")) CHECK(e.path().filename().string().rfind(".moving-", 0) != 0);
 }
 
-TEST_CASE("a move interrupted by a crash is finished by the next sweep, without running the runs again", "[sweep-grow]") {
+TEST_CASE("a move interrupted by a crash is finished by the next sweep or collect, without running the runs again", "[sweep-grow]") {
   Campaign c;
   REQUIRE(c.sweep(small_spec("[4, 8]", 2), "g").status == 0);
   // As a crash during the move leaves it: one run out of its place, under its staging name.
   const json m = json::parse(slurp(c.dir("g") / "runs/000003/manifest.json"));
   const std::string hash = m["config_fnv1a64"];
+  fs::rename(c.dir("g") / "runs/000003", c.dir("g") / ("runs/.moving-" + hash));
+  // collect puts it back...
+  const auto col = aiosim({"collect", c.dir("g").string()}, c.s.path());
+  REQUIRE(col.status == 0);
+  CHECK(col.out.find("8 runs: 8 ok, 0 failed") != std::string::npos);
+  CHECK(json::parse(slurp(c.dir("g") / "runs/000003/manifest.json"))["finished_at"] == m["finished_at"]);
+  CHECK_FALSE(fs::exists(c.dir("g") / ("runs/.moving-" + hash)));
+  // ...and so does the sweep.
   fs::rename(c.dir("g") / "runs/000003", c.dir("g") / ("runs/.moving-" + hash));
   const auto r = c.sweep(small_spec("[4, 8]", 2), "g");
   REQUIRE(r.status == 0);
