@@ -154,7 +154,7 @@ TEST_CASE("a spec that changes or drops existing runs is refused with one line n
   refused(small_spec(), "workload.min_nr = 8 -> 4");
 }
 
-TEST_CASE("--dry-run on a new directory lists every run as new and creates nothing", "[sweep-grow]") {
+TEST_CASE("a dry run (--dry-run) on a new directory lists every run as new and creates nothing", "[sweep-grow]") {
   Campaign c;
   const auto r = c.sweep(small_spec(), "d", {"--dry-run"});
   REQUIRE(r.status == 0);
