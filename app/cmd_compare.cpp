@@ -190,9 +190,10 @@ int cmd_compare(const CompareArgs& a, const std::string& self) {
 
   std::string table = fmt::format("{:<10} {:<14} {:>14} {:>15} {:>16} {:>18} {:>11} {:>6}\n", "point", spec.vary.substr(spec.vary.find('.') + 1),
                                   "completions/s", "ctx_lock/compl", "ctx_lock p99 ns", "compl_lock p99 ns", "spinning %", "lost");
+  // The console abbreviates; comparison.csv's columns are result.json's dotted names, in its units (docs/results.md).
   std::string csv = "point," + csv_field(spec.vary) +
-                    ",completions_per_s,ctx_lock_per_completion,ctx_lock_wait_p99_ns,completion_lock_wait_p99_ns,"
-                    "spinning_pct,lost,kernel_races\n";
+                    ",throughput.completed_per_s,per_completion.ctx_lock_acquisitions,locks.ctx_lock.wait_ns.p99,"
+                    "locks.completion_lock.wait_ns.p99,cpu_share.spinning,correctness.lost,correctness.kernel_races.total\n";
   for (const Job& j : jobs) {
     std::ifstream in(j.out / "result.json");
     const std::string& label = spec.points[j.point].label;
@@ -217,8 +218,8 @@ int cmd_compare(const CompareArgs& a, const std::string& self) {
     double races = get(r, {"correctness", "kernel_races", "total"});
     table += fmt::format("{:<10} {:<14} {:>14.0f} {:>15.3f} {:>16.0f} {:>18} {:>11.2f} {:>6.0f}\n", label, value, cps, per, p99,
                          split ? fmt::format("{:.0f}", cp99) : std::string("-"), spin, lost);
-    csv += fmt::format("{},{},{:.1f},{:.4f},{:.1f},{},{:.3f},{:.0f},{:.0f}\n", csv_field(label), csv_field(value), cps, per, p99,
-                       split ? fmt::format("{:.1f}", cp99) : std::string(""), spin, lost, races);
+    csv += fmt::format("{},{},{:.1f},{:.4f},{:.1f},{},{:.5f},{:.0f},{:.0f}\n", csv_field(label), csv_field(value), cps, per, p99,
+                       split ? fmt::format("{:.1f}", cp99) : std::string(""), spin / 100.0, lost, races);
   }
   fmt::print("{}", table);
   if (!temp) sim::write_file_atomically(out / "comparison.csv", csv);

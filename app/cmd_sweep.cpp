@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // `aiosim sweep SPEC`: a parameter sweep (axes, zipped axes, constraints,
 // replications) run by a local pool of `aiosim run` processes or a Slurm job
-// array, merged into DIR/runs.csv and DIR/summary.csv. See app/sweep/.
+// array, merged into DIR/runs.csv, DIR/summary.csv and DIR/results.sqlite. See app/sweep/.
 #include "cmd_sweep.hpp"
 
 #include <fcntl.h>
@@ -24,6 +24,7 @@
 #include "models/workload/simulation.hpp"
 #include "scenario.hpp"
 #include "sim/atomic_file.hpp"
+#include "sweep/grow.hpp"
 #include "sweep/results.hpp"
 #include "sweep/runner.hpp"
 #include "sweep/slurm.hpp"
@@ -85,15 +86,16 @@ sweep::Plan plan_of(const fs::path& dir, const json& stored) {
   }
 }
 
-// Writes runs.csv and summary.csv, prints the outcome; returns the exit code.
+// Writes runs.csv, summary.csv and results.sqlite (each atomically), prints the outcome; returns the exit code.
 int finish(const sweep::RunEnv& env, const sweep::Plan& plan, bool quiet) {
   const sweep::Merged m = sweep::merge(env.dir, plan);
   sim::write_file_atomically(env.dir / "runs.csv", m.runs_csv);
   sim::write_file_atomically(env.dir / "summary.csv", m.summary_csv);
+  sim::write_file_atomically(env.dir / "results.sqlite", m.results_sqlite);
   if (!quiet) {
-    fmt::print("sweep: {} runs: {} ok, {} failed{}{} -> {}, {}\n", plan.runs.size(), m.ok, m.failed,
+    fmt::print("sweep: {} runs: {} ok, {} failed{}{} -> {}, {}, {}\n", plan.runs.size(), m.ok, m.failed,
                m.error ? fmt::format(", {} errors", m.error) : "", m.missing ? fmt::format(", {} not run yet", m.missing) : "",
-               (env.dir / "runs.csv").string(), (env.dir / "summary.csv").string());
+               (env.dir / "runs.csv").string(), (env.dir / "summary.csv").string(), (env.dir / "results.sqlite").string());
     std::size_t shown = 0;
     for (const auto& [run, err] : m.failures) {
       if (shown++ == 10) {
@@ -153,9 +155,13 @@ void clear_temporaries(const fs::path& dir) {
 SweepCommands::SweepCommands(CLI::App& cli) {
   sweep_ = cli.add_subcommand("sweep", "run a parameter sweep (axes, constraints, replications) locally or on Slurm");
   sweep_->add_option("spec", spec_, "sweep spec (TOML)")->required();
-  sweep_->add_option("--out", out_, "sweep directory (default: out/<spec name>); re-running into it resumes");
+  sweep_->add_option("--out", out_,
+                     "sweep directory (default: out/<spec name>); re-running into it resumes, and a spec with more "
+                     "axis values or replications grows it");
   sweep_->add_option("-j,--jobs", jobs_, "local backend: runs in parallel (default: the number of CPUs)")->check(CLI::Range(1, 1024));
   sweep_->add_flag("--list", list_, "print the runs (index, parameters, seed) and exit");
+  sweep_->add_flag("--dry-run", dry_run_,
+                   "say what the sweep would do in --out (each run: complete, failed, new, rerun) and write nothing");
   sweep_->add_flag("--resume", resume_, "continue the sweep in --out (it must exist), skipping complete runs");
   sweep_->add_option("--set", sets_, "override a fixed config key for every run: section.key=value (repeatable)");
   sweep_->add_option("--replications", replications_, "override sweep.replications")->check(CLI::Range(1, 100000));
@@ -166,7 +172,7 @@ SweepCommands::SweepCommands(CLI::App& cli) {
   sweep_->add_flag("--wait", wait_, "slurm: wait for the job array, then collect");
   sweep_->add_flag("--quiet", quiet_, "no progress, no summary");
 
-  collect_ = cli.add_subcommand("collect", "merge a sweep directory's runs into runs.csv and summary.csv");
+  collect_ = cli.add_subcommand("collect", "merge a sweep directory's runs into runs.csv, summary.csv and results.sqlite");
   collect_->add_option("dir", dir_, "sweep directory")->required();
   collect_->add_flag("--quiet", quiet_, "no summary");
 
@@ -212,12 +218,21 @@ int SweepCommands::sweep(const std::string& self) const {
     fmt::print(stderr, "aiosim: --resume: {} holds no sweep (no sweep.json)\n", env.dir.string());
     return kExitBadInput;
   }
-  if (exists && !plan.same_as(stored)) {
-    fmt::print(stderr,
-               "aiosim: {} holds a different sweep (the spec, its base config or --set changed): "
-               "choose another --out or remove it\n",
-               env.dir.string());
-    return kExitBadInput;
+  // A campaign may grow: same runs plus new ones (sweep/grow.hpp).
+  const bool grows = exists && !plan.same_as(stored);
+  std::optional<sweep::Plan> old;
+  if (exists) old = plan_of(env.dir, stored);
+  if (grows) {
+    if (const auto why = sweep::growth_refusal(*old, plan, env.dir)) {
+      print_error_line(fmt::format("{} holds a different sweep: {}; a sweep directory can only grow (more axis values or "
+                                   "replications, looser constraints): choose another --out or remove it",
+                                   env.dir.string(), *why));
+      return kExitBadInput;
+    }
+  }
+  if (dry_run_) {
+    fmt::print("{}", sweep::dry_run_text(env.dir, plan, old ? &*old : nullptr));
+    return kExitOk;
   }
   sim::OutputDir::ensure(env.dir);
 
@@ -228,7 +243,13 @@ int SweepCommands::sweep(const std::string& self) const {
     return kExitIo;
   }
   clear_temporaries(env.dir);
-  if (!exists) sim::write_file_atomically(env.dir / "sweep.json", plan.to_json(spec_, spec.base.string()).dump(2) + "\n");
+  if (grows || (exists && sweep::has_pending_moves(env.dir))) {
+    sweep::move_runs_into_place(env.dir, plan);
+    if (!quiet_ && grows)
+      fmt::print(stderr, "sweep: {} grows from {} to {} runs\n", env.dir.string(), old->runs.size(), plan.runs.size());
+  }
+  // The grown sweep's record is the one a fresh sweep of this spec writes.
+  if (!exists || grows) sim::write_file_atomically(env.dir / "sweep.json", plan.to_json(spec_, spec.base.string()).dump(2) + "\n");
 
   if (backend_ == "slurm") {
     sweep::SlurmOptions opt;
@@ -254,7 +275,7 @@ int SweepCommands::sweep(const std::string& self) const {
   if (st.interrupted) {
     // What completed is merged; the rest runs on resume.
     (void)finish(env, plan, true);
-    print_error_line(fmt::format("sweep interrupted by {}: {} of {} runs complete (runs.csv and summary.csv hold them); "
+    print_error_line(fmt::format("sweep interrupted by {}: {} of {} runs complete (runs.csv, summary.csv and results.sqlite hold them); "
                                  "resume with: aiosim sweep {} --out {}",
                                  sigabbrev_np(st.interrupted) ? std::string("SIG") + sigabbrev_np(st.interrupted) : "a signal",
                                  st.skipped + st.ok + st.failed, plan.runs.size(), spec_, env.dir.string()));
@@ -272,6 +293,8 @@ int SweepCommands::collect() const {
   }
   const sweep::Plan plan = plan_of(env.dir, stored);
   clear_temporaries(env.dir);
+  // A sweep killed while growing the directory: every complete run to its place in sweep.json's plan.
+  if (sweep::has_pending_moves(env.dir)) sweep::move_runs_into_place(env.dir, plan);
   return finish(env, plan, quiet_);
 }
 

@@ -25,7 +25,7 @@ class SweepCommands {
   std::vector<std::string> sets_, sbatch_args_;
   int jobs_ = 0, replications_ = 0;
   std::size_t chunk_ = 1, task_index_ = 0;
-  bool list_ = false, resume_ = false, wait_ = false, quiet_ = false;
+  bool list_ = false, dry_run_ = false, resume_ = false, wait_ = false, quiet_ = false;
 };
 
 }  // namespace app

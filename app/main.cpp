@@ -52,7 +52,11 @@ int run_main(int argc, char** argv) {
   app::CompareArgs cmp;
   auto* c = cli.add_subcommand("compare", "run a side-by-side comparison spec (e.g. experiments/default.toml)");
   c->add_option("spec", cmp.spec, "comparison spec (TOML)")->required();
-  c->add_option("--out", cmp.out, "directory for each run's results and comparison.csv");
+  c->add_option("--out", cmp.out,
+                 "directory for each run's results and comparison.csv (columns: throughput.completed_per_s, "
+                 "per_completion.ctx_lock_acquisitions, locks.ctx_lock.wait_ns.p99, locks.completion_lock.wait_ns.p99, "
+                 "cpu_share.spinning (0..1; the console's \"spinning %\" is 100 times it), correctness.lost, "
+                 "correctness.kernel_races.total: docs/results.md)");
   c->add_option("-j,--jobs", cmp.jobs, "runs in parallel (one simulation per process)")->check(CLI::Range(1, 256));
 
   app::CheckArgs chk;

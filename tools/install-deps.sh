@@ -8,7 +8,9 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libsimgrid-dev libboost-dev libfmt-dev catch2
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
+  libsqlite3-dev              # a sweep's results.sqlite
   python3 python3-matplotlib python3-pandas
+  python3-jsonschema          # the results test validates result.json against schemas/result.schema.json
   chromium                    # aiosim report's test loads the report in a real (headless) browser
 )
 

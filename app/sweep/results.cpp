@@ -101,6 +101,17 @@ class ColumnOrder {
 
 }  // namespace
 
+bool config_echo(const std::string& name) {
+  for (const char* p : {"design.", "layout.", "machine."})
+    if (name.rfind(p, 0) == 0) return true;
+  return false;
+}
+
+const char* state_name(RunState s) {
+  static const char* const kState[] = {"missing", "ok", "failed", "error"};
+  return kState[static_cast<int>(s)];
+}
+
 std::vector<std::pair<std::string, std::string>> flatten_result(const json& result) {
   std::vector<std::pair<std::string, std::string>> out;
   flatten(result, "", "", out);
@@ -153,8 +164,7 @@ RunRecord read_run(const fs::path& dir, const PlannedRun& run) {
 
 Merged merge(const fs::path& dir, const Plan& plan) {
   Merged m;
-  std::vector<RunRecord> recs;
-  std::vector<std::vector<std::pair<std::string, std::string>>> rows;
+  Tidy t;
   ColumnOrder order;
   std::set<std::string> params(plan.parameters.begin(), plan.parameters.end());
   for (const PlannedRun& run : plan.runs) {
@@ -171,81 +181,131 @@ Merged merge(const fs::path& dir, const Plan& plan) {
       case RunState::Error: ++m.error; m.failures.emplace_back(run.run, first_line(rec.error)); break;
       case RunState::Missing: ++m.missing; break;
     }
-    // Keep what the CSVs need, not the parsed documents: memory grows by a row per run, not a JSON tree.
+    // Keep what the tables need, not the parsed documents: memory grows by a row per run, not a JSON tree.
     rec.result = nullptr;
     rec.manifest = nullptr;
     rec.error = first_line(rec.error);
-    recs.push_back(std::move(rec));
-    rows.push_back(std::move(row));
+    t.records.push_back(std::move(rec));
+    t.rows.push_back(std::move(row));
   }
-  const std::vector<std::string> metrics(order.names().begin(), order.names().end());
+  t.metrics.assign(order.names().begin(), order.names().end());
+
+  // Numeric metrics (booleans are not averaged), and their mean and CI per point.
+  std::unordered_map<std::string, int> kind;  // bit 1: a number seen, bit 2: a boolean seen
+  for (const auto& row : t.rows)
+    for (const auto& [k, v] : row) kind[k] |= (v == "true" || v == "false") ? 2 : 1;
+  for (const auto& c : t.metrics)
+    if (kind[c] == 1) t.numeric.push_back(c);
+  std::unordered_map<std::string, std::size_t> numeric_index;
+  for (std::size_t i = 0; i < t.numeric.size(); ++i) numeric_index[t.numeric[i]] = i;
+  t.by_point.resize(plan.points.size());
+  for (std::size_t i = 0; i < plan.runs.size(); ++i) t.by_point[plan.runs[i].point].push_back(i);
+  t.stats.assign(plan.points.size(), std::vector<MeanCi>(t.numeric.size()));
+  t.point_n.assign(plan.points.size(), 0);
+  t.point_failed.assign(plan.points.size(), 0);
+  for (std::size_t p = 0; p < plan.points.size(); ++p) {
+    std::vector<std::vector<double>> vals(t.numeric.size());
+    for (std::size_t i : t.by_point[p]) {
+      if (t.records[i].state == RunState::Failed || t.records[i].state == RunState::Error) ++t.point_failed[p];
+      if (t.records[i].state != RunState::Ok) continue;
+      ++t.point_n[p];
+      for (const auto& [k, v] : t.rows[i]) {
+        const auto it = numeric_index.find(k);
+        if (it == numeric_index.end()) continue;
+        double d = 0;
+        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+        if (ec == std::errc{} && end == v.data() + v.size()) vals[it->second].push_back(d);
+      }
+    }
+    for (std::size_t c = 0; c < t.numeric.size(); ++c) t.stats[p][c] = mean_ci95(vals[c]);
+  }
+
+  // Columns that say nothing (docs/sweeps.md, "What the tables leave out"): a
+  // description of the simulated system that is the same in every run, and a
+  // .ci95 that is empty or 0 at every point.
+  std::set<std::string> constant_echo;
+  {
+    std::unordered_map<std::string, std::string> first;
+    std::unordered_map<std::string, std::size_t> seen;
+    std::set<std::string> varies;
+    std::size_t ok_rows = 0;
+    for (std::size_t i = 0; i < t.rows.size(); ++i) {
+      if (t.records[i].state != RunState::Ok) continue;
+      ++ok_rows;
+      for (const auto& [k, v] : t.rows[i]) {
+        if (!config_echo(k)) continue;
+        ++seen[k];
+        const auto [it, fresh] = first.emplace(k, v);
+        if (!fresh && it->second != v) varies.insert(k);
+      }
+    }
+    for (const auto& [k, n] : seen)
+      if (!varies.count(k) && n == ok_rows) constant_echo.insert(k);
+  }
 
   // runs.csv
+  std::vector<std::string> run_cols;
+  for (const auto& c : t.metrics)
+    if (!constant_echo.count(c)) run_cols.push_back(c);
   std::string& out = m.runs_csv;
   out = "run,point,replication,seed";
   for (const auto& p : plan.parameters) out += "," + csv_field(p);
   out += ",status,exit_code,error";
-  for (const auto& c : metrics) out += "," + csv_field(c);
+  for (const auto& c : run_cols) out += "," + csv_field(c);
   out += "\n";
-  static const char* const kState[] = {"missing", "ok", "failed", "error"};
   for (std::size_t i = 0; i < plan.runs.size(); ++i) {
     const PlannedRun& run = plan.runs[i];
-    const RunRecord& rec = recs[i];
+    const RunRecord& rec = t.records[i];
     out += fmt::format("{},{},{},{}", run.run, run.point, run.replication, run.seed);
     for (const auto& p : plan.parameters) out += "," + csv_field(param_text(plan.points[run.point].at(p)));
-    out += fmt::format(",{},{},{}", kState[static_cast<int>(rec.state)],
-                       rec.state == RunState::Missing ? std::string() : std::to_string(rec.exit_code), csv_field(first_line(rec.error)));
+    out += fmt::format(",{},{},{}", state_name(rec.state),
+                       rec.state == RunState::Missing ? std::string() : std::to_string(rec.exit_code), csv_field(rec.error));
     std::unordered_map<std::string, const std::string*> have;
-    for (const auto& [k, v] : rows[i]) have[k] = &v;
-    for (const auto& c : metrics) {
+    for (const auto& [k, v] : t.rows[i]) have[k] = &v;
+    for (const auto& c : run_cols) {
       out += ",";
       if (auto it = have.find(c); it != have.end()) out += *it->second;
     }
     out += "\n";
   }
 
-  // summary.csv: numeric metrics only (booleans are not averaged).
-  std::unordered_map<std::string, int> kind;  // bit 1: a number seen, bit 2: a boolean seen
-  for (const auto& row : rows)
-    for (const auto& [k, v] : row) kind[k] |= (v == "true" || v == "false") ? 2 : 1;
-  std::vector<std::string> numeric;
-  for (const auto& c : metrics)
-    if (kind[c] == 1) numeric.push_back(c);
+  // summary.csv: an echo that varies is one column (it is the same in every
+  // replication); a measurement is .mean, and .ci95 where it says something.
+  enum class Col { Echo, Mean, MeanCi };
+  std::vector<std::pair<std::size_t, Col>> sum_cols;
+  for (std::size_t c = 0; c < t.numeric.size(); ++c) {
+    const std::string& name = t.numeric[c];
+    if (constant_echo.count(name)) continue;
+    if (config_echo(name)) {
+      sum_cols.emplace_back(c, Col::Echo);
+      continue;
+    }
+    bool ci = false;
+    for (std::size_t p = 0; p < plan.points.size() && !ci; ++p) ci = t.stats[p][c].has_ci && t.stats[p][c].ci95 != 0;
+    sum_cols.emplace_back(c, ci ? Col::MeanCi : Col::Mean);
+  }
   std::string& sum = m.summary_csv;
   sum = "point";
   for (const auto& p : plan.parameters) sum += "," + csv_field(p);
   sum += ",n,failed";
-  for (const auto& c : numeric) sum += "," + csv_field(c + ".mean") + "," + csv_field(c + ".ci95");
+  for (const auto& [c, kind_of] : sum_cols) {
+    const std::string& name = t.numeric[c];
+    if (kind_of == Col::Echo) sum += "," + csv_field(name);
+    else sum += "," + csv_field(name + ".mean") + (kind_of == Col::MeanCi ? "," + csv_field(name + ".ci95") : "");
+  }
   sum += "\n";
-  std::vector<std::vector<std::size_t>> by_point(plan.points.size());
-  for (std::size_t i = 0; i < plan.runs.size(); ++i) by_point[plan.runs[i].point].push_back(i);
   for (std::size_t p = 0; p < plan.points.size(); ++p) {
-    std::size_t n = 0, failed = 0;
-    std::map<std::string, std::vector<double>> vals;
-    for (std::size_t i : by_point[p]) {
-      if (recs[i].state == RunState::Failed || recs[i].state == RunState::Error) ++failed;
-      if (recs[i].state != RunState::Ok) continue;
-      ++n;
-      for (const auto& [k, v] : rows[i]) {
-        double d = 0;
-        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
-        if (ec == std::errc{} && end == v.data() + v.size()) vals[k].push_back(d);
-      }
-    }
     sum += std::to_string(p);
     for (const auto& k : plan.parameters) sum += "," + csv_field(param_text(plan.points[p].at(k)));
-    sum += fmt::format(",{},{}", n, failed);
-    for (const auto& c : numeric) {
-      const auto it = vals.find(c);
-      if (it == vals.end()) {
-        sum += ",,";
-        continue;
-      }
-      const MeanCi mc = mean_ci95(it->second);
-      sum += "," + shortest(mc.mean) + "," + (mc.has_ci ? shortest(mc.ci95) : std::string());
+    sum += fmt::format(",{},{}", t.point_n[p], t.point_failed[p]);
+    for (const auto& [c, kind_of] : sum_cols) {
+      const MeanCi& mc = t.stats[p][c];
+      sum += "," + (mc.n ? shortest(mc.mean) : std::string());
+      if (kind_of == Col::MeanCi) sum += "," + (mc.has_ci ? shortest(mc.ci95) : std::string());
     }
     sum += "\n";
   }
+  m.results_sqlite = results_sqlite(plan, t);
   return m;
 }
 

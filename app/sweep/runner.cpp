@@ -2,10 +2,13 @@
 #include "sweep/runner.hpp"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -32,6 +35,7 @@ namespace {
 volatile std::sig_atomic_t g_interrupted = 0;
 
 extern "C" void on_interrupt(int sig) { g_interrupted = sig; }
+extern "C" void on_tick(int) {}  // only to interrupt waitpid: the progress bar is redrawn
 
 // Handlers for the pool's lifetime; without SA_RESTART, so waitpid returns EINTR.
 class InterruptHandlers {
@@ -53,6 +57,41 @@ class InterruptHandlers {
   static constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGHUP};
   struct sigaction old_[3];
 };
+
+// While the progress bar is on: SIGALRM every 250 ms, without SA_RESTART,
+// so that waitpid returns EINTR and the bar is redrawn while runs are in
+// flight. (Interval timers are not inherited by the forked runs.)
+class Ticker {
+ public:
+  explicit Ticker(bool on) : on_(on) {
+    if (!on_) return;
+    struct sigaction sa {};
+    sa.sa_handler = on_tick;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGALRM, &sa, &old_);
+    itimerval t{};
+    t.it_interval.tv_usec = t.it_value.tv_usec = 250000;
+    ::setitimer(ITIMER_REAL, &t, nullptr);
+  }
+  ~Ticker() {
+    if (!on_) return;
+    itimerval t{};
+    ::setitimer(ITIMER_REAL, &t, nullptr);
+    ::sigaction(SIGALRM, &old_, nullptr);
+  }
+  Ticker(const Ticker&) = delete;
+  Ticker& operator=(const Ticker&) = delete;
+
+ private:
+  bool on_;
+  struct sigaction old_ {};
+};
+
+int terminal_columns() {
+  winsize ws{};
+  if (::ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20) return ws.ws_col;
+  return 80;
+}
 
 std::string read_text(const fs::path& p, std::size_t limit = 1 << 20) {
   std::ifstream in(p, std::ios::binary);
@@ -144,9 +183,10 @@ pid_t spawn_aiosim_run(const RunEnv& env, const PlannedRun& run) {
   const pid_t pid = ::fork();
   if (pid != 0) return pid;
   // The child: dies with the sweep (a killed sweep leaves no run behind),
-  // and takes the default action on the signals the sweep itself handles.
+  // and takes the default action on the signals the sweep itself handles
+  // (SIGALRM: the progress bar's tick; interval timers are not inherited).
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, SIG_DFL);
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGALRM}) std::signal(sig, SIG_DFL);
   if (::getppid() != parent) ::_exit(127);
   if (::chdir(dir.c_str()) != 0) ::_exit(126);
   const int e = ::open("stderr.txt", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -170,6 +210,31 @@ pid_t spawn_aiosim_run(const RunEnv& env, const PlannedRun& run) {
 }
 
 }  // namespace
+
+std::string progress_line(const ProgressState& p) {
+  const std::size_t left = p.total - p.done;
+  const std::string eta = p.ran ? format_elapsed(p.elapsed_s / static_cast<double>(p.ran) * static_cast<double>(left)) : "?";
+  const double eps = p.elapsed_s > 0 ? static_cast<double>(p.events) / p.elapsed_s : 0.0;
+  return fmt::format("sweep: [{}/{}] {} failed{}, elapsed {}, ETA {}, {:.2f}M events/s", p.done, p.total, p.failed + p.errors,
+                     p.errors ? fmt::format(" ({} errors)", p.errors) : "", format_elapsed(p.elapsed_s), eta, eps / 1e6);
+}
+
+std::string progress_bar(const ProgressState& p, std::size_t width) {
+  const std::size_t left = p.total - p.done;
+  // The ETA from the runs finished so far; "?" until one has.
+  const std::string eta = p.ran ? format_elapsed(p.elapsed_s / static_cast<double>(p.ran) * static_cast<double>(left)) : "?";
+  const double eps = p.elapsed_s > 0 ? static_cast<double>(p.events) / p.elapsed_s : 0.0;
+  const std::string text = fmt::format("{}/{} runs, {} failed{}, {} running, elapsed {}, ETA {}, {:.2f}M events/s", p.done, p.total,
+                                       p.failed + p.errors, p.errors ? fmt::format(" ({} errors)", p.errors) : "", p.running,
+                                       format_elapsed(p.elapsed_s), eta, eps / 1e6);
+  // The bar takes what the text leaves of the line: 8 to 24 columns.
+  constexpr std::size_t kFrame = 9;  // "sweep [" and "] "
+  const std::size_t bar = std::clamp<std::size_t>(width > kFrame + text.size() ? width - kFrame - text.size() : 0, 8, 24);
+  const std::size_t fill = p.total ? p.done * bar / p.total : bar;
+  std::string line = "sweep [" + std::string(fill, '#') + std::string(bar - fill, '.') + "] " + text;
+  if (line.size() > width) line.resize(width);  // one terminal line: \r must return to its start
+  return line;
+}
 
 std::string format_elapsed(double s) {
   const auto t = static_cast<long long>(s + 0.5);
@@ -250,7 +315,9 @@ PoolStats run_local(const RunEnv& env, const Plan& plan, int jobs, bool quiet) {
     if (complete(read_run(env.dir, r))) ++st.skipped;
     else todo.push_back(&r);
   }
-  const bool tty = ::isatty(2);
+  // On a terminal, one line redrawn at least once a second (progress_bar);
+  // otherwise a line per finished run, for logs.
+  const bool tty = ::isatty(2) && !quiet;
   if (!quiet)
     fmt::print(stderr, "sweep: {} runs, {} already complete, {} to run on {} worker{}\n", st.total, st.skipped, todo.size(), jobs,
                jobs == 1 ? "" : "s");
@@ -263,18 +330,29 @@ PoolStats run_local(const RunEnv& env, const Plan& plan, int jobs, bool quiet) {
   std::map<pid_t, Running> running;
   std::size_t next = 0;
   const InterruptHandlers handlers;
+  const Ticker ticker(tty && !todo.empty());
+  auto stats_line = [&] {
+    ProgressState ps;
+    ps.done = st.skipped + st.ran;
+    ps.total = st.total;
+    ps.ran = st.ran;
+    ps.failed = st.failed;
+    ps.errors = st.error;
+    ps.running = running.size();
+    ps.elapsed_s = std::chrono::duration<double>(Clock::now() - t0).count();
+    ps.events = events;
+    return ps;
+  };
+  auto redraw = [&] {
+    if (tty) fmt::print(stderr, "\r\033[K{}", progress_bar(stats_line(), static_cast<std::size_t>(terminal_columns() - 1)));
+  };
   auto progress = [&](const PlannedRun& r, const Outcome& o) {
     if (quiet) return;
-    const double el = std::chrono::duration<double>(Clock::now() - t0).count();
-    const std::size_t done = st.skipped + st.ran, left = st.total - done;
-    const std::string eta = st.ran ? format_elapsed(el / static_cast<double>(st.ran) * static_cast<double>(left)) : "?";
-    const double eps = el > 0 ? static_cast<double>(events) / el : 0.0;
     if (o.state != RunState::Ok)
       fmt::print(stderr, "{}sweep: run {} {} (exit {}): {}\n", tty ? "\r\033[K" : "", r.run,
                  o.state == RunState::Failed ? "failed" : "error", o.exit_code, o.error);
-    fmt::print(stderr, "{}sweep: [{}/{}] {} failed{}, elapsed {}, ETA {}, {:.2f}M events/s{}", tty ? "\r\033[K" : "", done, st.total,
-               st.failed + st.error, st.error ? fmt::format(" ({} errors)", st.error) : "", format_elapsed(el), eta, eps / 1e6,
-               tty ? "" : "\n");
+    if (tty) redraw();
+    else fmt::print(stderr, "{}\n", progress_line(stats_line()));
   };
   while (next < todo.size() || !running.empty()) {
     if (g_interrupted) {
@@ -304,10 +382,11 @@ PoolStats run_local(const RunEnv& env, const Plan& plan, int jobs, bool quiet) {
       running[pid] = {&r, Clock::now()};
     }
     if (running.empty()) continue;
+    redraw();
     int ws = 0;
     const pid_t pid = ::waitpid(-1, &ws, 0);
     if (pid < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) continue;  // a tick (the bar is redrawn), or a signal that stops the pool
       throw std::runtime_error(fmt::format("waitpid: {}", std::strerror(errno)));
     }
     auto it = running.find(pid);
@@ -326,7 +405,10 @@ PoolStats run_local(const RunEnv& env, const Plan& plan, int jobs, bool quiet) {
     }
     progress(*rr.run, o);
   }
-  if (!quiet && tty && st.ran) fmt::print(stderr, "\n");
+  if (tty && !todo.empty()) {
+    redraw();
+    fmt::print(stderr, "\n");
+  }
   return st;
 }
 

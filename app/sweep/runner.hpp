@@ -74,4 +74,20 @@ std::size_t run_task(const RunEnv& env, const Plan& plan, std::size_t task, std:
 
 std::string format_elapsed(double s);  // 75.2 -> "1:15", 3725 -> "1:02:05"
 
+// What the progress display shows.
+struct ProgressState {
+  std::size_t done = 0, total = 0;  // complete runs (skipped ones included) of all
+  std::size_t ran = 0;              // finished in this pool (the ETA's rate)
+  std::size_t failed = 0, errors = 0, running = 0;
+  double elapsed_s = 0;
+  std::uint64_t events = 0;  // simulated events of the runs finished in this pool
+};
+// The line printed per finished run when stderr is not a terminal:
+// "sweep: [7/12] 1 failed, elapsed 0:13, ETA 0:09, 1.52M events/s".
+std::string progress_line(const ProgressState& p);
+// The terminal's progress bar, redrawn in place, at most `width` columns (the
+// bar itself 8 to 24 of them, as the rest leaves room):
+// "sweep [##########..............] 5/12 runs, 0 failed, 2 running, elapsed 0:04, ETA 0:06, 1.52M events/s".
+std::string progress_bar(const ProgressState& p, std::size_t width);
+
 }  // namespace sweep

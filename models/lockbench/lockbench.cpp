@@ -344,8 +344,11 @@ RunReport run(const Config& cfg, const std::string& version) {
   RunReport rep;
   rep.result = j;
   rep.summary_csv = fmt::format(
-      "scenario,cpus,lock,acquire,preset,cs_per_s,cs_per_s_ci95,wait_mean_ns,wait_mean_ci95,wait_p99_ns,hold_mean_ns,"
-      "utilization,mean_waiters,rate_x_wait,speedup,speedup_ci95\n"
+      // result.json's dotted names (docs/results.md); speedup.* is 0 without a baseline run.
+      "scenario,bench.cpus,bench.lock,bench.acquire,machine.preset,throughput.critical_sections_per_s,"
+      "throughput.batch_means.ci95,locks.L.wait_ns.mean,locks.L.batch_means.wait_ns.ci95,locks.L.wait_ns.p99,"
+      "locks.L.hold_ns.mean,locks.L.utilization,locks.L.mean_waiters,locks.L.little.rate_x_mean_wait,speedup.speedup,"
+      "speedup.ci95\n"
       "lockbench,{},{},{},{},{:.1f},{:.1f},{:.3f},{:.3f},{:.1f},{:.3f},{:.5f},{:.5f},{:.5f},{:.4f},{:.4f}\n",
       r.cpus, sim::to_string(p.kind), irq_name(p.irq), p.preset, r.throughput_per_s, r.throughput.half_width,
       r.wait.count() ? r.wait.mean() / 1000.0 : 0.0, r.wait_ns.half_width, sim::to_ns(r.wait.percentile(99)),

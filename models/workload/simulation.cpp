@@ -385,14 +385,16 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
 
   const auto& cl = ctx.ctx_lock.stats();
   const double spin_pct = 100.0 * r["cpu_share"]["spinning"].get<double>();
+  // The columns are result.json's dotted names, in its units (docs/results.md).
   rep.summary_csv = fmt::format(
-      "design,cpus,lock,completions_per_s,ctx_lock_per_completion,ctx_lock_wait_p99_ns,completion_lock_wait_p99_ns,"
-      "spinning_pct,submit_to_event_p99_ns,lost,kernel_races\n"
-      "{},{},{},{:.1f},{:.4f},{:.1f},{:.1f},{:.3f},{:.1f},{},{}\n",
+      "design.name,machine.cpus,locks.ctx_lock.kind,throughput.completed_per_s,per_completion.ctx_lock_acquisitions,"
+      "locks.ctx_lock.wait_ns.p99,locks.completion_lock.wait_ns.p99,cpu_share.spinning,latency_ns.submit_to_event.p99,"
+      "correctness.lost,correctness.kernel_races.total\n"
+      "{},{},{},{:.1f},{:.4f},{:.1f},{},{:.5f},{:.1f},{},{}\n",
       aio->name(), ncpus, to_string(lock_kind), r["throughput"]["completed_per_s"].get<double>(),
       r["per_completion"]["ctx_lock_acquisitions"].get<double>(), sim::to_ns(cl.wait.percentile(99)),
-      sw.completion_lock ? sim::to_ns(ctx.completion_lock.stats().wait.percentile(99)) : 0.0, spin_pct,
-      sim::to_ns(w.submit_to_event().percentile(99)), counts.lost, usb.races());
+      sw.completion_lock ? fmt::format("{:.1f}", sim::to_ns(ctx.completion_lock.stats().wait.percentile(99))) : std::string(),
+      r["cpu_share"]["spinning"].get<double>(), sim::to_ns(w.submit_to_event().percentile(99)), counts.lost, usb.races());
   rep.table = fmt::format(
       "design {} (lazy_list={} completion_lock={} cancel_xchg={} zero_alloc={}), {} CPUs, {} locks, preset {}\n"
       "  results          {:>12}   ({} ring events, {} io_cancel results)\n"

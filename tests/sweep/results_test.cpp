@@ -144,3 +144,49 @@ TEST_CASE("a run is complete only with a manifest for the same config", "[result
   CHECK(m.missing == 2);
   CHECK(lines(m.runs_csv)[1].find(",missing,,") != std::string::npos);
 }
+
+TEST_CASE("the wide CSVs leave out columns that say nothing; results.sqlite keeps them", "[results]") {
+  Scratch s;
+  spit(s / "base.toml", small_base());
+  spit(s / "spec.toml", "[sweep]\nbase = \"base.toml\"\nreplications = 2\n[axes]\nworkload.batch = [4, 8]\n");
+  const auto plan = sweep::make_plan(sweep::load_spec((s / "spec.toml").string()), schema_for);
+  REQUIRE(plan.runs.size() == 4);
+  const fs::path d = s / "out";
+  // machine.cpus: the same everywhere (left out); machine.ring_events: differs by point, not by
+  // replication (one summary column, no .mean); design.lazy_list: a boolean that differs (kept in
+  // runs.csv); sim.kiocbs: a measurement the same everywhere (kept; .mean without .ci95);
+  // correctness.lost: the same everywhere too, kept in runs.csv as every measurement is.
+  const auto result = [](int ring, bool lazy, double tput) {
+    return json{{"machine", {{"cpus", 8}, {"ring_events", ring}}}, {"design", {{"lazy_list", lazy}}},
+                {"sim", {{"kiocbs", 100}}}, {"throughput", {{"completed_per_s", tput}}}, {"correctness", {{"lost", 0}}}};
+  };
+  fake_run(d, plan.runs[0], "ok", result(128, false, 10));
+  fake_run(d, plan.runs[1], "ok", result(128, false, 14));
+  fake_run(d, plan.runs[2], "ok", result(256, true, 20));
+  fake_run(d, plan.runs[3], "ok", result(256, true, 20));
+  const auto m = sweep::merge(d, plan);
+  CHECK(lines(m.runs_csv)[0] ==
+        "run,point,replication,seed,workload.batch,status,exit_code,error,machine.ring_events,design.lazy_list,sim.kiocbs,"
+        "throughput.completed_per_s,correctness.lost");
+  CHECK(lines(m.summary_csv)[0] ==
+        "point,workload.batch,n,failed,machine.ring_events,sim.kiocbs.mean,throughput.completed_per_s.mean,"
+        "throughput.completed_per_s.ci95,correctness.lost.mean");
+  // Point 1's throughput is 20 in both replications: its CI is 0; point 0's is not.
+  const auto row0 = csv_row(lines(m.summary_csv)[1]);
+  REQUIRE(row0.size() == 9);
+  CHECK(std::vector<std::string>(row0.begin(), row0.begin() + 7) == std::vector<std::string>{"0", "4", "2", "0", "128", "100", "12"});
+  CHECK(std::stod(row0[7]) == Approx(12.706204736 * std::sqrt(8.0) / std::sqrt(2.0)).epsilon(1e-9));
+  CHECK(row0[8] == "0");
+  CHECK(lines(m.summary_csv)[2] == "1,8,2,0,256,100,20,0,0");
+  CHECK(!m.results_sqlite.empty());
+  CHECK(m.results_sqlite.rfind("SQLite format 3", 0) == 0);
+
+  // One replication: no .ci95 column at all.
+  spit(s / "one.toml", "[sweep]\nbase = \"base.toml\"\n[axes]\nworkload.batch = [4, 8]\n");
+  const auto one = sweep::make_plan(sweep::load_spec((s / "one.toml").string()), schema_for);
+  const fs::path d1 = s / "one";
+  fake_run(d1, one.runs[0], "ok", result(128, false, 10));
+  fake_run(d1, one.runs[1], "ok", result(256, true, 30));
+  CHECK(lines(sweep::merge(d1, one).summary_csv)[0] ==
+        "point,workload.batch,n,failed,machine.ring_events,sim.kiocbs.mean,throughput.completed_per_s.mean,correctness.lost.mean");
+}

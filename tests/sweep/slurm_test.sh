@@ -113,10 +113,11 @@ echo "job $job: $state"
 
 cmp "$D/local/runs.csv" "$D/slurm/runs.csv" || { echo "FAIL: runs.csv differs between the local and Slurm backends"; exit 1; }
 cmp "$D/local/summary.csv" "$D/slurm/summary.csv" || { echo "FAIL: summary.csv differs"; exit 1; }
+cmp "$D/local/results.sqlite" "$D/slurm/results.sqlite" || { echo "FAIL: results.sqlite differs"; exit 1; }
 ok=$(grep -c ',ok,0,' "$D/slurm/runs.csv" || true)
 failed=$(grep -c ',failed,3,' "$D/slurm/runs.csv" || true)
 [ "$ok" -eq 4 ] && [ "$failed" -eq 4 ] || { echo "FAIL: want 4 ok and 4 failed runs, got $ok and $failed"; exit 1; }
-echo "ok: local and Slurm backends give the same runs.csv and summary.csv ($ok ok, $failed failed runs)"
+echo "ok: local and Slurm backends give the same runs.csv, summary.csv and results.sqlite ($ok ok, $failed failed runs)"
 
 # Lose two runs; resubmit with one run per task: exactly those two are submitted.
 rm "$D/slurm/runs/000002/manifest.json" "$D/slurm/runs/000005/manifest.json"
