@@ -160,7 +160,7 @@ std::string expected_phrase(Type t) {
     case Type::Int: return "an integer";
     case Type::Float: return "a number";
     case Type::String: return "a string";
-    case Type::Duration: return "a duration such as \"250ns\" or \"1.5ms\" (or an integer number of ns)";
+    case Type::Duration: return "a duration with its unit, such as \"250ns\" or \"1.5ms\"";
     case Type::Distribution: return "a distribution string such as \"exp(20us)\"";
     case Type::CpuList: return "a CPU list (an array of integers or a string such as \"0-15,32\")";
     case Type::StringList: return "an array of strings";
@@ -207,11 +207,12 @@ std::string format_duration_ns_bound(double ns) {
 
 std::int64_t duration_ps(const toml::node& n) {
   if (const auto* i = n.as_integer()) {
-    const std::int64_t ns = i->get();
-    if (ns < 0) bad("invalid duration: negative value " + std::to_string(ns));
-    if (static_cast<double>(ns) > sim::kMaxDurationNs)
-      bad("invalid duration: " + std::to_string(ns) + "ns is longer than the maximum of 1000000s (10^6 s)");
-    return ns * 1000;
+    // A unit is mandatory (0 excepted): a bare 200 could be ns or us.
+    const std::int64_t v = i->get();
+    if (v == 0) return 0;
+    if (v < 0) bad("invalid duration: negative value " + std::to_string(v));
+    bad("a duration needs a unit (ns, us, ms or s), got integer " + std::to_string(v) + "; did you mean \"" +
+        std::to_string(v) + "us\"?");
   }
   const auto* s = n.as_string();
   if (!s) wrong_type(Type::Duration, n);

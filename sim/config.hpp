@@ -52,7 +52,7 @@ enum class Type {
   Int,           // int64
   Float,         // finite double; an integer is accepted too
   String,
-  Duration,      // "250ns", "20us", "1.5ms", "2s" or a bare integer (ns); stored as int64 ps
+  Duration,      // "250ns", "20us", "1.5ms", "2s" (a unit is required; 0 alone is allowed); stored as int64 ps
   Distribution,  // a string parsed by sim::Distribution::parse
   CpuList,       // one int, an array of ints, or "0-15,32,40-47"; stored sorted and unique
   StringList,    // array of strings

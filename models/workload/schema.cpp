@@ -35,7 +35,13 @@ Schema make_schema() {
 
   s.add("workload.kiocbs", Type::Int, 200000, "stop after this many results (0: run for workload.duration)").min(0);
   s.add("workload.duration", Type::Duration, "0ns", "simulated time to run when workload.kiocbs is 0").min(0);
-  s.add("workload.warmup", Type::Duration, "0ns", "statistics start at this simulated time").min(0);
+  s.add("workload.warmup", Type::Duration, "0ns",
+        "statistics start at this simulated time (it must end before the run does: an empty measured window is an error)")
+      .min(0);
+  s.add("workload.min_measured", Type::Int, 1000,
+        "a run whose measured window (after the warm-up) holds fewer completions is flagged: sim.too_few_measured, "
+        "a warning line")
+      .range(0, 1'000'000'000);
   s.add("workload.submitters", Type::CpuList, "0-3", "CPUs whose task runs an io_submit loop");
   s.add("workload.batch", Type::Int, 8, "iocbs per io_submit").range(1, 4096);
   s.add("workload.queue_depth", Type::Int, 32, "in-flight cap per submitter").range(1, 1 << 20);

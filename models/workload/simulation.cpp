@@ -186,6 +186,12 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   if (wc.min_nr > wc.nr) throw cfg.error_at("workload.min_nr", "min_nr must not exceed workload.nr");
   if (wc.target_results == 0 && cfg.get_duration_ps("workload.duration") == 0 && wc.teardown_at == 0)
     throw cfg.error_at("workload.kiocbs", "set workload.kiocbs, workload.duration or teardown.at: the run needs an end");
+  if (wc.target_results == 0 && cfg.get_duration_ps("workload.duration") > 0 &&
+      warmup >= cfg.get_duration_ps("workload.duration"))
+    throw cfg.error_at("workload.warmup",
+                       fmt::format("the warm-up ({}) is not shorter than workload.duration ({}): nothing would be measured",
+                                   sim::config::format_duration(warmup),
+                                   sim::config::format_duration(cfg.get_duration_ps("workload.duration"))));
   if (wc.cancel_rate > 0 && wc.cancel_rate < 1e-6)
     throw cfg.error_at("usb.cancel_rate", "a cancel rate must be 0 or at least 1e-6 per second (one call per 10^6 s)");
   if (wc.usb_fraction > 0 && (wc.cancel_fraction > 0 || wc.cancel_rate > 0) && wc.cancellers.empty())
@@ -273,6 +279,14 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
                          stuck);
   }
   const sim::Time end = w.done() ? w.end_time() : driver.now();
+  // An empty measured window gives rates of 0 that look like results (and
+  // that a sweep would average): refuse it. A run cut short by the caller
+  // (aiosim trace --to) is exempt.
+  if (end <= warmup && !cut)
+    throw cfg.error_at("workload.warmup",
+                       fmt::format("the run ended at {}, before the warm-up of {} did: the measured window is empty "
+                                   "(shorten workload.warmup or lengthen the run)",
+                                   sim::config::format_duration(end), sim::config::format_duration(warmup)));
   for (int i = 0; i < ncpus; ++i) m.cpu(i).close_accounting(end);
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   const double window_ps = static_cast<double>(end > warmup ? end - warmup : 0);
@@ -298,7 +312,10 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
               {"wall_s", wall_s},
               {"events", driver.events()},
               {"allocations", allocations},
-              {"events_per_kiocb", counts.results ? static_cast<double>(driver.events()) / counts.results : 0.0}};
+              {"events_per_kiocb", counts.results ? static_cast<double>(driver.events()) / counts.results : 0.0},
+              // Completions reaped in the measured window, and whether they are fewer than workload.min_measured.
+              {"measured_completions", w.submit_to_event().count()},
+              {"too_few_measured", w.submit_to_event().count() < static_cast<std::uint64_t>(cfg.get_int("workload.min_measured"))}};
   // Rates over the measured window (after warm-up).
   r["throughput"] = {{"submitted_per_s", window_s > 0 ? counts.submitted / window_s : 0.0},
                      {"completed_per_s", window_s > 0 ? counts.results / window_s : 0.0},
