@@ -11,6 +11,7 @@
 #include "models/designs/registry.hpp"
 #include "models/devices/value_names.hpp"
 #include "models/workload/profile_result.hpp"
+#include "models/workload/roles.hpp"
 #include "models/workload/workload.hpp"
 #include "models/workload/schema.hpp"
 #include "sim/alloc_count.hpp"
@@ -143,15 +144,16 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   // Roles and their CPUs.
   const int ncpus = topo.cpus();
   WorkloadConfig wc;
-  wc.submitters = cfg.get_cpu_list("workload.submitters");
-  wc.reapers = cfg.get_cpu_list("workload.reapers");
-  wc.cancellers = cfg.get_cpu_list("usb.cancellers");
-  const auto irq_cpus = cfg.get_cpu_list("block.irq_cpus");
-  check_cpus(cfg, "workload.submitters", wc.submitters, ncpus);
-  check_cpus(cfg, "workload.reapers", wc.reapers, ncpus);
-  check_cpus(cfg, "usb.cancellers", wc.cancellers, ncpus);
-  check_cpus(cfg, "block.irq_cpus", irq_cpus, ncpus);
-  const int usb_irq_cpu = static_cast<int>(cfg.get_int("usb.irq_cpu"));
+  const bool cancels = (cfg.get_float("workload.usb_fraction") > 0 &&
+                        (cfg.get_float("usb.cancel_fraction") > 0 || cfg.get_float("usb.cancel_rate") > 0)) ||
+                       (cfg.get_float("block.cancel_fraction") > 0 && cfg.get_float("workload.usb_fraction") < 1);
+  RoleAssignment role = resolve_roles(cfg, ncpus, cancels);
+  wc.submitters = std::move(role.submitters);
+  wc.reapers = std::move(role.reapers);
+  wc.cancellers = std::move(role.cancellers);
+  const std::vector<int> irq_cpus = std::move(role.irq_cpus);
+  int usb_irq_cpu = static_cast<int>(cfg.get_int("usb.irq_cpu"));
+  if (usb_irq_cpu < 0) usb_irq_cpu = irq_cpus.empty() ? ncpus - 1 : irq_cpus.back();
   check_cpus(cfg, "usb.irq_cpu", {usb_irq_cpu}, ncpus);
   if (wc.submitters.empty()) throw cfg.error_at("workload.submitters", "at least one submitter CPU is needed");
   wc.teardown_at = cfg.get_duration_ps("teardown.at");
@@ -306,6 +308,9 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   r["layout"] = std::move(lay);
   r["machine"] = {{"preset", preset->name}, {"sockets", topo.sockets}, {"cores_per_socket", topo.cores_per_socket},
                   {"threads_per_core", topo.threads_per_core}, {"cpus", ncpus}, {"word_bits", word_bits}, {"ring_events", ring.nr}};
+  // Each role's CPUs as resolved (role keys may be counts or shares, models/workload/roles.hpp).
+  r["roles"] = {{"submitters", wc.submitters}, {"reapers", wc.reapers}, {"cancellers", wc.cancellers},
+                {"irq_cpus", irq_cpus}, {"usb_irq_cpu", usb_irq_cpu}};
   r["sim"] = {{"kiocbs", counts.results},
               {"simulated_s", sim::to_sec(end)},
               {"measured_s", window_s},
