@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "commands.hpp"
 #include "errors.hpp"
@@ -19,14 +20,50 @@ namespace app {
 
 namespace {
 
+std::filesystem::path builtin_dir() { return std::filesystem::path(AIOSIM_SOURCE_DIR) / "experiments" / "scenarios"; }
+
+std::vector<std::filesystem::path> builtin_files() {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(builtin_dir(), ec))
+    if (f.path().extension() == ".toml") files.push_back(f.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::vector<std::string> builtin_names() {
+  std::vector<std::string> names;
+  for (const auto& f : builtin_files()) names.push_back(f.stem().string());
+  return names;
+}
+
+// The built-in scenarios: "name  description", one line each, by name.
+std::string builtin_list() {
+  const std::vector<std::filesystem::path> files = builtin_files();
+  std::string out;
+  for (const auto& f : files) {
+    std::string what;
+    try {
+      what = models::explore::load_scenario(f).description;
+    } catch (const sim::config::ConfigError& e) {
+      what = std::string("(does not load: ") + e.what() + ")";
+    }
+    if (const auto nl = what.find('\n'); nl != std::string::npos) what = what.substr(0, nl) + " ...";
+    out += fmt::format("{:<30} {}\n", f.stem().string(), what);
+  }
+  return out;
+}
+
 // A scenario given by name ("usb-cancel-irq") is looked up among the
 // built-in ones in experiments/scenarios/.
 std::filesystem::path resolve(const std::string& s) {
   std::error_code ec;
   if (std::filesystem::exists(s, ec) || s.find('/') != std::string::npos || s.ends_with(".toml")) return s;
-  std::filesystem::path builtin = std::filesystem::path(AIOSIM_SOURCE_DIR) / "experiments" / "scenarios" / (s + ".toml");
+  std::filesystem::path builtin = builtin_dir() / (s + ".toml");
   if (std::filesystem::exists(builtin, ec)) return builtin;
-  return s;
+  // Neither a file nor a built-in name: the one error line names the built-in ones.
+  throw InputError(fmt::format("{}: no such scenario file or built-in scenario; built-in: {} (aiosim explore --list)",
+                               sim::config::printable(s, 80), fmt::join(builtin_names(), ", ")));
 }
 
 // Every exploration has a time budget (600 s unless --max-seconds says otherwise).
@@ -36,6 +73,11 @@ constexpr double kMinSeconds = 0.001, kMaxSeconds = 1e7;
 
 int cmd_explore(const ExploreArgs& a) {
   namespace ex = models::explore;
+  if (a.list) {
+    fmt::print("{}", builtin_list());
+    return kExitOk;
+  }
+  if (a.scenario.empty()) throw InputError("explore: a scenario (file or built-in name) is needed; aiosim explore --list lists them");
   std::vector<std::string> sets = a.sets;
   if (!a.design.empty()) sets.push_back("kioctx.design=" + a.design);
   if (a.max_preemptions >= -1) sets.push_back(fmt::format("explore.max_preemptions={}", a.max_preemptions));

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "errors.hpp"
 #include "models/lockbench/lockbench.hpp"
 #include "models/lockbench/schema.hpp"
 #include "models/workload/schema.hpp"
@@ -70,6 +71,11 @@ int cmd_run(const RunArgs& a) {
     return kExitViolation;
   }
   if (!a.quiet) fmt::print("{}", rep.table);
+  if (!bench && rep.result["sim"]["too_few_measured"].get<bool>())
+    print_error_line(fmt::format("warning: {}: workload.min_measured: the measured window holds {} completions, fewer than {}: "
+                                 "its rates and percentiles are unreliable (sim.too_few_measured in result.json)",
+                                 a.config, rep.result["sim"]["measured_completions"].get<std::uint64_t>(),
+                                 cfg.get_int("workload.min_measured")));
   if (!a.out.empty()) write_outputs(a.out, rep);
   return kExitOk;
 }

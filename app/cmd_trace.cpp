@@ -41,7 +41,7 @@ bool parse_time(const std::string& text, const char* opt, sim::Time& out) {
     out = sim::checked_duration_ps(sim::parse_duration_ns(text));
     return true;
   } catch (const std::invalid_argument& e) {
-    throw InputError(fmt::format("{}: invalid time ({}); expected e.g. \"250us\", \"1.5ms\" or ns", opt, e.what()));
+    throw InputError(fmt::format("{}: invalid time: {}", opt, e.what()));
   }
 }
 

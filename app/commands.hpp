@@ -63,6 +63,12 @@ struct TraceArgs {
 };
 int cmd_trace(const TraceArgs& a);  // app/cmd_trace.cpp
 
+struct KeysArgs {
+  std::string kind = "aio";  // aio, lockbench, explore, sweep
+  bool toml = false;
+};
+int cmd_keys(const KeysArgs& a);  // app/cmd_keys.cpp
+
 struct ExploreArgs {
   std::string scenario;
   std::string design;
@@ -74,6 +80,7 @@ struct ExploreArgs {
   unsigned long long random = 0;  // random walks instead of exhaustive search
   unsigned long long seed = 1;
   bool list_states = false;
+  bool list = false;  // --list: the built-in scenarios
 };
 int cmd_explore(const ExploreArgs& a);  // app/cmd_explore.cpp
 int cmd_explore_bench();                // app/cmd_explore.cpp: aiosim bench --explore

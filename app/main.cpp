@@ -91,7 +91,8 @@ int run_main(int argc, char** argv) {
 
   app::ExploreArgs xa;
   auto* x = cli.add_subcommand("explore", "explore every interleaving of a scenario (DPOR) and check its invariants");
-  x->add_option("scenario", xa.scenario, "scenario file, or a built-in name (experiments/scenarios/)")->required();
+  x->add_option("scenario", xa.scenario, "scenario file, or a built-in name (experiments/scenarios/; --list lists them)");
+  x->add_flag("--list", xa.list, "list the built-in scenarios, one line each");
   x->add_option("--design", xa.design, "kioctx design to explore (overrides kioctx.design)");
   x->add_option("--set", xa.sets, "override a scenario key: section.key=value (repeatable)");
   x->add_option("--max-preemptions", xa.max_preemptions, "bound preemptions per schedule (CHESS); -1: unbounded")->check(CLI::Range(-1, 1000));
@@ -134,6 +135,12 @@ int run_main(int argc, char** argv) {
   pf->add_option("--rows", prof.rows, "rows of the table")->capture_default_str()->check(CLI::Range(1LL, 100000LL));
   pf->add_flag("--no-svg", prof.no_svg, "print the table only");
 
+  app::KeysArgs keys;
+  auto* k = cli.add_subcommand("keys", "every key of a config, scenario or sweep spec: type, default, range, description");
+  k->add_option("kind", keys.kind, "aio (a run config, the default), lockbench, explore (a scenario) or sweep (a spec)")
+      ->check(CLI::IsMember({"aio", "lockbench", "explore", "sweep"}));
+  k->add_flag("--toml", keys.toml, "print a default config, every key commented, that aiosim run loads as it is");
+
   app::SweepCommands sweeps(cli);  // sweep, collect, sweep-task (app/cmd_sweep.cpp)
   cli.add_subcommand("presets", "list the machine presets and their costs");
   cli.add_subcommand("designs", "list the kioctx designs");
@@ -156,6 +163,7 @@ int run_main(int argc, char** argv) {
   if (*rp) return app::cmd_report(rep);
   if (*p) return app::cmd_plot(pl);
   if (*pf) return app::cmd_profile(prof);
+  if (*k) return app::cmd_keys(keys);
   if (sweeps.chosen()) return sweeps.run(self_exe(argv[0]));
   if (cli.got_subcommand("presets")) return app::cmd_presets();
   if (cli.got_subcommand("designs")) return app::cmd_designs();

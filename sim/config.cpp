@@ -160,10 +160,12 @@ std::string expected_phrase(Type t) {
     case Type::Int: return "an integer";
     case Type::Float: return "a number";
     case Type::String: return "a string";
-    case Type::Duration: return "a duration such as \"250ns\" or \"1.5ms\" (or an integer number of ns)";
+    case Type::Duration: return "a duration with its unit, such as \"250ns\" or \"1.5ms\"";
     case Type::Distribution: return "a distribution string such as \"exp(20us)\"";
     case Type::CpuList: return "a CPU list (an array of integers or a string such as \"0-15,32\")";
     case Type::StringList: return "an array of strings";
+    case Type::CpuSet:
+      return "a CPU list (an array of integers or a string such as \"0-15,32\"), a count (4), a share (\"60%\") or \"rest\"";
   }
   return "?";
 }
@@ -207,11 +209,12 @@ std::string format_duration_ns_bound(double ns) {
 
 std::int64_t duration_ps(const toml::node& n) {
   if (const auto* i = n.as_integer()) {
-    const std::int64_t ns = i->get();
-    if (ns < 0) bad("invalid duration: negative value " + std::to_string(ns));
-    if (static_cast<double>(ns) > sim::kMaxDurationNs)
-      bad("invalid duration: " + std::to_string(ns) + "ns is longer than the maximum of 1000000s (10^6 s)");
-    return ns * 1000;
+    // A unit is mandatory (0 excepted): a bare 200 could be ns or us.
+    const std::int64_t v = i->get();
+    if (v == 0) return 0;
+    if (v < 0) bad("invalid duration: negative value " + std::to_string(v));
+    bad("a duration needs a unit (ns, us, ms or s), got integer " + std::to_string(v) + "; did you mean \"" +
+        std::to_string(v) + "us\"?");
   }
   const auto* s = n.as_string();
   if (!s) wrong_type(Type::Duration, n);
@@ -260,6 +263,71 @@ std::vector<int> cpu_list(const KeyDef& def, const toml::node& n) {
     if (!in_range(def, c))
       bad("expected CPU ids " + range_phrase(def, format_bound) + ", got " + std::to_string(c));
   return cpus;
+}
+
+// A CpuSet is stored as text in Config::Value: "L:0-3", "C:4", "S:60", "R".
+std::string encode_cpu_set(const CpuSetSpec& c) {
+  switch (c.kind) {
+    case CpuSetSpec::Kind::List: return "L:" + format_cpu_list(c.cpus);
+    case CpuSetSpec::Kind::Count: return "C:" + std::to_string(c.count);
+    case CpuSetSpec::Kind::Share: return "S:" + format_bound(c.percent);
+    case CpuSetSpec::Kind::Rest: return "R";
+  }
+  return {};
+}
+
+CpuSetSpec decode_cpu_set(const std::string& s) {
+  CpuSetSpec c;
+  if (s == "R") {
+    c.kind = CpuSetSpec::Kind::Rest;
+  } else if (s.rfind("C:", 0) == 0) {
+    c.kind = CpuSetSpec::Kind::Count;
+    c.count = std::stoll(s.substr(2));
+  } else if (s.rfind("S:", 0) == 0) {
+    c.kind = CpuSetSpec::Kind::Share;
+    c.percent = std::stod(s.substr(2));
+  } else {
+    c.cpus = parse_cpu_list(std::string_view(s).substr(2));
+  }
+  return c;
+}
+
+CpuSetSpec cpu_set(const KeyDef& def, const toml::node& n) {
+  CpuSetSpec c;
+  if (const auto* one = n.as_integer()) {
+    if (one->get() < 0) bad("invalid CPU count: negative value " + std::to_string(one->get()));
+    if (one->get() > kMaxCpuId) bad("invalid CPU count: " + std::to_string(one->get()) + " is too large");
+    c.kind = CpuSetSpec::Kind::Count;
+    c.count = one->get();
+    return c;
+  }
+  if (const auto* s = n.as_string()) {
+    const std::string_view t = trim(s->get());
+    if (t == "rest") {
+      c.kind = CpuSetSpec::Kind::Rest;
+      return c;
+    }
+    if (!t.empty() && t.back() == '%') {
+      const std::string_view num = trim(t.substr(0, t.size() - 1));
+      double v = 0;
+      const auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
+      if (num.empty() || ec != std::errc{} || end != num.data() + num.size() || !(v >= 0) || !(v <= 100))
+        bad("invalid share " + shown(s->get()) + ": expected a percentage from 0% to 100%");
+      c.kind = CpuSetSpec::Kind::Share;
+      c.percent = v;
+      return c;
+    }
+    if (!t.empty() && std::all_of(t.begin(), t.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+      std::int64_t v = 0;
+      const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+      if (ec != std::errc{} || v > kMaxCpuId) bad("invalid CPU count " + shown(s->get()) + ": too large");
+      c.kind = CpuSetSpec::Kind::Count;
+      c.count = v;
+      return c;
+    }
+  }
+  c.cpus = cpu_list(def, n);  // an explicit list (or the type error)
+  return c;
 }
 
 // Checks `n` against `def` and returns the stored value; throws BadValue.
@@ -314,6 +382,8 @@ Config::Value normalize(const KeyDef& def, const toml::node& n) {
     }
     case Type::CpuList:
       return cpu_list(def, n);
+    case Type::CpuSet:
+      return encode_cpu_set(cpu_set(def, n));
     case Type::StringList: {
       const auto* a = n.as_array();
       if (!a) wrong_type(def.type, n);
@@ -344,6 +414,13 @@ std::string toml_text(Type t, const Config::Value& v) {
     case Type::Duration: return quote(format_duration(std::get<std::int64_t>(v)));
     case Type::Distribution: return quote(std::get<sim::Distribution>(v).to_string());
     case Type::CpuList: return quote(format_cpu_list(std::get<std::vector<int>>(v)));
+    case Type::CpuSet: {
+      const CpuSetSpec c = decode_cpu_set(std::get<std::string>(v));
+      if (c.kind == CpuSetSpec::Kind::Count) return std::to_string(c.count);
+      // One explicit CPU as an array: "4" would read back as a count.
+      if (c.kind == CpuSetSpec::Kind::List && c.cpus.size() == 1) return "[" + std::to_string(c.cpus[0]) + "]";
+      return quote(c.text());
+    }
     case Type::StringList: {
       std::vector<std::string> items;
       for (const std::string& s : std::get<std::vector<std::string>>(v)) items.push_back(quote(s));
@@ -360,6 +437,7 @@ std::string plain_text(Type t, const Config::Value& v) {
     case Type::Duration: return format_duration(std::get<std::int64_t>(v));
     case Type::Distribution: return std::get<sim::Distribution>(v).to_string();
     case Type::CpuList: return format_cpu_list(std::get<std::vector<int>>(v));
+    case Type::CpuSet: return decode_cpu_set(std::get<std::string>(v)).text();
     default: return toml_text(t, v);
   }
 }
@@ -375,6 +453,13 @@ nlohmann::ordered_json json_value(Type t, const Config::Value& v) {
     case Type::Distribution: return std::get<sim::Distribution>(v).to_string();
     case Type::CpuList: return std::get<std::vector<int>>(v);
     case Type::StringList: return std::get<std::vector<std::string>>(v);
+    case Type::CpuSet: {
+      // An explicit list as an int array, as a CpuList key writes it.
+      const CpuSetSpec c = decode_cpu_set(std::get<std::string>(v));
+      if (c.kind == CpuSetSpec::Kind::List) return c.cpus;
+      if (c.kind == CpuSetSpec::Kind::Count) return c.count;
+      return c.text();
+    }
   }
   return nullptr;
 }
@@ -382,6 +467,16 @@ nlohmann::ordered_json json_value(Type t, const Config::Value& v) {
 }  // namespace
 
 std::string toml_quote(std::string_view s) { return quote(s); }
+
+std::string CpuSetSpec::text() const {
+  switch (kind) {
+    case Kind::List: return format_cpu_list(cpus);
+    case Kind::Count: return std::to_string(count);
+    case Kind::Share: return format_bound(percent) + "%";
+    case Kind::Rest: return "rest";
+  }
+  return {};
+}
 
 std::string printable(std::string_view s, std::size_t max_chars) {
   std::string out;
@@ -419,6 +514,7 @@ std::string_view type_name(Type t) {
     case Type::Distribution: return "distribution";
     case Type::CpuList: return "cpu list";
     case Type::StringList: return "string list";
+    case Type::CpuSet: return "cpu set";
   }
   return "?";
 }
@@ -908,6 +1004,9 @@ sim::Distribution Config::get_distribution(std::string_view p) const {
 }
 std::vector<int> Config::get_cpu_list(std::string_view p) const {
   return std::get<std::vector<int>>(entry(p, Type::CpuList).value);
+}
+CpuSetSpec Config::get_cpu_set(std::string_view p) const {
+  return decode_cpu_set(std::get<std::string>(entry(p, Type::CpuSet).value));
 }
 std::vector<std::string> Config::get_string_list(std::string_view p) const {
   return std::get<std::vector<std::string>>(entry(p, Type::StringList).value);

@@ -52,10 +52,16 @@ enum class Type {
   Int,           // int64
   Float,         // finite double; an integer is accepted too
   String,
-  Duration,      // "250ns", "20us", "1.5ms", "2s" or a bare integer (ns); stored as int64 ps
+  Duration,      // "250ns", "20us", "1.5ms", "2s" (a unit is required; 0 alone is allowed); stored as int64 ps
   Distribution,  // a string parsed by sim::Distribution::parse
   CpuList,       // one int, an array of ints, or "0-15,32,40-47"; stored sorted and unique
   StringList,    // array of strings
+  // A role's CPUs: an explicit CPU list as CpuList (an array, or a string
+  // with a range or comma such as "0-15,32"; "" is empty), a count (4 or "4"),
+  // a share of the machine's CPUs ("60%") or "rest" (what the other roles
+  // leave). A single explicit CPU is [4] or "4-4". Resolved against the
+  // machine by the model that reads it (get_cpu_set).
+  CpuSet,
 };
 
 std::string_view type_name(Type t);
@@ -74,6 +80,16 @@ struct KeyDef {
   std::vector<std::string> choices;
   std::string doc;
   bool is_map = false;  // declared with add_map: free-form sub-keys `path.<name>`
+};
+
+// The checked value of a Type::CpuSet key.
+struct CpuSetSpec {
+  enum class Kind { List, Count, Share, Rest };
+  Kind kind = Kind::List;
+  std::vector<int> cpus;  // List
+  std::int64_t count = 0; // Count
+  double percent = 0;     // Share, in [0, 100]
+  std::string text() const;  // as a user writes it: "0-3,8", "4", "60%", "rest"
 };
 
 class Schema;
@@ -154,6 +170,7 @@ class Config {
   sim::Distribution get_distribution(std::string_view path) const;
   std::vector<int> get_cpu_list(std::string_view path) const;
   std::vector<std::string> get_string_list(std::string_view path) const;
+  CpuSetSpec get_cpu_set(std::string_view path) const;
   // Entries of a map in file order (then new --set entries). Values are
   // strings verbatim; other types in their canonical text form.
   std::vector<std::pair<std::string, std::string>> get_map(std::string_view prefix) const;

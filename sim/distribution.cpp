@@ -83,9 +83,12 @@ double parse_duration_ns(std::string_view text) {
   std::string_view rest;
   const double v = detail::parse_number(t, rest, text);
   rest = detail::trim(rest);
+  // A unit is mandatory: "200" could mean 200ns or 200us, and read silently
+  // as ns it was a frequent mistake. Zero is the same in every unit.
   if (rest.empty()) {
-    if (!(v <= kMaxDurationNs)) detail::fail("longer than the maximum of 1000000s (10^6 s)", text);
-    return v;
+    if (v == 0) return 0;
+    throw std::invalid_argument("a duration needs a unit (ns, us, ms or s): " + detail::shown(t) +
+                                "; did you mean '" + std::string(t) + "us'?");
   }
   for (const detail::Unit& u : detail::kUnits) {
     if (rest != u.name) continue;

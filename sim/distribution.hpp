@@ -10,9 +10,9 @@ namespace sim {
 
 class Rng;
 
-// "250ns", "1.5us", "2ms", "1s"; a bare number means ns. Negative, non-finite,
-// longer than 10^6 s (sim::kMaxDuration)
-// or malformed input throws std::invalid_argument.
+// "250ns", "1.5us", "2ms", "1s"; the unit is mandatory except for 0 (a bare
+// "200" throws, suggesting "200us"). Negative, non-finite, longer than 10^6 s
+// (sim::kMaxDuration) or malformed input throws std::invalid_argument.
 double parse_duration_ns(std::string_view text);
 
 class Distribution {

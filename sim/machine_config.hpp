@@ -8,7 +8,8 @@
 namespace sim {
 
 // machine.preset (default `default_preset`), machine.sockets,
-// machine.cores_per_socket (1..max_cores_per_socket), machine.threads_per_core
+// machine.cores_per_socket (1..max_cores_per_socket), machine.cpus (the
+// sockets and cores follow from it, sim/machine_config.cpp), machine.threads_per_core,
 // the machine.cost.<name> overrides and the store buffer keys.
 void add_machine_keys(config::Schema& s, const char* default_preset, int max_cores_per_socket);
 

@@ -20,7 +20,7 @@
 //
 //   [[zip]]                           # keys varied in lockstep: one axis of the product
 //   machine.cores_per_socket = [2, 4]
-//   workload.submitters = ["0", "0-2"]
+//   workload.submitters = ["0-1", "0-2"]
 //
 // Every error is a sim::config::ConfigError "spec.toml:LINE: key: message".
 #include <cstdint>

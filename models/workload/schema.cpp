@@ -35,12 +35,19 @@ Schema make_schema() {
 
   s.add("workload.kiocbs", Type::Int, 200000, "stop after this many results (0: run for workload.duration)").min(0);
   s.add("workload.duration", Type::Duration, "0ns", "simulated time to run when workload.kiocbs is 0").min(0);
-  s.add("workload.warmup", Type::Duration, "0ns", "statistics start at this simulated time").min(0);
-  s.add("workload.submitters", Type::CpuList, "0-3", "CPUs whose task runs an io_submit loop");
+  s.add("workload.warmup", Type::Duration, "0ns",
+        "statistics start at this simulated time (it must end before the run does: an empty measured window is an error)")
+      .min(0);
+  s.add("workload.min_measured", Type::Int, 1000,
+        "a run whose measured window (after the warm-up) holds fewer completions is flagged: sim.too_few_measured, "
+        "a warning line")
+      .range(0, 1'000'000'000);
+  // Role CPUs: a list, a count, a share or "rest" (models/workload/roles.hpp).
+  s.add("workload.submitters", Type::CpuSet, "0-3", "CPUs whose task runs an io_submit loop");
   s.add("workload.batch", Type::Int, 8, "iocbs per io_submit").range(1, 4096);
   s.add("workload.queue_depth", Type::Int, 32, "in-flight cap per submitter").range(1, 1 << 20);
   s.add("workload.think", Type::Distribution, "1us", "user-space work between io_submit calls");
-  s.add("workload.reapers", Type::CpuList, "", "CPUs running io_getevents loops (empty: submitters reap their own)");
+  s.add("workload.reapers", Type::CpuSet, "", "CPUs running io_getevents loops (empty: submitters reap their own)");
   s.add("workload.min_nr", Type::Int, 1, "io_getevents min_nr").range(1, 1 << 20);
   s.add("workload.nr", Type::Int, 32, "io_getevents nr").range(1, 1 << 20);
   s.add("workload.usb_fraction", Type::Float, 0.01, "fraction of iocbs sent to the USB gadget endpoint").range(0, 1);
@@ -52,7 +59,7 @@ Schema make_schema() {
       .range(0, 1);
 
   s.add("block.service", Type::Distribution, "exp(20us)", "device service time per request");
-  s.add("block.irq_cpus", Type::CpuList, "0-3", "CPUs taking the completion interrupts");
+  s.add("block.irq_cpus", Type::CpuSet, "0-3", "CPUs taking the completion interrupts");
   s.add("block.irq_routing", Type::String, "round-robin", "which IRQ CPU completes a request")
       .choices({"round-robin", "submitter"});
   s.add("block.irq_work", Type::Duration, "300ns", "handler work before aio_complete (driver, blk-mq)").min(0);
@@ -67,10 +74,11 @@ Schema make_schema() {
   s.add("usb.bus_mbps", Type::Float, 480.0, "bus signalling rate (USB 2.0 high speed: 480)").min(1);
   s.add("usb.efficiency", Type::Float, 0.8, "share of the bus rate a bulk transfer gets").range(0.01, 1);
   s.add("usb.transfer_bytes", Type::Int, 4096, "bytes per endpoint request").range(1, 1 << 24);
-  s.add("usb.irq_cpu", Type::Int, 0, "CPU taking the UDC interrupt").range(0, kMaxCpus - 1);
+  s.add("usb.irq_cpu", Type::Int, 0, "CPU taking the UDC interrupt (-1: the last of block.irq_cpus)").range(-1, kMaxCpus - 1);
   s.add("usb.cancel_fraction", Type::Float, 0.2, "fraction of USB requests that user space cancels").range(0, 1);
   s.add("usb.cancel_delay", Type::Distribution, "uniform(0us,150us)", "from submission to the io_cancel call");
-  s.add("usb.cancellers", Type::CpuList, "", "CPUs running io_cancel callers");
+  s.add("usb.cancellers", Type::CpuSet, 1,
+        "CPUs running io_cancel callers (a count or share gives CPUs only to a run that cancels)");
   // At most one call per ns; at least one per 10^6 s (a smaller rate would
   // mean a first call beyond the longest duration, sim/time.hpp).
   s.add("usb.cancel_rate", Type::Float, 0.0,

@@ -11,6 +11,7 @@
 #include "models/designs/registry.hpp"
 #include "models/devices/value_names.hpp"
 #include "models/workload/profile_result.hpp"
+#include "models/workload/roles.hpp"
 #include "models/workload/workload.hpp"
 #include "models/workload/schema.hpp"
 #include "sim/alloc_count.hpp"
@@ -143,15 +144,16 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   // Roles and their CPUs.
   const int ncpus = topo.cpus();
   WorkloadConfig wc;
-  wc.submitters = cfg.get_cpu_list("workload.submitters");
-  wc.reapers = cfg.get_cpu_list("workload.reapers");
-  wc.cancellers = cfg.get_cpu_list("usb.cancellers");
-  const auto irq_cpus = cfg.get_cpu_list("block.irq_cpus");
-  check_cpus(cfg, "workload.submitters", wc.submitters, ncpus);
-  check_cpus(cfg, "workload.reapers", wc.reapers, ncpus);
-  check_cpus(cfg, "usb.cancellers", wc.cancellers, ncpus);
-  check_cpus(cfg, "block.irq_cpus", irq_cpus, ncpus);
-  const int usb_irq_cpu = static_cast<int>(cfg.get_int("usb.irq_cpu"));
+  const bool cancels = (cfg.get_float("workload.usb_fraction") > 0 &&
+                        (cfg.get_float("usb.cancel_fraction") > 0 || cfg.get_float("usb.cancel_rate") > 0)) ||
+                       (cfg.get_float("block.cancel_fraction") > 0 && cfg.get_float("workload.usb_fraction") < 1);
+  RoleAssignment role = resolve_roles(cfg, ncpus, cancels);
+  wc.submitters = std::move(role.submitters);
+  wc.reapers = std::move(role.reapers);
+  wc.cancellers = std::move(role.cancellers);
+  const std::vector<int> irq_cpus = std::move(role.irq_cpus);
+  int usb_irq_cpu = static_cast<int>(cfg.get_int("usb.irq_cpu"));
+  if (usb_irq_cpu < 0) usb_irq_cpu = irq_cpus.empty() ? ncpus - 1 : irq_cpus.back();
   check_cpus(cfg, "usb.irq_cpu", {usb_irq_cpu}, ncpus);
   if (wc.submitters.empty()) throw cfg.error_at("workload.submitters", "at least one submitter CPU is needed");
   wc.teardown_at = cfg.get_duration_ps("teardown.at");
@@ -186,6 +188,12 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   if (wc.min_nr > wc.nr) throw cfg.error_at("workload.min_nr", "min_nr must not exceed workload.nr");
   if (wc.target_results == 0 && cfg.get_duration_ps("workload.duration") == 0 && wc.teardown_at == 0)
     throw cfg.error_at("workload.kiocbs", "set workload.kiocbs, workload.duration or teardown.at: the run needs an end");
+  if (wc.target_results == 0 && cfg.get_duration_ps("workload.duration") > 0 &&
+      warmup >= cfg.get_duration_ps("workload.duration"))
+    throw cfg.error_at("workload.warmup",
+                       fmt::format("the warm-up ({}) is not shorter than workload.duration ({}): nothing would be measured",
+                                   sim::config::format_duration(warmup),
+                                   sim::config::format_duration(cfg.get_duration_ps("workload.duration"))));
   if (wc.cancel_rate > 0 && wc.cancel_rate < 1e-6)
     throw cfg.error_at("usb.cancel_rate", "a cancel rate must be 0 or at least 1e-6 per second (one call per 10^6 s)");
   if (wc.usb_fraction > 0 && (wc.cancel_fraction > 0 || wc.cancel_rate > 0) && wc.cancellers.empty())
@@ -273,6 +281,14 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
                          stuck);
   }
   const sim::Time end = w.done() ? w.end_time() : driver.now();
+  // An empty measured window gives rates of 0 that look like results (and
+  // that a sweep would average): refuse it. A run cut short by the caller
+  // (aiosim trace --to) is exempt.
+  if (end <= warmup && !cut)
+    throw cfg.error_at("workload.warmup",
+                       fmt::format("the run ended at {}, before the warm-up of {} did: the measured window is empty "
+                                   "(shorten workload.warmup or lengthen the run)",
+                                   sim::config::format_duration(end), sim::config::format_duration(warmup)));
   for (int i = 0; i < ncpus; ++i) m.cpu(i).close_accounting(end);
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   const double window_ps = static_cast<double>(end > warmup ? end - warmup : 0);
@@ -292,13 +308,19 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   r["layout"] = std::move(lay);
   r["machine"] = {{"preset", preset->name}, {"sockets", topo.sockets}, {"cores_per_socket", topo.cores_per_socket},
                   {"threads_per_core", topo.threads_per_core}, {"cpus", ncpus}, {"word_bits", word_bits}, {"ring_events", ring.nr}};
+  // Each role's CPUs as resolved (role keys may be counts or shares, models/workload/roles.hpp).
+  r["roles"] = {{"submitters", wc.submitters}, {"reapers", wc.reapers}, {"cancellers", wc.cancellers},
+                {"irq_cpus", irq_cpus}, {"usb_irq_cpu", usb_irq_cpu}};
   r["sim"] = {{"kiocbs", counts.results},
               {"simulated_s", sim::to_sec(end)},
               {"measured_s", window_s},
               {"wall_s", wall_s},
               {"events", driver.events()},
               {"allocations", allocations},
-              {"events_per_kiocb", counts.results ? static_cast<double>(driver.events()) / counts.results : 0.0}};
+              {"events_per_kiocb", counts.results ? static_cast<double>(driver.events()) / counts.results : 0.0},
+              // Completions reaped in the measured window, and whether they are fewer than workload.min_measured.
+              {"measured_completions", w.submit_to_event().count()},
+              {"too_few_measured", w.submit_to_event().count() < static_cast<std::uint64_t>(cfg.get_int("workload.min_measured"))}};
   // Rates over the measured window (after warm-up).
   r["throughput"] = {{"submitted_per_s", window_s > 0 ? counts.submitted / window_s : 0.0},
                      {"completed_per_s", window_s > 0 ? counts.results / window_s : 0.0},

@@ -32,7 +32,7 @@ const std::vector<std::string> kBase = {
     "kiocbs = 500",                            // 14
     "warmup = \"10us\"",                       // 15
     "submitters = \"0-1\"",                    // 16
-    "reapers = \"2\"",                         // 17
+    "reapers = [2]",                           // 17
     "batch = 4",                               // 18
     "queue_depth = 16",                        // 19
     "nr = 16",                                 // 20
@@ -44,7 +44,7 @@ const std::vector<std::string> kBase = {
     "[usb]",                                   // 26
     "irq_cpu = 3",                             // 27
     "cancel_fraction = 0.3",                   // 28
-    "cancellers = \"3\"",                      // 29
+    "cancellers = [3]",                        // 29
     "",                                        // 30
     "[invariants]",                            // 31
     "kernel_races = \"count\"",                // 32
@@ -158,9 +158,9 @@ TEST_CASE("bad config: a CPU id beyond the machine", "[models][cli][config]") {
 TEST_CASE("bad config: two roles on one CPU", "[models][cli][config]") {
   ScratchDir dir;
   // Submitters run on CPUs 0-1; a reaper or a canceller there would share a task.
-  expect_refused(dir, with_line(17, "reapers", "reapers = \"1\""), {}, "17", "workload.reapers",
+  expect_refused(dir, with_line(17, "reapers", "reapers = [1]"), {}, "17", "workload.reapers",
                  "CPU 1 already runs a task for workload.submitters");
-  expect_refused(dir, with_line(29, "cancellers", "cancellers = \"0\""), {}, "29", "usb.cancellers",
+  expect_refused(dir, with_line(29, "cancellers", "cancellers = [0]"), {}, "29", "usb.cancellers",
                  "CPU 0 already runs a task for workload.submitters");
 }
 

@@ -41,8 +41,8 @@ nr_events = 4096
 
 [workload]
 kiocbs = 4000
-submitters = "0"
-reapers = "1"
+submitters = [0]
+reapers = [1]
 batch = 8
 queue_depth = 512
 think = "exp(2us)"
@@ -52,12 +52,12 @@ usb_fraction = 0.0
 
 [block]
 service = "exp(20us)"
-irq_cpus = "3"
+irq_cpus = [3]
 cancel_fraction = 0.01
 
 [usb]
 cancel_delay = "uniform(0us,20us)"
-cancellers = "2"
+cancellers = [2]
 
 [invariants]
 kernel_races = "count"

@@ -32,22 +32,37 @@ TEST_CASE("the default experiment: every role runs under both designs at every p
       const fs::path file = out / ("point" + std::to_string(point) + "-value" + std::to_string(value)) / "result.json";
       REQUIRE(fs::exists(file));
       const json res = json::parse(read_file(file));
-      const json& cfg = res["config"];
+      // The roles as the run resolved them (default.toml and mixed.toml give counts and shares).
+      const json& roles = res["roles"];
       INFO("point " << point << " (" << res["machine"]["cpus"] << " CPUs), " << design);
       REQUIRE(res["design"]["name"] == design);
-      const std::vector<int> irq = cfg["block"]["irq_cpus"].get<std::vector<int>>();
-      for (const char* role : {"workload.submitters", "workload.reapers", "usb.cancellers"}) {
-        const std::string key(role);
-        const std::string section = key.substr(0, key.find('.')), name = key.substr(key.find('.') + 1);
-        const std::vector<int> cpus = cfg[section][name].get<std::vector<int>>();
-        if (key != "workload.reapers") CHECK_FALSE(cpus.empty());  // 4 CPUs: the submitters reap
+      const std::vector<int> irq = roles["irq_cpus"].get<std::vector<int>>();
+      for (const char* role : {"submitters", "reapers", "cancellers"}) {
+        const std::vector<int> cpus = roles[role].get<std::vector<int>>();
+        if (std::string(role) != "reapers" || point > 0) CHECK_FALSE(cpus.empty());  // 4 CPUs: the submitters reap
         for (int c : cpus) {
           INFO(role << " CPU " << c);
           CHECK(res["cpus"][c]["task_ns"].get<double>() > 0);
           CHECK(std::find(irq.begin(), irq.end(), c) == irq.end());  // a CPU of its own
-          CHECK(c != cfg["usb"]["irq_cpu"].get<int>());
+          CHECK(c != roles["usb_irq_cpu"].get<int>());
         }
       }
+      // The layouts the README describes, worked out from the documented order
+      // (submitters, reapers, cancellers, interrupt CPUs, each a block from CPU 0).
+      struct Layout {
+        int cpus, submitters, reapers, cancellers, irqs;
+      };
+      const Layout want[] = {{4, 2, 0, 1, 1}, {16, 9, 2, 1, 4}, {64, 46, 4, 2, 12}};
+      const Layout& w = want[point];
+      CHECK(res["machine"]["cpus"] == w.cpus);
+      CHECK(roles["submitters"].size() == static_cast<std::size_t>(w.submitters));
+      CHECK(roles["submitters"][0] == 0);
+      CHECK(roles["reapers"].size() == static_cast<std::size_t>(w.reapers));
+      CHECK(roles["cancellers"].size() == static_cast<std::size_t>(w.cancellers));
+      CHECK(roles["cancellers"][0] == w.submitters + w.reapers);
+      CHECK(irq.size() == static_cast<std::size_t>(w.irqs));
+      CHECK(irq.back() == w.cpus - 1);
+      CHECK(roles["usb_irq_cpu"] == w.cpus - 1);
       CHECK(res["cancels"]["io_cancel_calls"].get<double>() > 0);
       ++runs;
     }

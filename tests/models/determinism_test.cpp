@@ -32,7 +32,7 @@ nr_events = 256
 [workload]
 kiocbs = 3000
 submitters = "0-1"
-reapers = "2"
+reapers = [2]
 batch = 4
 queue_depth = 16
 think = "exp(2us)"
@@ -48,7 +48,7 @@ irq_cpus = "2-3"
 irq_cpu = 3
 cancel_fraction = 0.3
 cancel_delay = "uniform(0us,150us)"
-cancellers = "3"
+cancellers = [3]
 
 [invariants]
 kernel_races = "count"

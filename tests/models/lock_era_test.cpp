@@ -29,11 +29,11 @@ nr_events = 256
 [workload]
 kiocbs = 400
 submitters = "0-1"
-reapers = "2"
+reapers = [2]
 usb_fraction = 0
 
 [block]
-irq_cpus = "3"
+irq_cpus = [3]
 )toml";
 
 std::string ctx_lock_kind(const ScratchDir& dir, const std::vector<std::string>& sets) {

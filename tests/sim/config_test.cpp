@@ -211,7 +211,17 @@ TEST_CASE("durations", "[config]") {
   CHECK(cfg_str("workload.duration = \"20us\"").get_duration_ps("workload.duration") == 20'000'000);
   CHECK(cfg_str("workload.duration = \"1.5ms\"").get_duration_ps("workload.duration") == 1'500'000'000);
   CHECK(cfg_str("workload.duration = \"2s\"").get_duration_ps("workload.duration") == 2'000'000'000'000);
-  CHECK(cfg_str("workload.duration = 250").get_duration_ps("workload.duration") == 250'000);  // bare = ns
+  // A unit is mandatory: a bare number could be ns or us. Zero needs none.
+  CHECK(err_str("[workload]\nduration = 250\n") ==
+        "x.toml:2: workload.duration: a duration needs a unit (ns, us, ms or s), got integer 250; did you mean \"250us\"?");
+  CHECK_THAT(err_str("[workload]\nduration = \"250\"\n"),
+             StartsWith("x.toml:2: workload.duration: invalid duration: a duration needs a unit") &&
+                 Contains("did you mean '250us'?"));
+  CHECK_THAT(err_str("", {"workload.duration=250"}), StartsWith("--set: workload.duration: a duration needs a unit"));
+  CHECK_THAT(err_str("[workload]\nservice = \"exp(2)\"\n"),
+             StartsWith("x.toml:2: workload.service: invalid distribution: a duration needs a unit") &&
+                 Contains("did you mean '2us'?"));
+  CHECK(cfg_str("[workload]\nthreads = 2\n", {"workload.duration=2us"}).get_duration_ps("workload.duration") == 2'000'000);
 
   CHECK_THAT(err_str("[workload]\nduration = \"5 parsecs\"\n"),
              StartsWith("x.toml:2: workload.duration: invalid duration: ") && Contains("5 parsecs"));
@@ -219,8 +229,7 @@ TEST_CASE("durations", "[config]") {
              StartsWith("x.toml:2: workload.duration: invalid duration: "));
   CHECK(err_str("[workload]\nduration = -5\n") == "x.toml:2: workload.duration: invalid duration: negative value -5");
   CHECK(err_str("[workload]\nduration = 1.5\n") ==
-        "x.toml:2: workload.duration: expected a duration such as \"250ns\" or \"1.5ms\" (or an integer number of "
-        "ns), got float 1.5");
+        "x.toml:2: workload.duration: expected a duration with its unit, such as \"250ns\" or \"1.5ms\", got float 1.5");
   CHECK_THAT(err_str("[workload]\nservice = \"expo(20us)\"\n"),
              StartsWith("x.toml:2: workload.service: invalid distribution: ") && Contains("expo(20us)"));
 

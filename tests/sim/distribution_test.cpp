@@ -31,15 +31,16 @@ Moments sample_moments(const Distribution& d, int n, std::string_view stream) {
 }  // namespace
 
 TEST_CASE("parse_duration_ns units", "[distribution]") {
-  CHECK(sim::parse_duration_ns("250") == 250.0);
   CHECK(sim::parse_duration_ns("250ns") == 250.0);
   CHECK(sim::parse_duration_ns("1.5us") == 1500.0);
   CHECK(sim::parse_duration_ns("2ms") == 2e6);
   CHECK(sim::parse_duration_ns("3s") == 3e9);
   CHECK(sim::parse_duration_ns(" 4 us ") == 4000.0);
   CHECK(sim::parse_duration_ns("1e3ns") == 1000.0);
-  CHECK(sim::parse_duration_ns("0") == 0.0);
-  for (const char* bad : {"", "us", "-1us", "+1us", "1 parsec", "1usx", "1.2.3ns", "nan", "inf", "1e400s",
+  CHECK(sim::parse_duration_ns("0") == 0.0);  // the one number that needs no unit
+  CHECK_THROWS_WITH(sim::parse_duration_ns("250"), Catch::Matchers::Contains("needs a unit") &&
+                                                       Catch::Matchers::Contains("did you mean '250us'?"));
+  for (const char* bad : {"", "250", "1.5", "2 ", "us", "-1us", "+1us", "1 parsec", "1usx", "1.2.3ns", "nan", "inf", "1e400s",
                           "0x10ns", "1 us 2"}) {
     INFO(bad);
     CHECK_THROWS_AS(sim::parse_duration_ns(bad), std::invalid_argument);
@@ -51,7 +52,8 @@ TEST_CASE("parse the documented forms", "[distribution]") {
   CHECK(c.kind() == Distribution::Kind::constant);
   CHECK(c.mean() == 250.0);
   CHECK(c == Distribution::parse("const(250ns)"));
-  CHECK(c == Distribution::parse("250"));
+  CHECK_THROWS_AS(Distribution::parse("250"), std::invalid_argument);  // no unit
+  CHECK_THROWS_AS(Distribution::parse("exp(20)"), std::invalid_argument);
 
   const Distribution e = Distribution::parse("exp(20us)");
   CHECK(e.kind() == Distribution::Kind::exponential);
@@ -72,7 +74,7 @@ TEST_CASE("parse the documented forms", "[distribution]") {
 
 TEST_CASE("to_string is canonical and round-trips", "[distribution]") {
   CHECK(Distribution::parse("250ns").to_string() == "const(250ns)");
-  CHECK(Distribution::parse("exp(20000)").to_string() == "exp(20us)");
+  CHECK(Distribution::parse("exp(20000ns)").to_string() == "exp(20us)");
   CHECK(Distribution::parse("uniform(10us, 30000ns)").to_string() == "uniform(10us,30us)");
   CHECK(Distribution::parse("lognormal(0.02ms,0.5)").to_string() == "lognormal(20us,0.5)");
   CHECK(Distribution::parse("const(1500ns)").to_string() == "const(1.5us)");

@@ -169,7 +169,7 @@ design = "lazy-cancel"
 [workload]
 kiocbs = 2000
 submitters = "0-3"
-reapers = "4"
+reapers = [4]
 think = "exp(2us)"
 min_nr = 8
 nr = 32
@@ -178,7 +178,7 @@ usb_fraction = 0.01
 irq_cpus = "5-6"
 [usb]
 irq_cpu = 7
-cancellers = "7"
+cancellers = [7]
 [invariants]
 kernel_races = "count"
 )T";

@@ -67,7 +67,7 @@ zero_alloc = false
 [workload]
 kiocbs = 3000
 submitters = "0-3"
-reapers = "4"
+reapers = [4]
 think = "exp(2us)"
 min_nr = 8
 nr = 32
@@ -76,7 +76,7 @@ usb_fraction = 0.01
 irq_cpus = "5-6"
 [usb]
 irq_cpu = 7
-cancellers = "7"
+cancellers = [7]
 [invariants]
 kernel_races = "count"
 EOF
