@@ -139,7 +139,7 @@ class World final : public System {
   std::string label_of(const void* obj, const char* what) const;
   std::string value_of(const char* what, StepKind kind, std::int64_t v) const;
   int wait_index(const Context& c) const { return c.cpu().id() * 2 + (c.in_irq() ? 1 : 0); }
-  void add_step(Footprint& f, const Context& c, const sim::Step& s, const char* fn) const;
+  void add_step(Footprint& f, const Context& c, const sim::Step& s) const;
   std::vector<std::uint64_t> hidden() const;
   std::vector<ObjKey> hidden_keys() const;
   std::string ledger_note(const models::Ledger::Counts& before) const;
@@ -469,18 +469,20 @@ bool World::enabled(int p) const {
   return false;
 }
 
-void World::add_step(Footprint& f, const Context& c, const sim::Step& s, const char* fn) const {
+void World::add_step(Footprint& f, const Context& c, const sim::Step& s) const {
   if (!s.object) {
     if (s.what && std::strcmp(s.what, "schedule") == 0) f.add(synth(kWait, wait_index(c)), false);
     else f.global = true;
   } else {
-    f.add(key_of(s.object, s.what), s.writes());
+    f.add(key_of(s.object, s.what), s.writes(),
+          s.kind == StepKind::LockAcquire   ? sim::mc::LockOp::Acquire
+          : s.kind == StepKind::LockRelease ? sim::mc::LockOp::Release
+                                            : sim::mc::LockOp::None);
     if (s.line == &marker_line_) {  // a syscall's entry: lookup_ioctx's test of ctx->hashed follows
       f.add(synth(kHashed), false);
       f.add(synth(kRcu), true);
     }
   }
-  if (fn && std::strcmp(fn, "lookup_ioctx") == 0) f.add(synth(kRcu), true);
 }
 
 Footprint World::next_footprint(int p) const {
@@ -509,9 +511,11 @@ Footprint World::next_footprint(int p) const {
       if (c.in_irq()) f.add(synth(kIrqPend, pr.cpu), true);
       break;
     case Pend::NoStep:
-      if (in_fn(c, "kill_ioctx")) f.add(synth(kRcu), false);
+      // synchronize_rcu() returns once no reader is inside: like a lock's
+      // acquire, it follows the end of each read-side section.
+      if (in_fn(c, "kill_ioctx")) f.add(synth(kRcu), false, sim::mc::LockOp::Acquire);
       break;
-    case Pend::Step: add_step(f, c, c.pending, c.function()); break;
+    case Pend::Step: add_step(f, c, c.pending); break;
   }
   if (!c.in_irq()) f.add(synth(kPreempt, pr.cpu), false);
   if (c.in_irq()) f.exclusive_handler = pr.cpu;
@@ -590,10 +594,11 @@ Footprint World::execute(int p) {
       } else {
         const Pend k = pend_of(c);
         const sim::Step pending = c.pending;
+        const bool rcu_reader = (k == Pend::Step && pending.line == &marker_line_) || in_fn(c, "lookup_ioctx");
         c.pending = sim::Step{StepKind::Load, &kNoStepObject, nullptr, kNoStepWhat};
         std::string fn_before = k == Pend::NoStep ? c.function() : "";
         auto step_row = [&] {
-          add_step(f, c, log_.step, log_.fn);
+          add_step(f, c, log_.step);
           row(c.name(), std::strcmp(log_.fn, "?") == 0 ? "(user)" : log_.fn, sim::to_string(log_.step.kind),
               label_of(log_.step.object, log_.step.what),
               log_.step.kind == StepKind::Load
@@ -617,6 +622,9 @@ Footprint World::execute(int p) {
         } else if (k == Pend::NoStep) {
           row(c.name(), fn_before, "resume", "", fn_before == "kill_ioctx" ? "synchronize_rcu() returns" : "sleep ends");
         }
+        // The transition that leaves lookup_ioctx ends the RCU read-side
+        // section: the release synchronize_rcu()'s return waits for.
+        if (rcu_reader && !in_fn(c, "lookup_ioctx")) f.add(synth(kRcu), true, sim::mc::LockOp::Release);
         if (c.state() == ContextState::Idle && c.in_irq()) {
           f.add(synth(kPreempt, pr.cpu), true);
           f.add(synth(kIrqPend, pr.cpu), true);

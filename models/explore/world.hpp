@@ -32,8 +32,11 @@
 //   - RCU: lookup_ioctx tests ctx->hashed and takes a reference as one RCU
 //     read-side section; kill_ioctx's synchronize_rcu() (a timed sleep in
 //     the model) may return only when no context is inside one. A syscall's
-//     entry (an explorer marker step) reads HASHED and writes RCU; the steps
-//     inside lookup_ioctx write RCU; synchronize_rcu's return reads it.
+//     entry (an explorer marker step) reads HASHED and writes RCU; the
+//     transition that leaves lookup_ioctx releases RCU, and
+//     synchronize_rcu's return acquires it (sim::mc::LockOp: ordered after
+//     every release, never a race with one).
+//   - lock steps are marked as acquires and releases (sim::mc::LockOp).
 //   - schedule() reads the sleeper's wait state.
 #include <memory>
 #include <string>
