@@ -701,6 +701,16 @@ std::optional<ViolationInfo> World::at_end() {
       return fail("invariant", fmt::format("request req{} is lost: its kiocb was freed, user space never got a result", i),
                   "  (aio_complete dropped its event as cancelled, and no io_cancel returned it)\n");
   }
+  // kiocb_batch_refill (fs/aio.c, v3.9) admits a request only while
+  // aio_ring_avail() - reqs_active > 0: what is in flight plus what waits in
+  // the ring never exceeds the nr - 1 slots, or completions overflow it.
+  const unsigned nr = ctx_.nr.raw(), head = ctx_.ring_head.raw(), tail = ctx_.ring_tail.raw();
+  const long events = static_cast<long>((tail + nr - head) % nr), active = ctx_.reqs_active.raw();
+  if (ctx_.hashed && active + events > static_cast<long>(nr) - 1)
+    return fail("invariant",
+                fmt::format("ring overcommitted: {} requests in flight and {} event{} in the ring, {} slots", active, events,
+                            events == 1 ? "" : "s", nr - 1),
+                "  (kiocb_batch_refill admitted more requests than the ring has free slots: their completions overflow it)\n");
   return std::nullopt;
 }
 
@@ -733,10 +743,15 @@ std::string World::end_state() const {
   };
   for (std::size_t i = 0; i < sc_.setup.size(); ++i) cancel_ok(sc_.setup[i], i);
   for (std::size_t i = 0; i < sc_.contexts.size(); ++i) cancel_ok(sc_.contexts[i].action, sc_.setup.size() + i);
-  for (std::size_t i = 0; i < reqs_.size(); ++i) {
-    std::string g = got[i];
-    if (g.empty()) g = ledger_.tracked(reqs_[i].id) ? "in flight" : "no result";
-    s += fmt::format("req{}: {}; ", i, g);
+  for (std::size_t i = 0; i < reqs_.size(); ++i)
+    if (got[i].empty()) got[i] = ledger_.tracked(reqs_[i].id) ? "in flight" : "no result";
+  // Three or more consecutive requests with one fate are one range
+  // ("req1-req124: in flight"), as a set-up may fill a ring.
+  for (std::size_t i = 0, j; i < reqs_.size(); i = j) {
+    for (j = i + 1; j < reqs_.size() && got[j] == got[i];) ++j;
+    if (j - i >= 3) s += fmt::format("req{}-req{}: {}; ", i, j - 1, got[i]);
+    else
+      for (std::size_t k = i; k < j; ++k) s += fmt::format("req{}: {}; ", k, got[k]);
   }
   const Ledger::Counts& n = ledger_.counts();
   s += fmt::format("ring [{}]", ring);
