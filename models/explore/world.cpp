@@ -107,6 +107,16 @@ class World final : public System {
   Footprint next_footprint(int p) const override;
   std::uint64_t next_signature(int p) const override;
   Footprint execute(int p) override;
+  void replay_step(int p) override {
+    fast_ = true;
+    try {
+      execute(p);
+    } catch (...) {
+      fast_ = false;
+      throw;
+    }
+    fast_ = false;
+  }
   std::optional<ViolationInfo> at_end() override;
   std::string end_state() const override;
   std::vector<std::string> trace() const override { return trace_; }
@@ -181,6 +191,7 @@ class World final : public System {
   std::optional<ViolationInfo> setup_violation_;
   std::vector<std::string> trace_;
   int rows_ = 0;
+  bool fast_ = false;  // replay_step: no footprint
 };
 
 std::unique_ptr<AioDesign> World::make_design(const Scenario& sc) {
@@ -571,9 +582,9 @@ std::string World::ledger_note(const Ledger::Counts& b) const {
 }
 
 Footprint World::execute(int p) {
-  const std::vector<std::uint64_t> before = hidden();
+  const std::vector<std::uint64_t> before = fast_ ? std::vector<std::uint64_t>{} : hidden();
   const Ledger::Counts counts = ledger_.counts();
-  Footprint f = next_footprint(p);
+  Footprint f = fast_ ? Footprint{} : next_footprint(p);
   const Proc& pr = procs_[p];
   log_.reset();
   try {
@@ -581,15 +592,17 @@ Footprint World::execute(int p) {
       const Action& a = sc_.contexts[pr.context].action;
       fire_hw(a);
       hw_fired_[p] = true;
-      row("hardware", "-", "finish", a.device == Device::Usb ? "ep1in head transfer" : fmt::format("req{} ({})", a.request, to_string(a.device)),
+      if (tracing_)
+        row("hardware", "-", "finish", a.device == Device::Usb ? "ep1in head transfer" : fmt::format("req{} ({})", a.request, to_string(a.device)),
           fmt::format("raises the {} IRQ on cpu{}", a.device == Device::Usb ? "UDC" : to_string(a.device), a.cpu));
     } else {
       Context& c = ctx_of(pr);
       if (pr.kind == PKind::Irq && !runnable(c)) {
         const bool task_busy = m_.cpu(pr.cpu).task().state() != ContextState::Idle;
-        const std::string in = task_busy ? m_.cpu(pr.cpu).task().function() : "";
+        const std::string in = task_busy && tracing_ ? m_.cpu(pr.cpu).task().function() : "";
         d_.deliver_irq(m_.cpu(pr.cpu));
-        row(c.name(), "-", "deliver", fmt::format("IRQ {}", log_.irq_name ? log_.irq_name : "?"),
+        if (tracing_)
+          row(c.name(), "-", "deliver", fmt::format("IRQ {}", log_.irq_name ? log_.irq_name : "?"),
             task_busy ? fmt::format("preempts cpu{}/task in {}", pr.cpu, in) : std::string("(cpu idle)"));
       } else {
         const Pend k = pend_of(c);
@@ -598,7 +611,8 @@ Footprint World::execute(int p) {
         c.pending = sim::Step{StepKind::Load, &kNoStepObject, nullptr, kNoStepWhat};
         std::string fn_before = k == Pend::NoStep ? c.function() : "";
         auto step_row = [&] {
-          add_step(f, c, log_.step);
+          if (!fast_) add_step(f, c, log_.step);
+          if (!tracing_) return;  // the row's strings cost more than the step
           row(c.name(), std::strcmp(log_.fn, "?") == 0 ? "(user)" : log_.fn, sim::to_string(log_.step.kind),
               label_of(log_.step.object, log_.step.what),
               log_.step.kind == StepKind::Load
@@ -610,16 +624,16 @@ Footprint World::execute(int p) {
           d_.step(c);
         } catch (...) {
           if (log_.steps) step_row();
-          else if (k == Pend::Step) row(c.name(), c.function(), sim::to_string(pending.kind), label_of(pending.object, pending.what), "");
+          else if (k == Pend::Step && tracing_) row(c.name(), c.function(), sim::to_string(pending.kind), label_of(pending.object, pending.what), "");
           throw;
         }
         if (log_.steps) {
           step_row();
-        } else if (k == Pend::Start) {
+        } else if (k == Pend::Start && tracing_) {
           const std::string what = c.in_irq() ? std::string("handler starts")
                                               : sc_.contexts[pr.context].action.describe();
           row(c.name(), c.state() == ContextState::Idle || in_fn(c, "?") ? "(user)" : c.function(), "start", "", what);
-        } else if (k == Pend::NoStep) {
+        } else if (k == Pend::NoStep && tracing_) {
           row(c.name(), fn_before, "resume", "", fn_before == "kill_ioctx" ? "synchronize_rcu() returns" : "sleep ends");
         }
         // The transition that leaves lookup_ioctx ends the RCU read-side
@@ -644,6 +658,7 @@ Footprint World::execute(int p) {
     }
     throw ViolationError{ViolationInfo{kind, headline, details}};
   }
+  if (fast_) return f;
   const std::vector<std::uint64_t> after = hidden();
   const std::vector<ObjKey> keys = hidden_keys();
   for (std::size_t i = 0; i < before.size(); ++i)

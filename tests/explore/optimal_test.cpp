@@ -107,3 +107,21 @@ nr = 1
     CHECK(violations(dpor) == violations(all));
   }
 }
+
+// Replays take the system's fast path (no footprints) except on a sample:
+// with every replay on the fast path, and with every replay checked, the
+// exploration must be the same.
+TEST_CASE("the fast replay path reaches the states the checked replay does", "[explore][optimal][replay]") {
+  const ex::Scenario sc = ex::load_scenario(std::string(AIOSIM_SCENARIOS) + "/usb-cancel-destroy.toml", {});
+  ex::ExploreOptions o = ex::options_for(sc);
+  o.check_replay = false;
+  const auto fast = ex::explore_scenario(sc, o);
+  o.check_replay = true;
+  const auto checked = ex::explore_scenario(sc, o);
+  REQUIRE(fast.exhaustive);
+  CHECK(fast.schedules == checked.schedules);
+  CHECK(fast.transitions == checked.transitions);
+  CHECK(fast.end_states == checked.end_states);
+  CHECK(violations(fast) == violations(checked));
+  CHECK(fast.schedules > 500);  // enough replays for the sample to matter
+}
