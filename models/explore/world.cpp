@@ -145,6 +145,7 @@ class World final : public System {
   bool hw_pending(const Proc& pr) const;
   void fire_hw(const Action& a);
   ObjKey key_of(const void* obj, const char* what) const;
+  ObjKey irq_flag_key(int cpu) const { return key_of(&m_.cpu(cpu), "irq flag"); }
   const Region* region_of(const void* obj) const;
   std::string label_of(const void* obj, const char* what) const;
   std::string value_of(const char* what, StepKind kind, std::int64_t v) const;
@@ -515,6 +516,8 @@ Footprint World::next_footprint(int p) const {
   if (pr.kind == PKind::Irq && !runnable(c)) {  // delivering the interrupt
     f.add(synth(kPreempt, pr.cpu), true);
     f.add(synth(kIrqPend, pr.cpu), true);
+    // It waits for the task's IRQs-on, as an acquire waits for a release.
+    f.add(irq_flag_key(pr.cpu), true, sim::mc::LockOp::Acquire);
     return f;
   }
   switch (pend_of(c)) {
@@ -528,7 +531,12 @@ Footprint World::next_footprint(int p) const {
       break;
     case Pend::Step: add_step(f, c, c.pending); break;
   }
-  if (!c.in_irq()) f.add(synth(kPreempt, pr.cpu), false);
+  // A task step can be preempted only with IRQs on: inside a region with
+  // IRQs off no delivery comes between its steps.
+  const bool irqs_on = m_.cpu(pr.cpu).irqs_enabled();
+  if (!c.in_irq() && irqs_on) f.add(synth(kPreempt, pr.cpu), false);
+  if (!c.in_irq() && irqs_on && pend_of(c) == Pend::Step && c.pending.kind == StepKind::IrqOff)
+    f.add(irq_flag_key(pr.cpu), true, sim::mc::LockOp::Acquire);
   if (c.in_irq()) f.exclusive_handler = pr.cpu;
   else f.exclusive_task = pr.cpu;
   return f;
@@ -586,6 +594,7 @@ Footprint World::execute(int p) {
   const Ledger::Counts counts = ledger_.counts();
   Footprint f = fast_ ? Footprint{} : next_footprint(p);
   const Proc& pr = procs_[p];
+  const bool irqs_on_before = m_.cpu(pr.cpu).irqs_enabled();
   log_.reset();
   try {
     if (pr.kind == PKind::Hw) {
@@ -659,6 +668,11 @@ Footprint World::execute(int p) {
     throw ViolationError{ViolationInfo{kind, headline, details}};
   }
   if (fast_) return f;
+  // The task turning its CPU's IRQs off (local_irq_disable, spin_lock_irq)
+  // or back on: like a lock's acquire and release for the delivery, which
+  // waits for IRQs on (sim::mc::LockOp).
+  if (pr.kind == PKind::Task && irqs_on_before != m_.cpu(pr.cpu).irqs_enabled())
+    f.add(irq_flag_key(pr.cpu), true, irqs_on_before ? sim::mc::LockOp::Acquire : sim::mc::LockOp::Release);
   const std::vector<std::uint64_t> after = hidden();
   const std::vector<ObjKey> keys = hidden_keys();
   for (std::size_t i = 0; i < before.size(); ++i)

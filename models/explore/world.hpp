@@ -36,7 +36,10 @@
 //     transition that leaves lookup_ioctx releases RCU, and
 //     synchronize_rcu's return acquires it (sim::mc::LockOp: ordered after
 //     every release, never a race with one).
-//   - lock steps are marked as acquires and releases (sim::mc::LockOp).
+//   - lock steps are marked as acquires and releases (sim::mc::LockOp); so
+//     is the task turning its CPU's IRQs off and on (IRQ flag), which the
+//     delivery waits for like an acquire. A task step reads PREEMPT(c) only
+//     with IRQs on: no delivery comes inside a region with IRQs off.
 //   - schedule() reads the sleeper's wait state.
 #include <memory>
 #include <string>
