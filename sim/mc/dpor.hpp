@@ -39,8 +39,9 @@
 // process asleep, so each trace is explored exactly once:
 // tests/explore/dpor_test.cpp checks schedules == Mazurkiewicz traces and
 // no schedule cut short on random programs, tests/explore/optimal_test.cpp
-// that no schedule is cut short and no two schedules are one trace on
-// every built-in scenario.
+// that no schedule is cut short on every unbounded built-in scenario and
+// that no two schedules are one trace (but on usb-cancel-destroy, where
+// some are: docs/explorer.md).
 //
 // That needs v to be runnable where it is inserted. Blocking is what can
 // break it: a transition that could not run before the earlier event of
@@ -59,7 +60,8 @@
 // A branch whose process still cannot run where it was inserted is dropped
 // (`wakeup_dropped`; the node then chooses freely), and a schedule that
 // ends with every enabled process asleep is cut short (`sleep_blocked`);
-// both are counted, and are 0 on every built-in scenario. Where no initial
+// both are counted: 0 on the unbounded built-in scenarios, a few left on
+// cancel-complete-destroy-reap explored unbounded. Where no initial
 // of v can run at the node, every enabled process is inserted, as the
 // source-DPOR fallback does.
 //
