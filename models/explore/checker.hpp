@@ -7,6 +7,7 @@
 namespace models::explore {
 
 using sim::mc::Access;
+using sim::mc::LockOp;
 using sim::mc::dependent;
 using sim::mc::explore;
 using sim::mc::ExploreOptions;

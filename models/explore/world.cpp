@@ -107,6 +107,16 @@ class World final : public System {
   Footprint next_footprint(int p) const override;
   std::uint64_t next_signature(int p) const override;
   Footprint execute(int p) override;
+  void replay_step(int p) override {
+    fast_ = true;
+    try {
+      execute(p);
+    } catch (...) {
+      fast_ = false;
+      throw;
+    }
+    fast_ = false;
+  }
   std::optional<ViolationInfo> at_end() override;
   std::string end_state() const override;
   std::vector<std::string> trace() const override { return trace_; }
@@ -135,11 +145,12 @@ class World final : public System {
   bool hw_pending(const Proc& pr) const;
   void fire_hw(const Action& a);
   ObjKey key_of(const void* obj, const char* what) const;
+  ObjKey irq_flag_key(int cpu) const { return key_of(&m_.cpu(cpu), "irq flag"); }
   const Region* region_of(const void* obj) const;
   std::string label_of(const void* obj, const char* what) const;
   std::string value_of(const char* what, StepKind kind, std::int64_t v) const;
   int wait_index(const Context& c) const { return c.cpu().id() * 2 + (c.in_irq() ? 1 : 0); }
-  void add_step(Footprint& f, const Context& c, const sim::Step& s, const char* fn) const;
+  void add_step(Footprint& f, const Context& c, const sim::Step& s) const;
   std::vector<std::uint64_t> hidden() const;
   std::vector<ObjKey> hidden_keys() const;
   std::string ledger_note(const models::Ledger::Counts& before) const;
@@ -181,6 +192,7 @@ class World final : public System {
   std::optional<ViolationInfo> setup_violation_;
   std::vector<std::string> trace_;
   int rows_ = 0;
+  bool fast_ = false;  // replay_step: no footprint
 };
 
 std::unique_ptr<AioDesign> World::make_design(const Scenario& sc) {
@@ -469,18 +481,20 @@ bool World::enabled(int p) const {
   return false;
 }
 
-void World::add_step(Footprint& f, const Context& c, const sim::Step& s, const char* fn) const {
+void World::add_step(Footprint& f, const Context& c, const sim::Step& s) const {
   if (!s.object) {
     if (s.what && std::strcmp(s.what, "schedule") == 0) f.add(synth(kWait, wait_index(c)), false);
     else f.global = true;
   } else {
-    f.add(key_of(s.object, s.what), s.writes());
+    f.add(key_of(s.object, s.what), s.writes(),
+          s.kind == StepKind::LockAcquire   ? sim::mc::LockOp::Acquire
+          : s.kind == StepKind::LockRelease ? sim::mc::LockOp::Release
+                                            : sim::mc::LockOp::None);
     if (s.line == &marker_line_) {  // a syscall's entry: lookup_ioctx's test of ctx->hashed follows
       f.add(synth(kHashed), false);
       f.add(synth(kRcu), true);
     }
   }
-  if (fn && std::strcmp(fn, "lookup_ioctx") == 0) f.add(synth(kRcu), true);
 }
 
 Footprint World::next_footprint(int p) const {
@@ -502,6 +516,8 @@ Footprint World::next_footprint(int p) const {
   if (pr.kind == PKind::Irq && !runnable(c)) {  // delivering the interrupt
     f.add(synth(kPreempt, pr.cpu), true);
     f.add(synth(kIrqPend, pr.cpu), true);
+    // It waits for the task's IRQs-on, as an acquire waits for a release.
+    f.add(irq_flag_key(pr.cpu), true, sim::mc::LockOp::Acquire);
     return f;
   }
   switch (pend_of(c)) {
@@ -509,11 +525,18 @@ Footprint World::next_footprint(int p) const {
       if (c.in_irq()) f.add(synth(kIrqPend, pr.cpu), true);
       break;
     case Pend::NoStep:
-      if (in_fn(c, "kill_ioctx")) f.add(synth(kRcu), false);
+      // synchronize_rcu() returns once no reader is inside: like a lock's
+      // acquire, it follows the end of each read-side section.
+      if (in_fn(c, "kill_ioctx")) f.add(synth(kRcu), false, sim::mc::LockOp::Acquire);
       break;
-    case Pend::Step: add_step(f, c, c.pending, c.function()); break;
+    case Pend::Step: add_step(f, c, c.pending); break;
   }
-  if (!c.in_irq()) f.add(synth(kPreempt, pr.cpu), false);
+  // A task step can be preempted only with IRQs on: inside a region with
+  // IRQs off no delivery comes between its steps.
+  const bool irqs_on = m_.cpu(pr.cpu).irqs_enabled();
+  if (!c.in_irq() && irqs_on) f.add(synth(kPreempt, pr.cpu), false);
+  if (!c.in_irq() && irqs_on && pend_of(c) == Pend::Step && c.pending.kind == StepKind::IrqOff)
+    f.add(irq_flag_key(pr.cpu), true, sim::mc::LockOp::Acquire);
   if (c.in_irq()) f.exclusive_handler = pr.cpu;
   else f.exclusive_task = pr.cpu;
   return f;
@@ -567,33 +590,38 @@ std::string World::ledger_note(const Ledger::Counts& b) const {
 }
 
 Footprint World::execute(int p) {
-  const std::vector<std::uint64_t> before = hidden();
+  const std::vector<std::uint64_t> before = fast_ ? std::vector<std::uint64_t>{} : hidden();
   const Ledger::Counts counts = ledger_.counts();
-  Footprint f = next_footprint(p);
+  Footprint f = fast_ ? Footprint{} : next_footprint(p);
   const Proc& pr = procs_[p];
+  const bool irqs_on_before = m_.cpu(pr.cpu).irqs_enabled();
   log_.reset();
   try {
     if (pr.kind == PKind::Hw) {
       const Action& a = sc_.contexts[pr.context].action;
       fire_hw(a);
       hw_fired_[p] = true;
-      row("hardware", "-", "finish", a.device == Device::Usb ? "ep1in head transfer" : fmt::format("req{} ({})", a.request, to_string(a.device)),
+      if (tracing_)
+        row("hardware", "-", "finish", a.device == Device::Usb ? "ep1in head transfer" : fmt::format("req{} ({})", a.request, to_string(a.device)),
           fmt::format("raises the {} IRQ on cpu{}", a.device == Device::Usb ? "UDC" : to_string(a.device), a.cpu));
     } else {
       Context& c = ctx_of(pr);
       if (pr.kind == PKind::Irq && !runnable(c)) {
         const bool task_busy = m_.cpu(pr.cpu).task().state() != ContextState::Idle;
-        const std::string in = task_busy ? m_.cpu(pr.cpu).task().function() : "";
+        const std::string in = task_busy && tracing_ ? m_.cpu(pr.cpu).task().function() : "";
         d_.deliver_irq(m_.cpu(pr.cpu));
-        row(c.name(), "-", "deliver", fmt::format("IRQ {}", log_.irq_name ? log_.irq_name : "?"),
+        if (tracing_)
+          row(c.name(), "-", "deliver", fmt::format("IRQ {}", log_.irq_name ? log_.irq_name : "?"),
             task_busy ? fmt::format("preempts cpu{}/task in {}", pr.cpu, in) : std::string("(cpu idle)"));
       } else {
         const Pend k = pend_of(c);
         const sim::Step pending = c.pending;
+        const bool rcu_reader = (k == Pend::Step && pending.line == &marker_line_) || in_fn(c, "lookup_ioctx");
         c.pending = sim::Step{StepKind::Load, &kNoStepObject, nullptr, kNoStepWhat};
         std::string fn_before = k == Pend::NoStep ? c.function() : "";
         auto step_row = [&] {
-          add_step(f, c, log_.step, log_.fn);
+          if (!fast_) add_step(f, c, log_.step);
+          if (!tracing_) return;  // the row's strings cost more than the step
           row(c.name(), std::strcmp(log_.fn, "?") == 0 ? "(user)" : log_.fn, sim::to_string(log_.step.kind),
               label_of(log_.step.object, log_.step.what),
               log_.step.kind == StepKind::Load
@@ -605,18 +633,21 @@ Footprint World::execute(int p) {
           d_.step(c);
         } catch (...) {
           if (log_.steps) step_row();
-          else if (k == Pend::Step) row(c.name(), c.function(), sim::to_string(pending.kind), label_of(pending.object, pending.what), "");
+          else if (k == Pend::Step && tracing_) row(c.name(), c.function(), sim::to_string(pending.kind), label_of(pending.object, pending.what), "");
           throw;
         }
         if (log_.steps) {
           step_row();
-        } else if (k == Pend::Start) {
+        } else if (k == Pend::Start && tracing_) {
           const std::string what = c.in_irq() ? std::string("handler starts")
                                               : sc_.contexts[pr.context].action.describe();
           row(c.name(), c.state() == ContextState::Idle || in_fn(c, "?") ? "(user)" : c.function(), "start", "", what);
-        } else if (k == Pend::NoStep) {
+        } else if (k == Pend::NoStep && tracing_) {
           row(c.name(), fn_before, "resume", "", fn_before == "kill_ioctx" ? "synchronize_rcu() returns" : "sleep ends");
         }
+        // The transition that leaves lookup_ioctx ends the RCU read-side
+        // section: the release synchronize_rcu()'s return waits for.
+        if (rcu_reader && !in_fn(c, "lookup_ioctx")) f.add(synth(kRcu), true, sim::mc::LockOp::Release);
         if (c.state() == ContextState::Idle && c.in_irq()) {
           f.add(synth(kPreempt, pr.cpu), true);
           f.add(synth(kIrqPend, pr.cpu), true);
@@ -636,6 +667,12 @@ Footprint World::execute(int p) {
     }
     throw ViolationError{ViolationInfo{kind, headline, details}};
   }
+  if (fast_) return f;
+  // The task turning its CPU's IRQs off (local_irq_disable, spin_lock_irq)
+  // or back on: like a lock's acquire and release for the delivery, which
+  // waits for IRQs on (sim::mc::LockOp).
+  if (pr.kind == PKind::Task && irqs_on_before != m_.cpu(pr.cpu).irqs_enabled())
+    f.add(irq_flag_key(pr.cpu), true, irqs_on_before ? sim::mc::LockOp::Acquire : sim::mc::LockOp::Release);
   const std::vector<std::uint64_t> after = hidden();
   const std::vector<ObjKey> keys = hidden_keys();
   for (std::size_t i = 0; i < before.size(); ++i)
@@ -693,6 +730,16 @@ std::optional<ViolationInfo> World::at_end() {
       return fail("invariant", fmt::format("request req{} is lost: its kiocb was freed, user space never got a result", i),
                   "  (aio_complete dropped its event as cancelled, and no io_cancel returned it)\n");
   }
+  // kiocb_batch_refill (fs/aio.c, v3.9) admits a request only while
+  // aio_ring_avail() - reqs_active > 0: what is in flight plus what waits in
+  // the ring never exceeds the nr - 1 slots, or completions overflow it.
+  const unsigned nr = ctx_.nr.raw(), head = ctx_.ring_head.raw(), tail = ctx_.ring_tail.raw();
+  const long events = static_cast<long>((tail + nr - head) % nr), active = ctx_.reqs_active.raw();
+  if (ctx_.hashed && active + events > static_cast<long>(nr) - 1)
+    return fail("invariant",
+                fmt::format("ring overcommitted: {} requests in flight and {} event{} in the ring, {} slots", active, events,
+                            events == 1 ? "" : "s", nr - 1),
+                "  (kiocb_batch_refill admitted more requests than the ring has free slots: their completions overflow it)\n");
   return std::nullopt;
 }
 
@@ -725,10 +772,15 @@ std::string World::end_state() const {
   };
   for (std::size_t i = 0; i < sc_.setup.size(); ++i) cancel_ok(sc_.setup[i], i);
   for (std::size_t i = 0; i < sc_.contexts.size(); ++i) cancel_ok(sc_.contexts[i].action, sc_.setup.size() + i);
-  for (std::size_t i = 0; i < reqs_.size(); ++i) {
-    std::string g = got[i];
-    if (g.empty()) g = ledger_.tracked(reqs_[i].id) ? "in flight" : "no result";
-    s += fmt::format("req{}: {}; ", i, g);
+  for (std::size_t i = 0; i < reqs_.size(); ++i)
+    if (got[i].empty()) got[i] = ledger_.tracked(reqs_[i].id) ? "in flight" : "no result";
+  // Three or more consecutive requests with one fate are one range
+  // ("req1-req124: in flight"), as a set-up may fill a ring.
+  for (std::size_t i = 0, j; i < reqs_.size(); i = j) {
+    for (j = i + 1; j < reqs_.size() && got[j] == got[i];) ++j;
+    if (j - i >= 3) s += fmt::format("req{}-req{}: {}; ", i, j - 1, got[i]);
+    else
+      for (std::size_t k = i; k < j; ++k) s += fmt::format("req{}: {}; ", k, got[k]);
   }
   const Ledger::Counts& n = ledger_.counts();
   s += fmt::format("ring [{}]", ring);

@@ -32,8 +32,14 @@
 //   - RCU: lookup_ioctx tests ctx->hashed and takes a reference as one RCU
 //     read-side section; kill_ioctx's synchronize_rcu() (a timed sleep in
 //     the model) may return only when no context is inside one. A syscall's
-//     entry (an explorer marker step) reads HASHED and writes RCU; the steps
-//     inside lookup_ioctx write RCU; synchronize_rcu's return reads it.
+//     entry (an explorer marker step) reads HASHED and writes RCU; the
+//     transition that leaves lookup_ioctx releases RCU, and
+//     synchronize_rcu's return acquires it (sim::mc::LockOp: ordered after
+//     every release, never a race with one).
+//   - lock steps are marked as acquires and releases (sim::mc::LockOp); so
+//     is the task turning its CPU's IRQs off and on (IRQ flag), which the
+//     delivery waits for like an acquire. A task step reads PREEMPT(c) only
+//     with IRQs on: no delivery comes inside a region with IRQs off.
 //   - schedule() reads the sleeper's wait state.
 #include <memory>
 #include <string>

@@ -2,6 +2,7 @@
 #include "sim/mc/dpor.hpp"
 
 #include <algorithm>
+#include <set>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -10,20 +11,21 @@
 
 namespace sim::mc {
 
-void Footprint::add(ObjKey k, bool write) {
+void Footprint::add(ObjKey k, bool write, LockOp lock) {
   for (Access& a : acc)
     if (a.obj == k) {
       a.write = a.write || write;
+      if (lock != LockOp::None) a.lock = lock;
       return;
     }
-  acc.push_back({k, write});
+  acc.push_back({k, write, lock});
 }
 
 void Footprint::merge(const Footprint& o) {
   global = global || o.global;
   if (o.exclusive_task >= 0) exclusive_task = o.exclusive_task;
   if (o.exclusive_handler >= 0) exclusive_handler = o.exclusive_handler;
-  for (const Access& a : o.acc) add(a.obj, a.write);
+  for (const Access& a : o.acc) add(a.obj, a.write, a.lock);
 }
 
 bool Footprint::operator==(const Footprint& o) const {
@@ -32,7 +34,7 @@ bool Footprint::operator==(const Footprint& o) const {
     return false;
   for (const Access& a : acc) {
     auto it = std::find_if(o.acc.begin(), o.acc.end(), [&](const Access& b) { return b.obj == a.obj; });
-    if (it == o.acc.end() || it->write != a.write) return false;
+    if (it == o.acc.end() || it->write != a.write || it->lock != a.lock) return false;
   }
   return true;
 }
@@ -42,6 +44,15 @@ bool dependent(const Footprint& a, const Footprint& b) {
   for (const Access& x : a.acc)
     for (const Access& y : b.acc)
       if (x.obj == y.obj && (x.write || y.write)) return true;
+  return false;
+}
+
+bool reversible(const Footprint& earlier, const Footprint& later) {
+  if (earlier.global || later.global) return true;
+  for (const Access& x : earlier.acc)
+    for (const Access& y : later.acc)
+      if (x.obj == y.obj && (x.write || y.write) && !(x.lock == LockOp::Release && y.lock == LockOp::Acquire))
+        return true;
   return false;
 }
 
@@ -138,6 +149,7 @@ class Explorer {
       if (take(*sys, p)) extend(*sys);
     }
     res_.seconds = elapsed();
+    res_.traces_covered = traces_.size();
     res_.complete_within_bound = !res_.limit_hit;
     res_.exhaustive = !res_.limit_hit && opt_.max_preemptions < 0;
     return finish();
@@ -394,9 +406,10 @@ class Explorer {
   }
 
   // A process's clock: its own last event, joined with the events that
-  // brought its next transition into being (an IRQ raised by the hardware
-  // happens before its delivery; a handler's return before the preempted
-  // task goes on). Events that take a next transition away (a preemption)
+  // brought its next transition into being or enabled it (an IRQ raised by
+  // the hardware happens before its delivery; a handler's return before the
+  // preempted task goes on; whatever let a waiting transition run before
+  // it: an enabling event can never be moved after what it enables). Events that take a next transition away (a preemption)
   // stay races: the other order is possible.
   Clock clock_of(int q) const {
     Clock c = last_ev_[q] >= 0 ? events_[last_ev_[q]].clock : Clock(P_, 0);
@@ -405,7 +418,8 @@ class Explorer {
   }
   void inherit(const Node& before, const Node& after, std::size_t j) {
     for (int q = 0; q < P_; ++q)
-      if (q != events_[j].proc && !before.sig[q] && after.sig[q])
+      if (q != events_[j].proc && ((!before.sig[q] && after.sig[q]) ||
+                                   (before.sig[q] == after.sig[q] && !(before.enabled & bit(q)) && (after.enabled & bit(q)))))
         for (int k = 0; k < P_; ++k) inherit_[q][k] = std::max(inherit_[q][k], events_[j].clock[k]);
   }
   // Event i happens before the process whose clock is C.
@@ -431,7 +445,9 @@ class Explorer {
     Clock C = before;
     for (std::size_t i = upto; i-- > 0;) {
       const Event& e = events_[i];
-      if (e.proc == q || !dependent(e.fp, fp)) continue;
+      // A release of a lock q acquires is skipped, clock and all: q's
+      // acquire races with the acquire before that release.
+      if (e.proc == q || !reversible(e.fp, fp)) continue;
       if (may_be_coenabled(e.fp, fp) && !hb(i, C)) reverse(i, q, fp, after, upto);
       join(C, e.clock);
     }
@@ -546,7 +562,7 @@ class Explorer {
         if (!parent || upto == 0 || q == last_proc || !parent->sig[q]) continue;
         const std::size_t j = upto - 1;
         const Footprint& fq = parent->pend[q];
-        if (dependent(events_[j].fp, fq) && may_be_coenabled(events_[j].fp, fq) && !hb(j, clock_of(q)))
+        if (reversible(events_[j].fp, fq) && may_be_coenabled(events_[j].fp, fq) && !hb(j, clock_of(q)))
           reverse(j, q, fq, clock_after(q, fq, upto), upto);
       }
     }
@@ -596,6 +612,7 @@ class Explorer {
     if (violated) {
       record_violation(*violated);
       ++res_.schedules;
+      if (opt_.count_traces) traces_.insert(foata_hash());
       return false;
     }
     Node child = make_node(sys, &nodes_[j], p);
@@ -621,6 +638,7 @@ class Explorer {
       Node& n = nodes_.back();
       if (n.enabled == 0) {
         ++res_.schedules;
+        if (opt_.count_traces) traces_.insert(foata_hash());
         if (auto v = sys.at_end()) record_violation(*v);
         else ++res_.end_states[sys.end_state()];
         return;
@@ -647,12 +665,26 @@ class Explorer {
     }
   }
 
+  // Rebuilt systems replay the prefix they share with the last schedule.
+  // Footprints are compared (check_replay) on a deterministic sample of the
+  // replays; the others run on the system's faster replay path.
   void replay(System& sys, int d) {
+    const bool check = opt_.check_replay && (replays_ < 64 || replays_ % 64 == 0);
+    ++replays_;
     for (int k = 0; k < d; ++k) {
       const int p = events_[k].proc;
-      if (opt_.check_replay && !sys.enabled(p))
+      if (!sys.enabled(p))
         throw std::logic_error(fmt::format("replay diverged at transition {}: {} is not enabled", k + 1,
                                            sys.process_name(p)));
+      if (!check) {
+        try {
+          sys.replay_step(p);
+        } catch (const ViolationError& e) {
+          throw std::logic_error(fmt::format("replay diverged at transition {}: {}", k + 1, e.info.headline));
+        }
+        ++res_.transitions;
+        continue;
+      }
       Footprint known = sys.next_footprint(p);
       Footprint fp;
       try {
@@ -738,6 +770,8 @@ class Explorer {
   std::vector<int> last_ev_;
   std::vector<Clock> inherit_;
   std::map<std::string, FoundViolation> found_;
+  std::uint64_t replays_ = 0;
+  std::set<std::uint64_t> traces_;     // opt_.count_traces: Foata normal forms of the schedules run
   std::vector<WakeupNode> next_wut_;  // the subtree of the branch pick_optimal chose
   ExploreResult res_;
   std::chrono::steady_clock::time_point start_;

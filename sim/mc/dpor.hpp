@@ -35,20 +35,35 @@
 // schedule already covers it) or the tree already holds a branch that v
 // weakly extends. A node's tree is explored branch by branch, in insertion
 // order; the schedule follows the branch's sequence and only then chooses
-// freely. Following v, the schedule cannot end up with every enabled process
-// asleep, so each trace is explored exactly once: tests/explore/dpor_test.cpp
-// checks schedules == Mazurkiewicz traces and no schedule cut short on
-// random programs. That needs footprints known before a transition runs;
-// here a transition not yet run is known only by its next step (its private
-// work after it is not), so v can meet a process that cannot run where v
-// puts it (counted in `wakeup_dropped`; the node then chooses freely) and a
-// few schedules can still end with every enabled process asleep
-// (`sleep_blocked`, fewer than with source-DPOR). A race whose later
-// transition was already next, but disabled, before the earlier event (a
-// lock released by it) is not reversible and is skipped; the race of that
-// pending transition with the event that disabled it covers the other
-// order. Where no initial of v can run at the node, every enabled process
-// is inserted, as the source-DPOR fallback does.
+// freely. Following v, the schedule cannot end up with every enabled
+// process asleep, so each trace is explored exactly once:
+// tests/explore/dpor_test.cpp checks schedules == Mazurkiewicz traces and
+// no schedule cut short on random programs, tests/explore/optimal_test.cpp
+// that no schedule is cut short on every unbounded built-in scenario and
+// that no two schedules are one trace (but on usb-cancel-destroy, where
+// some are: docs/explorer.md).
+//
+// That needs v to be runnable where it is inserted. Blocking is what can
+// break it: a transition that could not run before the earlier event of
+// the race, because that event (or one after it) let it run. Three rules
+// keep such orders out of v:
+//   - a lock's release and the next acquire of it are dependent (ordered)
+//     but not a race to reverse (`reversible`): the acquire races with the
+//     acquire before that release instead (Nidhugg treats mutexes the same
+//     way). The system marks lock steps with LockOp; a wait for every
+//     reader to leave a section (synchronize_rcu) is an acquire, the step
+//     that leaves the section a release;
+//   - an event that enables a waiting transition happens before it;
+//   - a race whose later transition was already next, but disabled, before
+//     the earlier event is skipped (the race of that pending transition
+//     with whatever disabled it covers the other order).
+// A branch whose process still cannot run where it was inserted is dropped
+// (`wakeup_dropped`; the node then chooses freely), and a schedule that
+// ends with every enabled process asleep is cut short (`sleep_blocked`);
+// both are counted: 0 on the unbounded built-in scenarios, a few left on
+// cancel-complete-destroy-reap explored unbounded. Where no initial
+// of v can run at the node, every enabled process is inserted, as the
+// source-DPOR fallback does.
 //
 // The private work after a step is only known once it has run, so races
 // are checked for each process's next transition as far as it is known
@@ -89,9 +104,15 @@ namespace sim::mc {
 
 using ObjKey = std::uint64_t;
 
+// What a step does to a lock: acquiring it can only follow its release, so
+// a release and the next acquire are ordered (dependent) but never a race
+// to reverse; the acquire races with the previous acquire instead.
+enum class LockOp : std::uint8_t { None, Acquire, Release };
+
 struct Access {
   ObjKey obj;
   bool write;
+  LockOp lock = LockOp::None;
 };
 
 struct Footprint {
@@ -103,12 +124,15 @@ struct Footprint {
   int exclusive_task = -1;
   int exclusive_handler = -1;
 
-  void add(ObjKey k, bool write);
+  void add(ObjKey k, bool write, LockOp lock = LockOp::None);
   void merge(const Footprint& o);
   bool operator==(const Footprint& o) const;
 };
 
 bool dependent(const Footprint& a, const Footprint& b);
+// Dependent other than through a release of a lock in `earlier` and an
+// acquire of it in `later`: the pairs whose order could be reversed.
+bool reversible(const Footprint& earlier, const Footprint& later);
 bool may_be_coenabled(const Footprint& a, const Footprint& b);
 
 // A broken invariant found in one schedule.
@@ -138,6 +162,9 @@ class System {
   virtual std::uint64_t next_signature(int p) const = 0;
   // Run p's next transition; returns its full footprint. Throws ViolationError.
   virtual Footprint execute(int p) = 0;
+  // The same when replaying a prefix already run (its footprint is known):
+  // a system may skip computing the footprint.
+  virtual void replay_step(int p) { execute(p); }
   // At a state where nothing is enabled: a violation (deadlock, lost
   // result...) or none.
   virtual std::optional<ViolationInfo> at_end() = 0;
@@ -160,10 +187,13 @@ struct ExploreOptions {
   std::uint64_t max_schedules = 0; // 0: no limit
   std::size_t max_depth = 20000;   // transitions per schedule
   double max_seconds = 0;          // 0: no limit
-  bool check_replay = true;        // verify replays reproduce the same footprints
+  bool check_replay = true;        // verify replays reproduce the same footprints (the first 64 schedules' and every 64th after)
   bool minimize = true;            // shorten each counterexample (replayed) before printing it
   std::uint64_t random_walks = 0;  // Reduction::Random: how many schedules
   std::uint64_t seed = 1;          // Reduction::Random: the walks' seed
+  // Dpor and None: count the distinct Mazurkiewicz traces (Foata normal
+  // forms) among the schedules run, into traces_covered (tests).
+  bool count_traces = false;
 };
 
 struct FoundViolation {
@@ -187,7 +217,9 @@ struct ExploreResult {
   double seconds = 0;
   std::map<std::string, std::uint64_t> end_states;  // description -> schedules ending there
   std::vector<FoundViolation> violations;
-  // Reduction::Random: the coverage statement (see above).
+  // Reduction::Random: the coverage statement (see above). traces_covered
+  // also counts, with count_traces, the distinct traces a Dpor or None
+  // exploration ran.
   std::uint64_t traces_covered = 0;
   double traces_estimated = 0;       // Chao1
   double new_trace_chance = 0;       // Good-Turing: f1 / walks

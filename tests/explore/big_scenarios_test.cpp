@@ -17,6 +17,7 @@
 //   - nothing else goes wrong: no violation.
 #include <catch2/catch.hpp>
 
+#include <set>
 #include <string>
 
 #include "models/explore/explore.hpp"
@@ -63,5 +64,47 @@ TEST_CASE("cancel-complete-destroy-reap: one fate per request, no hang, on v3.9 
     CHECK(cancel_wins);
     CHECK(reaped);
     CHECK(left_in_ring);
+  }
+}
+
+// two-submitters-full-ring, exhaustive, with the verdicts worked out in the
+// scenario file from fs/aio.c (v3.9) and the seed: avail = 126 - 125 = 1.
+TEST_CASE("two-submitters-full-ring: one slot for two io_submit on v3.9; overcommitted with the seed", "[explore][big]") {
+  auto run = [](const char* design) {
+    const ex::Scenario sc = ex::load_scenario(std::string(AIOSIM_SCENARIOS) + "/two-submitters-full-ring.toml",
+                                              {std::string("kioctx.design=") + design});
+    REQUIRE(sc.contexts.size() == 3);
+    REQUIRE(sc.max_preemptions == -1);
+    const ex::ExploreOptions o = ex::options_for(sc);
+    return ex::explore_scenario(sc, o);
+  };
+  const std::string first = "io_submit(req125:block) = ", second = "io_submit(req126:block) = ";
+  SECTION("v3.9: exactly one io_submit gets the slot, the other -EAGAIN") {
+    const auto r = run("v3.9");
+    CHECK(r.exhaustive);
+    CHECK(r.violations.empty());
+    CHECK(r.sleep_blocked == 0);
+    std::set<std::string> outcomes;
+    for (const auto& [state, n] : r.end_states) {
+      INFO(state);
+      const bool a = state.find(first + "1;") != std::string::npos, b = state.find(second + "1;") != std::string::npos;
+      CHECK(a != b);  // one admitted, never both, never neither
+      CHECK((state.find(first + "-11;") != std::string::npos || state.find(second + "-11;") != std::string::npos));
+      CHECK(state.find("ring [req0]") != std::string::npos);
+      outcomes.insert(a ? "first" : "second");
+    }
+    CHECK(outcomes.size() == 2);  // either may win
+  }
+  SECTION("lazy-cancel: the completion between the refill's reads overcommits the ring") {
+    const auto r = run("lazy-cancel");
+    CHECK(r.exhaustive);
+    CHECK(r.sleep_blocked == 0);
+    REQUIRE(r.violations.size() == 1);
+    CHECK(r.violations[0].info.headline == "ring overcommitted: 126 requests in flight and 1 event in the ring, 126 slots");
+    // Counted twice: both io_submit see avail 0.
+    bool both_refused = false;
+    for (const auto& [state, n] : r.end_states)
+      both_refused = both_refused || (state.find(first + "-11;") != std::string::npos && state.find(second + "-11;") != std::string::npos);
+    CHECK(both_refused);
   }
 }

@@ -46,7 +46,8 @@ class Toy final : public ex::System {
   ex::Footprint next_footprint(int p) const override {
     ex::Footprint f;
     const Op& o = prog_[p][pc_[p]];
-    if (o.kind == Op::Lock || o.kind == Op::Unlock) f.add(1000 + o.var, true);
+    if (o.kind == Op::Lock) f.add(1000 + o.var, true, ex::LockOp::Acquire);
+    else if (o.kind == Op::Unlock) f.add(1000 + o.var, true, ex::LockOp::Release);
     else f.add(o.var, o.kind != Op::Read);
     return f;
   }
