@@ -18,7 +18,10 @@ stage "2/2 clang libFuzzer targets"
 export DEBIAN_FRONTEND=noninteractive
 dpkg-query -W -f='${Status}' clang-14 libclang-rt-14-dev 2>/dev/null | grep -c "install ok installed" | grep -q 2 ||
   { apt-get update -qq && apt-get install -y -qq --no-install-recommends clang-14 libclang-rt-14-dev >/dev/null; }
-CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release -DAIOSIM_FUZZ=ON >/dev/null
+# AIOSIM_FUZZ_SECONDS (default 20) sets how long each target is fuzzed:
+# CI's short run, or a campaign (AIOSIM_FUZZ_SECONDS=600 tools/ci-sanitizers.sh).
+CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release -DAIOSIM_FUZZ=ON \
+  -DAIOSIM_FUZZ_SECONDS="${AIOSIM_FUZZ_SECONDS:-20}" >/dev/null
 cmake --build build-fuzz --target fuzz_config fuzz_sweep fuzz_scenario
-(cd build-fuzz && ctest --output-on-failure -L fuzz)
+(cd build-fuzz && ctest --output-on-failure -L fuzz -j "$(nproc)")
 stage "done"
