@@ -44,7 +44,7 @@ design = "lazy-cancel"
 [workload]
 kiocbs = 1500
 submitters = "0-3"
-reapers = "4"
+reapers = [4]
 think = "exp(2us)"
 min_nr = 8
 nr = 32
@@ -53,7 +53,7 @@ usb_fraction = 0.01
 irq_cpus = "5-6"
 [usb]
 irq_cpu = 7
-cancellers = "7"
+cancellers = [7]
 [invariants]
 kernel_races = "count"
 """
