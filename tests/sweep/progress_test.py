@@ -25,38 +25,7 @@ import tempfile
 import termios
 import time
 
-failures = []
-
-
-def check(ok, what):
-    print(("ok    " if ok else "FAIL  ") + what)
-    if not ok:
-        failures.append(what)
-
-
-BASE = """seed = 1
-[machine]
-preset = "x86-2s-modern"
-sockets = 1
-cores_per_socket = 8
-[kioctx]
-design = "lazy-cancel"
-[workload]
-kiocbs = 1500
-submitters = "0-3"
-reapers = [4]
-think = "exp(2us)"
-min_nr = 8
-nr = 32
-usb_fraction = 0.01
-[block]
-irq_cpus = "5-6"
-[usb]
-irq_cpu = 7
-cancellers = [7]
-[invariants]
-kernel_races = "count"
-"""
+from small_sweep import BASE, check, failures  # noqa: E402  (tests/sweep/small_sweep.py)
 
 LINE = re.compile(r"^sweep: \[(\d+)/(\d+)\] (\d+) failed, elapsed (\d+):(\d\d), ETA (\?|\d+:\d\d), (\d+\.\d\d)M events/s$")
 BAR = re.compile(r"^sweep \[([#.]{8,24})\] (\d+)/(\d+) runs, (\d+) failed, (\d+) running, elapsed (\d+):(\d\d), ETA (\?|\d+:\d\d), "
