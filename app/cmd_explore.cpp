@@ -95,6 +95,8 @@ int cmd_explore(const ExploreArgs& a) {
     opt.seed = a.seed;
   }
   opt.max_seconds = a.max_seconds;
+  opt.snapshots = a.snapshot_interval > 0;
+  opt.snapshot_interval = a.snapshot_interval;
   ex::ExploreResult r;
   try {
     r = ex::explore_scenario(sc, opt);

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/mc/dpor.hpp"
+
 namespace app {
 
 inline constexpr int kExitOk = 0;
@@ -79,6 +81,7 @@ struct ExploreArgs {
   std::string reduction = "dpor";
   unsigned long long random = 0;  // random walks instead of exhaustive search
   unsigned long long seed = 1;
+  int snapshot_interval = sim::mc::ExploreOptions{}.snapshot_interval;
   bool list_states = false;
   bool list = false;  // --list: the built-in scenarios
 };

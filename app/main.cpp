@@ -102,6 +102,11 @@ int run_main(int argc, char** argv) {
   x->add_flag("--list-states", xa.list_states, "print every distinct end state");
   x->add_option("--random", xa.random, "run this many random schedules instead of an exhaustive search")->check(CLI::Range(1ULL, 1000000000ULL));
   x->add_option("--seed", xa.seed, "seed of the random schedules (--random)");
+  x->add_option("--snapshot-interval", xa.snapshot_interval,
+                "save the explored system's state every N transitions and backtrack by restoring it; 0: rebuild and "
+                "replay every prefix")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
 
   app::ValidateArgs val;
   auto* v = cli.add_subcommand("validate", "check the lock micro-benchmark against queueing theory; writes a report");

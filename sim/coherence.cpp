@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "sim/arena.hpp"
 #include "sim/observer.hpp"
 
 namespace sim {
@@ -19,6 +20,8 @@ std::deque<std::string>& line_names() {
   return names;
 }
 std::uint16_t intern(const std::string& name) {
+  // Process-wide: never in a system's arena (sim/arena.hpp).
+  OutsideArena outside;
   static std::unordered_map<std::string, std::uint16_t> ids;
   auto [it, added] = ids.try_emplace(name, static_cast<std::uint16_t>(line_names().size()));
   if (added) {

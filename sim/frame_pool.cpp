@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <new>
 
+#include "sim/arena.hpp"
+
 namespace sim::detail {
 namespace {
 
@@ -23,7 +25,11 @@ std::size_t size_class(std::size_t bytes) { return (bytes + kGranule - 1) / kGra
 
 }  // namespace
 
+// Frames of a system living in an arena come from the arena (the pool's
+// free lists are process-wide state, which an arena snapshot must not
+// depend on).
 void* frame_alloc(std::size_t bytes) {
+  if (Arena* a = Arena::active()) return a->allocate(bytes, alignof(std::max_align_t));
   std::size_t c = size_class(bytes);
   if (c < kClasses) {
     if (FreeNode* n = free_lists[c]) {
@@ -38,6 +44,10 @@ void* frame_alloc(std::size_t bytes) {
 }
 
 void frame_free(void* p, std::size_t bytes) noexcept {
+  if (Arena* a = Arena::live(); a && a->contains(p)) {
+    a->deallocate(p);
+    return;
+  }
   std::size_t c = size_class(bytes);
   if (c < kClasses) {
     auto* n = static_cast<FreeNode*>(p);

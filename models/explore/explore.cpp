@@ -49,6 +49,9 @@ std::string format_report(const Scenario& sc, const ExploreOptions& opt, const E
   line("schedules", fmt::format("{} explored ({} more cut short by sleep sets), {} transitions run, longest {}",
                                 r.schedules, r.sleep_blocked, r.transitions, r.max_depth_seen));
   if (r.wakeup_dropped) line("", fmt::format("{} wakeup-tree branches could not run where inserted", r.wakeup_dropped));
+  if (r.restores)
+    line("", fmt::format("{} backtracks restored a saved state ({:.1f} KiB each, one every {} transitions) instead of "
+                         "replaying the prefix", r.restores, static_cast<double>(r.snapshot_bytes) / 1024, opt.snapshot_interval));
   line("time", fmt::format("{:.3f} s", r.seconds));
   std::string ex;
   if (opt.reduction == Reduction::Random)

@@ -120,6 +120,7 @@ class World final : public System {
   std::optional<ViolationInfo> at_end() override;
   std::string end_state() const override;
   std::vector<std::string> trace() const override { return trace_; }
+  bool snapshot_safe() const override { return true; }
 
  private:
   enum class PKind { Task, Irq, Hw };

@@ -7,11 +7,17 @@
 
 #include <fmt/format.h>
 
+#include "sim/mc/arena_system.hpp"
 #include "sim/rng.hpp"
 
 namespace sim::mc {
 
+namespace {
+std::uint64_t obj_bit(ObjKey k) { return std::uint64_t{1} << ((k * 0x9e3779b97f4a7c15ull) >> 58); }
+}  // namespace
+
 void Footprint::add(ObjKey k, bool write, LockOp lock) {
+  objs |= obj_bit(k);
   for (Access& a : acc)
     if (a.obj == k) {
       a.write = a.write || write;
@@ -41,6 +47,7 @@ bool Footprint::operator==(const Footprint& o) const {
 
 bool dependent(const Footprint& a, const Footprint& b) {
   if (a.global || b.global) return true;
+  if (!(a.objs & b.objs)) return false;
   for (const Access& x : a.acc)
     for (const Access& y : b.acc)
       if (x.obj == y.obj && (x.write || y.write)) return true;
@@ -49,6 +56,7 @@ bool dependent(const Footprint& a, const Footprint& b) {
 
 bool reversible(const Footprint& earlier, const Footprint& later) {
   if (earlier.global || later.global) return true;
+  if (!(earlier.objs & later.objs)) return false;
   for (const Access& x : earlier.acc)
     for (const Access& y : later.acc)
       if (x.obj == y.obj && (x.write || y.write) && !(x.lock == LockOp::Release && y.lock == LockOp::Acquire))
@@ -121,7 +129,13 @@ class Explorer {
       // pick() chooses at the root like at any fresh node.
     } else if (opt_.reduction == Reduction::None) nodes_[0].backtrack = nodes_[0].enabled;
     else if (int c = default_choice(nodes_[0]); c >= 0) nodes_[0].backtrack = bit(c);
+    // The first schedule runs on a system built on the ordinary heap: state
+    // the process builds on first use is then built outside any arena.
     extend(*sys);
+    if (opt_.snapshots && opt_.snapshot_interval > 0 && sys->snapshot_safe()) {
+      sys.reset();
+      start_snapshots();
+    }
     for (;;) {
       if (limits_hit()) break;
       int d = static_cast<int>(nodes_.size()) - 1;
@@ -144,9 +158,14 @@ class Explorer {
         last_ev_[events_[k].proc] = k;
         inherit(nodes_[k], nodes_[k + 1], k);
       }
-      sys = make_(false);
-      replay(*sys, d);
-      if (take(*sys, p)) extend(*sys);
+      if (asys_) {
+        restore_to(d);
+      } else {
+        sys = make_(false);
+        replay(*sys, 0, d);
+      }
+      System& live = asys_ ? static_cast<System&>(*asys_) : *sys;
+      if (take(live, p)) extend(live);
     }
     res_.seconds = elapsed();
     res_.traces_covered = traces_.size();
@@ -159,7 +178,7 @@ class Explorer {
   ExploreResult finish() {
     for (auto& [key, v] : found_) {
       if (opt_.minimize) v.shortest = minimize(v.shortest, v.info);
-      v.trace = replay_trace(v.shortest, v.info);
+      v.trace = replay_trace(v.shortest);
       res_.violations.push_back(std::move(v));
     }
     std::sort(res_.violations.begin(), res_.violations.end(),
@@ -202,13 +221,24 @@ class Explorer {
     auto probe = make_(false);
     P_ = probe->processes();
     if (P_ > kMaxProcs) throw std::invalid_argument(fmt::format("at most {} processes, got {}", kMaxProcs, P_));
+    const bool snap = opt_.snapshots && probe->snapshot_safe();
     probe.reset();
     sim::Rng rng(opt_.seed, "explore-random-walk");
     std::map<std::uint64_t, std::uint64_t> hits;  // trace -> walks
     double knuth = 0;
     std::uint64_t walks = 0;
+    std::unique_ptr<System> fresh;
     while (walks < opt_.random_walks && !limits_hit()) {
-      auto sys = make_(false);
+      // The first walk runs on the ordinary heap (see run()), the others
+      // on a state restored from the system as built.
+      if (snap && walks > 0 && !asys_) start_snapshots();
+      if (asys_) {
+        asys_->restore(snaps_[0]);
+        ++res_.restores;
+      } else {
+        fresh = make_(false);
+      }
+      System* sys = asys_ ? static_cast<System*>(asys_.get()) : fresh.get();
       events_.clear();
       double degree = 1;
       for (;;) {
@@ -629,6 +659,7 @@ class Explorer {
       child.backtrack |= bit(c);
     }
     nodes_.push_back(std::move(child));
+    if (asys_) save_reached(events_.size());
     return true;
   }
 
@@ -665,13 +696,51 @@ class Explorer {
     }
   }
 
-  // Rebuilt systems replay the prefix they share with the last schedule.
-  // Footprints are compared (check_replay) on a deterministic sample of the
-  // replays; the others run on the system's faster replay path.
-  void replay(System& sys, int d) {
+  // Snapshots: the system lives in an arena; its state is saved at every
+  // `snapshot_interval`-th node of the current schedule (level i holds the
+  // state after i * interval transitions; the first `snap_valid_` levels
+  // belong to the current schedule).
+  void start_snapshots() {
+    asys_ = std::make_unique<ArenaSystem>(make_);
+    snaps_.resize(1);
+    asys_->save(snaps_[0]);
+    snap_valid_ = 1;
+    res_.snapshot_bytes = snaps_[0].size();
+  }
+  void save_reached(std::size_t depth) {
+    const auto every = static_cast<std::size_t>(opt_.snapshot_interval);
+    if (depth % every || depth / every != snap_valid_) return;
+    if (snaps_.size() <= snap_valid_) snaps_.resize(snap_valid_ + 1);
+    asys_->save(snaps_[snap_valid_++]);
+  }
+  // Back to the state after the first d events: the deepest saved state at
+  // or before d, then the transitions after it. The restored state must
+  // offer what the node recorded when it was first reached (checked on the
+  // replays check_replay samples).
+  void restore_to(int d) {
+    const auto every = static_cast<std::size_t>(opt_.snapshot_interval);
+    snap_valid_ = std::min(snap_valid_, static_cast<std::size_t>(d) / every + 1);
+    const std::size_t level = snap_valid_ - 1;
+    asys_->restore(snaps_[level]);
+    ++res_.restores;
+    const bool check = opt_.check_replay && (replays_ < 64 || replays_ % 64 == 0);
+    replay(*asys_, static_cast<int>(level * every), d);
+    if (!check) return;
+    const Node& n = nodes_[static_cast<std::size_t>(d)];
+    for (int q = 0; q < P_; ++q)
+      if (asys_->enabled(q) != ((n.enabled & bit(q)) != 0) || signature(*asys_, q) != n.sig[q])
+        throw std::logic_error(fmt::format("a restored state diverged at transition {}: {} is not as recorded", d,
+                                           asys_->process_name(q)));
+  }
+
+  // Rebuilt (or restored) systems replay the prefix [from, d) they share
+  // with the last schedule. Footprints are compared (check_replay) on a
+  // deterministic sample of the replays; the others run on the system's
+  // faster replay path.
+  void replay(System& sys, int from, int d) {
     const bool check = opt_.check_replay && (replays_ < 64 || replays_ % 64 == 0);
     ++replays_;
-    for (int k = 0; k < d; ++k) {
+    for (int k = from; k < d; ++k) {
       const int p = events_[k].proc;
       if (!sys.enabled(p))
         throw std::logic_error(fmt::format("replay diverged at transition {}: {} is not enabled", k + 1,
@@ -683,6 +752,7 @@ class Explorer {
           throw std::logic_error(fmt::format("replay diverged at transition {}: {}", k + 1, e.info.headline));
         }
         ++res_.transitions;
+        if (asys_) save_reached(static_cast<std::size_t>(k + 1));
         continue;
       }
       Footprint known = sys.next_footprint(p);
@@ -697,6 +767,7 @@ class Explorer {
       if (opt_.check_replay && !(fp == events_[k].fp))
         throw std::logic_error(fmt::format("replay diverged at transition {} ({}): footprint differs", k + 1,
                                            sys.process_name(p)));
+      if (asys_) save_reached(static_cast<std::size_t>(k + 1));
     }
   }
 
@@ -749,17 +820,16 @@ class Explorer {
     return cur;
   }
 
-  std::vector<std::string> replay_trace(const std::vector<int>& schedule, const ViolationInfo& v) {
+  // The trace lines of `schedule`, replayed on a system built for tracing
+  // (its end-state check included, which may add lines).
+  std::vector<std::string> replay_trace(const std::vector<int>& schedule) {
     auto sys = make_(true);
-    std::vector<std::string> out;
     try {
       for (int p : schedule) sys->execute(p);
-      if (auto e = sys->at_end()) (void)e;
+      sys->at_end();
     } catch (const ViolationError&) {
     }
-    out = sys->trace();
-    (void)v;
-    return out;
+    return sys->trace();
   }
 
   const SystemFactory& make_;
@@ -773,6 +843,9 @@ class Explorer {
   std::uint64_t replays_ = 0;
   std::set<std::uint64_t> traces_;     // opt_.count_traces: Foata normal forms of the schedules run
   std::vector<WakeupNode> next_wut_;  // the subtree of the branch pick_optimal chose
+  std::unique_ptr<ArenaSystem> asys_;  // snapshots: the system, in its arena
+  std::vector<Arena::Snapshot> snaps_;
+  std::size_t snap_valid_ = 0;
   ExploreResult res_;
   std::chrono::steady_clock::time_point start_;
 };

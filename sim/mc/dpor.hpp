@@ -117,6 +117,9 @@ struct Access {
 
 struct Footprint {
   std::vector<Access> acc;
+  // One bit per object (a hash of its key): two footprints whose masks do
+  // not meet touch no common object, which settles most pairs at once.
+  std::uint64_t objs = 0;
   bool global = false;  // dependent with every transition
   // Transitions that can never be enabled together are not racing, whatever
   // they touch: a step of CPU c's task (exclusive_task = c) and a step of a
@@ -173,6 +176,11 @@ class System {
   // Human-readable lines for the transitions run so far (when built for
   // tracing), for counterexamples.
   virtual std::vector<std::string> trace() const { return {}; }
+  // The system keeps all of its state in memory it allocates with operator
+  // new (or in coroutine frames), and none of it in process-wide state: it
+  // can then be built in a sim::Arena and saved and restored whole
+  // (ArenaSystem; see sim/arena.hpp for the contract).
+  virtual bool snapshot_safe() const { return false; }
 };
 
 using SystemFactory = std::function<std::unique_ptr<System>(bool tracing)>;
@@ -188,6 +196,12 @@ struct ExploreOptions {
   std::size_t max_depth = 20000;   // transitions per schedule
   double max_seconds = 0;          // 0: no limit
   bool check_replay = true;        // verify replays reproduce the same footprints (the first 64 schedules' and every 64th after)
+  // Backtrack by restoring a saved state of the system (ArenaSystem) instead
+  // of rebuilding it and replaying the prefix, if the system is
+  // snapshot_safe(); a state is saved every `snapshot_interval` transitions
+  // along the current schedule.
+  bool snapshots = true;
+  int snapshot_interval = 4;
   bool minimize = true;            // shorten each counterexample (replayed) before printing it
   std::uint64_t random_walks = 0;  // Reduction::Random: how many schedules
   std::uint64_t seed = 1;          // Reduction::Random: the walks' seed
@@ -207,6 +221,8 @@ struct ExploreResult {
   std::uint64_t schedules = 0;      // schedules run to their end (terminal, violation or depth limit)
   std::uint64_t sleep_blocked = 0;  // cut short: every enabled process was asleep (redundant)
   std::uint64_t transitions = 0;    // transitions executed, replays included
+  std::uint64_t restores = 0;       // backtracks served by a saved state (snapshots)
+  std::size_t snapshot_bytes = 0;   // size of one saved state
   std::uint64_t pruned_by_bound = 0;
   std::uint64_t wakeup_dropped = 0; // optimal DPOR: wakeup-tree branches whose process could not run there
   std::size_t max_depth_seen = 0;

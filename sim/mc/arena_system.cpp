@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "sim/mc/arena_system.hpp"
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace sim::mc {
+namespace {
+
+// An exception thrown inside the arena owns arena memory (its message): it
+// is replaced by a copy made outside before it leaves.
+struct Escaped {
+  enum Kind { None, Violation, Logic, Runtime } kind = None;
+  ViolationInfo violation;
+  std::string what;
+};
+
+[[noreturn]] void rethrow_outside(const Escaped& e) {
+  if (e.kind == Escaped::Violation) throw ViolationError{ViolationInfo(e.violation)};
+  if (e.kind == Escaped::Logic) throw std::logic_error(std::string(e.what));
+  throw std::runtime_error(std::string(e.what));
+}
+
+}  // namespace
+
+template <class F>
+auto ArenaSystem::inside(F&& f) const {
+  using R = decltype(f());
+  std::optional<R> r;
+  std::optional<Escaped> esc;
+  {
+    Arena::Scope scope(arena_);
+    try {
+      r.emplace(f());
+    } catch (const ViolationError& e) {
+      esc.emplace(Escaped{Escaped::Violation, e.info, {}});
+    } catch (const std::logic_error& e) {
+      esc.emplace(Escaped{Escaped::Logic, {}, e.what()});
+    } catch (const std::exception& e) {
+      esc.emplace(Escaped{Escaped::Runtime, {}, e.what()});
+    }
+  }
+  if (esc) rethrow_outside(*esc);
+  return R(*r);  // the copy is made on the ordinary heap; the arena's is freed
+}
+
+ArenaSystem::ArenaSystem(const SystemFactory& make) {
+  inside([&] {
+    inner_ = make(false).release();
+    return 0;
+  });
+}
+
+ArenaSystem::~ArenaSystem() {
+  Arena::Scope scope(arena_);
+  delete inner_;
+}
+
+int ArenaSystem::processes() const {
+  return inside([&] { return inner_->processes(); });
+}
+std::string ArenaSystem::process_name(int p) const {
+  return inside([&] { return inner_->process_name(p); });
+}
+bool ArenaSystem::has_next(int p) const {
+  return inside([&] { return inner_->has_next(p); });
+}
+bool ArenaSystem::enabled(int p) const {
+  return inside([&] { return inner_->enabled(p); });
+}
+Footprint ArenaSystem::next_footprint(int p) const {
+  return inside([&] { return inner_->next_footprint(p); });
+}
+std::uint64_t ArenaSystem::next_signature(int p) const {
+  return inside([&] { return inner_->next_signature(p); });
+}
+Footprint ArenaSystem::execute(int p) {
+  return inside([&] { return inner_->execute(p); });
+}
+void ArenaSystem::replay_step(int p) {
+  inside([&] {
+    inner_->replay_step(p);
+    return 0;
+  });
+}
+std::optional<ViolationInfo> ArenaSystem::at_end() {
+  return inside([&] { return inner_->at_end(); });
+}
+std::string ArenaSystem::end_state() const {
+  return inside([&] { return inner_->end_state(); });
+}
+std::vector<std::string> ArenaSystem::trace() const {
+  return inside([&] { return inner_->trace(); });
+}
+
+}  // namespace sim::mc
