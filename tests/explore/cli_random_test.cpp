@@ -50,7 +50,8 @@ TEST_CASE("aiosim bench --explore: one row per built-in scenario", "[explore][cl
   Run r = aiosim({"bench", "--explore"});
   INFO(r.out << r.err);
   CHECK(r.status == 0);
-  CHECK(has(r.out, "floor trans/s"));
+  CHECK(has(r.out, "floor sched/s"));
+  CHECK(has(r.out, "restores"));
   for (const char* s : {"usb-cancel-irq", "usb-cancel-destroy", "async-cancel-irq", "recycle", "submit-vs-cancel",
                         "two-kiocbs", "cancel-complete-destroy-reap"})
     CHECK(has(r.out, s));
