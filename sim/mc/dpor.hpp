@@ -3,9 +3,12 @@
 // The generic stateless model checker of the engine layer (like SimGrid's
 // src/mc): it knows processes, transitions and footprints, nothing of AIO.
 //
-// Stateless exploration of the interleavings of a concurrent system that
-// cannot be cloned (C++ coroutines): every schedule rebuilds the system from
-// scratch and replays a prefix of choices.
+// Stateless exploration of the interleavings of a concurrent system (C++
+// coroutines, which cannot be copied as objects): a schedule backtracks to
+// a node by restoring the system's saved bytes (a system built in a
+// sim::Arena: ArenaSystem, `snapshots`) and replaying the few transitions
+// after the saved state, or, for a system that cannot live in an arena, by
+// rebuilding it from scratch and replaying the whole prefix of choices.
 //
 // Reduction: dynamic partial-order reduction with sleep sets. A transition
 // is one step of one process: the shared access, atomic, lock operation or
