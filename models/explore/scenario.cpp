@@ -264,14 +264,8 @@ RawAction read_action(const Checker& ck, const toml::table& t, const std::string
   return r;
 }
 
-Scenario check(toml::table& root, const std::string& file, std::set<std::string> set_paths) {
-  Checker ck(file, std::move(set_paths));
-  Scenario sc;
-  sc.file = file;
-  sc.name = std::filesystem::path(file).stem().string();
-  ck.only(root, "", {"description", "machine", "kioctx", "invariants", "explore", "setup", "context"});
-  sc.description = ck.string_of(root, "", "description").value_or("");
-
+// The one-table sections: machine, kioctx, invariants, explore.
+void read_settings(Checker& ck, toml::table& root, Scenario& sc) {
   if (const toml::table* m = ck.table(root, "", "machine")) {
     ck.only(*m, "machine", {"cpus"});
     sc.cpus = static_cast<int>(ck.int_of(*m, "machine", "cpus", 1, 16).value_or(2));
@@ -299,7 +293,9 @@ Scenario check(toml::table& root, const std::string& file, std::set<std::string>
         ck.int_of(*e, "explore", "max_schedules", 0, std::numeric_limits<std::int64_t>::max()).value_or(0));
     sc.max_steps = static_cast<std::size_t>(ck.int_of(*e, "explore", "max_steps", 10, 10'000'000).value_or(20000));
   }
+}
 
+std::vector<RawAction> read_setup(Checker& ck, toml::table& root) {
   std::vector<RawAction> setup;
   if (const toml::node* s = root.get("setup")) {
     const toml::array* arr = s->as_array();
@@ -308,7 +304,11 @@ Scenario check(toml::table& root, const std::string& file, std::set<std::string>
     int i = 0;
     for (const toml::node& e : *arr) setup.push_back(read_action(ck, *e.as_table(), fmt::format("setup[{}]", i++), false));
   }
-  std::vector<std::pair<std::string, RawAction>> contexts;
+  return setup;
+}
+
+// The [context.<name>] tables in file order (--set ones last, by name).
+std::vector<std::pair<std::string, const toml::table*>> contexts_in_order(Checker& ck, toml::table& root) {
   std::vector<std::tuple<int, std::string, const toml::table*>> ordered;
   if (const toml::table* c = ck.table(root, "", "context")) {
     for (auto&& [k, node] : *c) {
@@ -322,41 +322,36 @@ Scenario check(toml::table& root, const std::string& file, std::set<std::string>
   std::sort(ordered.begin(), ordered.end(),
             [](const auto& a, const auto& b) { return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b)); });
   if (ordered.empty()) ck.fail(&root, "context", "a scenario needs at least one context ([context.<name>])");
+  std::vector<std::pair<std::string, const toml::table*>> out;
+  for (auto& [line, name, t] : ordered) out.emplace_back(name, t);
+  return out;
+}
 
-  // Requests: the set-up's first, then the contexts', in order.
-  auto number = [&](Action& a) {
-    for (Device d : a.iocbs) {
-      a.requests.push_back(static_cast<int>(sc.requests.size()));
-      sc.requests.push_back(d);
-    }
-  };
-  for (RawAction& r : setup) number(r.action);
-  const int setup_requests = static_cast<int>(sc.requests.size());
-  std::vector<RawAction> craw;
-  for (auto& [line, name, t] : ordered) {
-    const std::string prefix = "context." + name;
-    ck.only(*t, prefix, {"cpu", "kind", "action", "iocbs", "request", "device", "min_nr", "nr"});
-    auto kind = ck.string_of(*t, prefix, "kind", {"task", "irq"});
-    if (!kind) ck.fail(t, prefix + ".kind", "required key is missing (task or irq)");
-    if (!t->get("cpu")) ck.fail(t, prefix + ".cpu", "required key is missing");
-    ContextSpec c;
-    c.name = name;
-    c.irq = *kind == "irq";
-    if (auto act = ck.string_of(*t, prefix, "action", {"io_submit", "io_cancel", "io_destroy", "io_getevents", "complete"})) {
-      if (c.irq && *act != "complete")
-        ck.fail(t->get("action"), prefix + ".action", "an irq context runs a hardware completion (action = \"complete\")");
-      if (!c.irq && *act == "complete")
-        ck.fail(t->get("action"), prefix + ".action", "a hardware completion runs in an irq context (kind = \"irq\")");
-    }
-    RawAction r = read_action(ck, *t, prefix, true);
-    c.cpu = r.action.cpu;
-    number(r.action);
-    c.action = r.action;
-    sc.contexts.push_back(c);
-    craw.push_back(r);
+// One context: its kind, and an action that fits the kind.
+RawAction read_context(Checker& ck, const std::string& name, const toml::table& t, ContextSpec& c) {
+  const std::string prefix = "context." + name;
+  ck.only(t, prefix, {"cpu", "kind", "action", "iocbs", "request", "device", "min_nr", "nr"});
+  auto kind = ck.string_of(t, prefix, "kind", {"task", "irq"});
+  if (!kind) ck.fail(&t, prefix + ".kind", "required key is missing (task or irq)");
+  if (!t.get("cpu")) ck.fail(&t, prefix + ".cpu", "required key is missing");
+  c.name = name;
+  c.irq = *kind == "irq";
+  if (auto act = ck.string_of(t, prefix, "action", {"io_submit", "io_cancel", "io_destroy", "io_getevents", "complete"})) {
+    if (c.irq && *act != "complete")
+      ck.fail(t.get("action"), prefix + ".action", "an irq context runs a hardware completion (action = \"complete\")");
+    if (!c.irq && *act == "complete")
+      ck.fail(t.get("action"), prefix + ".action", "a hardware completion runs in an irq context (kind = \"irq\")");
   }
+  RawAction r = read_action(ck, t, prefix, true);
+  c.cpu = r.action.cpu;
+  return r;
+}
 
-  // Cross-checks.
+// What no single key shows: CPUs that exist, requests submitted before they
+// are cancelled or completed (once, by their own device), one UDC interrupt
+// line, one task per CPU.
+void cross_check(Checker& ck, Scenario& sc, const std::vector<RawAction>& setup, const std::vector<RawAction>& craw,
+                 int setup_requests) {
   auto check_cpu = [&](const RawAction& r) {
     if (r.action.cpu >= sc.cpus)
       ck.fail(r.table->get("cpu") ? r.table->get("cpu") : r.table, r.prefix + ".cpu",
@@ -393,7 +388,7 @@ Scenario check(toml::table& root, const std::string& file, std::set<std::string>
   int known = 0;
   for (const RawAction& r : setup) {
     check_cpu(r);
-    check_request(r, r.action.kind == ActionKind::Submit ? known : known);
+    check_request(r, known);
     check_usb(r);
     known += static_cast<int>(r.action.iocbs.size());
   }
@@ -407,6 +402,38 @@ Scenario check(toml::table& root, const std::string& file, std::set<std::string>
       ck.fail(r.table->get("cpu"), r.prefix + ".cpu", fmt::format("CPU {} already runs a task context", r.action.cpu));
   }
   sc.usb_irq_cpu = usb_cpu.value_or(0);
+}
+
+Scenario check(toml::table& root, const std::string& file, std::set<std::string> set_paths) {
+  Checker ck(file, std::move(set_paths));
+  Scenario sc;
+  sc.file = file;
+  sc.name = std::filesystem::path(file).stem().string();
+  ck.only(root, "", {"description", "machine", "kioctx", "invariants", "explore", "setup", "context"});
+  sc.description = ck.string_of(root, "", "description").value_or("");
+  read_settings(ck, root, sc);
+  std::vector<RawAction> setup = read_setup(ck, root);
+  const auto ordered = contexts_in_order(ck, root);
+
+  // Requests: the set-up's first, then the contexts', in order.
+  auto number = [&](Action& a) {
+    for (Device d : a.iocbs) {
+      a.requests.push_back(static_cast<int>(sc.requests.size()));
+      sc.requests.push_back(d);
+    }
+  };
+  for (RawAction& r : setup) number(r.action);
+  const int setup_requests = static_cast<int>(sc.requests.size());
+  std::vector<RawAction> craw;
+  for (const auto& [name, t] : ordered) {
+    ContextSpec c;
+    RawAction r = read_context(ck, name, *t, c);
+    number(r.action);
+    c.action = r.action;
+    sc.contexts.push_back(c);
+    craw.push_back(r);
+  }
+  cross_check(ck, sc, setup, craw, setup_requests);
   for (const RawAction& r : setup) sc.setup.push_back(r.action);
   return sc;
 }
