@@ -39,6 +39,13 @@ struct PromiseBase {
   };
   FinalAwaiter final_suspend() noexcept { return {}; }
   void unhandled_exception() noexcept { exception_ = std::current_exception(); }
+  // The frame lets go of the exception as it rethrows it: once handled, the
+  // exception object (which the C++ runtime allocates outside any
+  // sim::Arena) is owned by nothing, so restoring a saved frame cannot leak
+  // it.
+  void rethrow_if_failed() {
+    if (exception_) std::rethrow_exception(std::exchange(exception_, nullptr));
+  }
 };
 
 template <class T>
@@ -50,7 +57,7 @@ struct Promise : PromiseBase {
     value_ = std::forward<U>(v);
   }
   T take() {
-    if (exception_) std::rethrow_exception(exception_);
+    rethrow_if_failed();
     return std::move(value_);
   }
 };
@@ -59,9 +66,7 @@ template <>
 struct Promise<void> : PromiseBase {
   Task<void> get_return_object() noexcept;
   void return_void() noexcept {}
-  void take() {
-    if (exception_) std::rethrow_exception(exception_);
-  }
+  void take() { rethrow_if_failed(); }
 };
 
 }  // namespace detail
