@@ -34,7 +34,8 @@ normalize() {
 import json, sys
 path = sys.argv[1]
 VOLATILE = {"wall_s", "aiosim_version", "commit", "started", "finished", "host",
-            "wall_clock", "elapsed_s", "date", "started_at", "finished_at"}
+            "wall_clock", "elapsed_s", "date", "started_at", "finished_at",
+            "git_commit", "git_dirty"}
 def strip(x):
     if isinstance(x, dict):
         return {k: strip(v) for k, v in x.items() if k not in VOLATILE}
@@ -68,7 +69,7 @@ EOF
   # The validation figure's PDF carries its creation date; its data are the CSVs.
   find "$dir" -name '*.pdf' -delete
   # validate's report states its wall time.
-  find "$dir" -name 'report.md' -exec sed -i -e 's/[0-9.]* s\. The same command/N s. The same command/' {} +
+  find "$dir" -name 'report.md' -exec sed -i -e 's/[0-9.]* s\. The same command/N s. The same command/' -e 's/(aiosim [^)]*([0-9a-f]*))/(aiosim VERSION)/' {} +
 }
 
 # One side: every command into $work/<side>. Console output (stdout) is kept too,
