@@ -223,15 +223,12 @@ std::vector<std::string> Spec::parameters() const {
   return out;
 }
 
-Spec load_spec(const std::string& file, const std::vector<std::string>& cli_sets, std::optional<int> replications) {
-  Reader rd{file};
-  const toml::table root = sim::config::parse_toml_file(file);
-  Spec s;
-  s.file = file;
-  for (auto&& [k, v] : root)
-    if (k != "sweep" && k != "set" && k != "axes" && k != "zip")
-      rd.fail(line_of(v), std::string(k.str()), "unknown key (a sweep spec has [sweep], [set], [axes] and [[zip]])");
+namespace {
 
+// [sweep]: the base config, replications and seed (--replications overrides
+// the file's); returns the table for its later keys.
+const toml::table& read_sweep_table(const Reader& rd, const toml::table& root, const std::string& file,
+                                    std::optional<int> replications, Spec& s) {
   const toml::table* sw = root["sweep"].as_table();
   if (!sw) rd.fail(root.contains("sweep") ? line_of(*root.get("sweep")) : 0, "sweep", "missing [sweep] table");
   for (auto&& [k, v] : *sw)
@@ -255,73 +252,89 @@ Spec load_spec(const std::string& file, const std::vector<std::string>& cli_sets
     if (!i || i->get() < 0) rd.fail(line_of(*n), "sweep.seed", "expected an integer >= 0");
     s.seed = static_cast<std::uint64_t>(i->get());
   }
+  return *sw;
+}
 
-  // [set]: fixed overrides.
-  if (const toml::node* n = root.get("set")) {
-    const toml::table* t = n->as_table();
-    if (!t) rd.fail(line_of(*n), "set", "expected a table of config keys");
-    for (const Leaf& l : leaves(*t, false)) {
-      if (l.path == "seed") rd.fail(l.line, "seed", "each run's seed is derived from sweep.seed: set that instead");
-      s.fixed.emplace_back(l.path, rd.toml_text(*l.node, l.path));
-      s.fixed_lines[l.path] = l.line;
-    }
+// [set]: fixed overrides.
+void read_fixed(const Reader& rd, const toml::table& root, Spec& s) {
+  const toml::node* n = root.get("set");
+  if (!n) return;
+  const toml::table* t = n->as_table();
+  if (!t) rd.fail(line_of(*n), "set", "expected a table of config keys");
+  for (const Leaf& l : leaves(*t, false)) {
+    if (l.path == "seed") rd.fail(l.line, "seed", "each run's seed is derived from sweep.seed: set that instead");
+    s.fixed.emplace_back(l.path, rd.toml_text(*l.node, l.path));
+    s.fixed_lines[l.path] = l.line;
   }
+}
 
-  // Axes and zipped groups, in file order.
-  std::set<std::string> axis_keys;
-  auto add_key = [&](const std::string& key, int line) {
+// The keys the axes vary: each once, never the seed, never one [set] fixes.
+struct AxisKeys {
+  const Reader& rd;
+  const Spec& s;
+  std::set<std::string> keys;
+
+  void add(const std::string& key, int line) {
     if (key == "seed") rd.fail(line, key, "each run's seed is derived from sweep.seed and sweep.replications; it cannot be an axis");
-    if (!axis_keys.insert(key).second) rd.fail(line, key, "is already an axis");
-    if (s.fixed_lines.count(key)) rd.fail(line, key, fmt::format("is also fixed in [set] (line {})", s.fixed_lines[key]));
-  };
-  if (const toml::node* n = root.get("axes")) {
-    const toml::table* t = n->as_table();
-    if (!t) rd.fail(line_of(*n), "axes", "expected a table of config keys");
-    for (const Leaf& l : leaves(*t, true)) {
-      add_key(l.path, l.line);
-      Axis a;
-      a.keys = {l.path};
-      a.line = l.line;
-      for (AxisValue& v : rd.axis_values(l)) a.values.push_back({std::move(v)});
-      rd.check_distinct(a);
-      s.axes.push_back(std::move(a));
-    }
+    if (!keys.insert(key).second) rd.fail(line, key, "is already an axis");
+    if (const auto it = s.fixed_lines.find(key); it != s.fixed_lines.end())
+      rd.fail(line, key, fmt::format("is also fixed in [set] (line {})", it->second));
   }
-  if (const toml::node* n = root.get("zip")) {
-    const toml::array* groups = n->as_array();
-    if (!groups) rd.fail(line_of(*n), "zip", "expected [[zip]] tables");
-    for (const auto& g : *groups) {
-      const toml::table* t = g.as_table();
-      if (!t) rd.fail(line_of(g), "zip", "expected a table");
-      Axis a;
-      a.zipped = true;
-      a.line = line_of(g);
-      std::vector<std::vector<AxisValue>> cols;
-      std::string first;
-      for (const Leaf& l : leaves(*t, true)) {
-        add_key(l.path, l.line);
-        cols.push_back(rd.axis_values(l));
-        a.keys.push_back(l.path);
-        if (a.line == 0 || (cols.size() == 1)) a.line = l.line;
-        if (cols.size() > 1 && cols.back().size() != cols.front().size())
-          rd.fail(l.line, l.path,
-                  fmt::format("zipped keys need as many values each: {} has {}, {} has {}", a.keys.front(), cols.front().size(),
-                              l.path, cols.back().size()));
-      }
-      if (cols.empty()) rd.fail(line_of(g), "zip", "an empty [[zip]] group");
-      for (std::size_t i = 0; i < cols.front().size(); ++i) {
-        std::vector<AxisValue> pos;
-        for (auto& c : cols) pos.push_back(c[i]);
-        a.values.push_back(std::move(pos));
-      }
-      rd.check_distinct(a);
-      s.axes.push_back(std::move(a));
-    }
-  }
-  // [axes] and [[zip]] in the order the file gives them.
-  std::stable_sort(s.axes.begin(), s.axes.end(), [](const Axis& a, const Axis& b) { return a.line < b.line; });
+};
 
-  // --set from the command line: after [set], and never on an axis.
+// [axes]: one axis per key.
+void read_axes(Reader& rd, const toml::table& root, AxisKeys& keys, Spec& s) {
+  const toml::node* n = root.get("axes");
+  if (!n) return;
+  const toml::table* t = n->as_table();
+  if (!t) rd.fail(line_of(*n), "axes", "expected a table of config keys");
+  for (const Leaf& l : leaves(*t, true)) {
+    keys.add(l.path, l.line);
+    Axis a;
+    a.keys = {l.path};
+    a.line = l.line;
+    for (AxisValue& v : rd.axis_values(l)) a.values.push_back({std::move(v)});
+    rd.check_distinct(a);
+    s.axes.push_back(std::move(a));
+  }
+}
+
+// [[zip]]: each group one axis whose keys take their values together.
+void read_zips(Reader& rd, const toml::table& root, AxisKeys& keys, Spec& s) {
+  const toml::node* n = root.get("zip");
+  if (!n) return;
+  const toml::array* groups = n->as_array();
+  if (!groups) rd.fail(line_of(*n), "zip", "expected [[zip]] tables");
+  for (const auto& g : *groups) {
+    const toml::table* t = g.as_table();
+    if (!t) rd.fail(line_of(g), "zip", "expected a table");
+    Axis a;
+    a.zipped = true;
+    a.line = line_of(g);
+    std::vector<std::vector<AxisValue>> cols;
+    for (const Leaf& l : leaves(*t, true)) {
+      keys.add(l.path, l.line);
+      cols.push_back(rd.axis_values(l));
+      a.keys.push_back(l.path);
+      if (a.line == 0 || (cols.size() == 1)) a.line = l.line;
+      if (cols.size() > 1 && cols.back().size() != cols.front().size())
+        rd.fail(l.line, l.path,
+                fmt::format("zipped keys need as many values each: {} has {}, {} has {}", a.keys.front(), cols.front().size(),
+                            l.path, cols.back().size()));
+    }
+    if (cols.empty()) rd.fail(line_of(g), "zip", "an empty [[zip]] group");
+    for (std::size_t i = 0; i < cols.front().size(); ++i) {
+      std::vector<AxisValue> pos;
+      for (auto& c : cols) pos.push_back(c[i]);
+      a.values.push_back(std::move(pos));
+    }
+    rd.check_distinct(a);
+    s.axes.push_back(std::move(a));
+  }
+}
+
+// --set from the command line: after [set], and never on an axis.
+void apply_cli_sets(const std::vector<std::string>& cli_sets, const std::set<std::string>& axis_keys, Spec& s) {
   for (const std::string& cs : cli_sets) {
     const std::string key = set_key(cs);
     if (cs.find('=') == std::string::npos) throw ConfigError("--set", 0, key, "expected key=value, got \"" + cs + "\"");
@@ -330,9 +343,12 @@ Spec load_spec(const std::string& file, const std::vector<std::string>& cli_sets
     s.fixed.emplace_back(key, cs.substr(cs.find('=') + 1));
     s.fixed_lines[key] = 0;
   }
+}
 
+// sweep.common_seeds and sweep.constraints, which name axes.
+void read_axis_references(const Reader& rd, const toml::table& sw, const std::set<std::string>& axis_keys, Spec& s) {
   std::set<std::string, std::less<>> names(axis_keys.begin(), axis_keys.end());
-  if (const toml::node* n = sw->get("common_seeds")) {
+  if (const toml::node* n = sw.get("common_seeds")) {
     const toml::array* a = n->as_array();
     if (!a) rd.fail(line_of(*n), "sweep.common_seeds", "expected an array of axis keys");
     for (const auto& e : *a) {
@@ -341,7 +357,7 @@ Spec load_spec(const std::string& file, const std::vector<std::string>& cli_sets
       s.common_seeds.push_back(str->get());
     }
   }
-  if (const toml::node* n = sw->get("constraints")) {
+  if (const toml::node* n = sw.get("constraints")) {
     const toml::array* a = n->as_array();
     if (!a) rd.fail(line_of(*n), "sweep.constraints", "expected an array of expressions (strings)");
     for (std::size_t i = 0; i < a->size(); ++i) {
@@ -356,6 +372,27 @@ Spec load_spec(const std::string& file, const std::vector<std::string>& cli_sets
       }
     }
   }
+}
+
+}  // namespace
+
+Spec load_spec(const std::string& file, const std::vector<std::string>& cli_sets, std::optional<int> replications) {
+  Reader rd{file};
+  const toml::table root = sim::config::parse_toml_file(file);
+  Spec s;
+  s.file = file;
+  for (auto&& [k, v] : root)
+    if (k != "sweep" && k != "set" && k != "axes" && k != "zip")
+      rd.fail(line_of(v), std::string(k.str()), "unknown key (a sweep spec has [sweep], [set], [axes] and [[zip]])");
+  const toml::table& sw = read_sweep_table(rd, root, file, replications, s);
+  read_fixed(rd, root, s);
+  // Axes and zipped groups, in file order.
+  AxisKeys keys{rd, s, {}};
+  read_axes(rd, root, keys, s);
+  read_zips(rd, root, keys, s);
+  std::stable_sort(s.axes.begin(), s.axes.end(), [](const Axis& a, const Axis& b) { return a.line < b.line; });
+  apply_cli_sets(cli_sets, keys.keys, s);
+  read_axis_references(rd, sw, keys.keys, s);
   return s;
 }
 
