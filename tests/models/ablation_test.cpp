@@ -15,7 +15,7 @@
 
 #include <string>
 
-#include "rig.hpp"
+#include "tests/support/rig.hpp"
 #include "sim/observer.hpp"
 #include "sim/violation.hpp"
 

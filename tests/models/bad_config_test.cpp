@@ -8,7 +8,7 @@
 
 #include <algorithm>
 
-#include "cli.hpp"
+#include "tests/support/cli.hpp"
 
 using namespace clitest;
 

@@ -28,7 +28,7 @@
 // In both: exactly one result, nothing lost, the kiocb freed.
 #include <catch2/catch.hpp>
 
-#include "rig.hpp"
+#include "tests/support/rig.hpp"
 
 using namespace aiotest;
 

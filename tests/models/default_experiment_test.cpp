@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli.hpp"
+#include "tests/support/cli.hpp"
 
 using namespace clitest;
 using nlohmann::json;
@@ -21,7 +21,7 @@ using nlohmann::json;
 TEST_CASE("the default experiment: every role runs under both designs at every point", "[models][default]") {
   ScratchDir dir;
   const fs::path out = dir / "default";
-  const Run r = aiosim({"compare", "experiments/default.toml", "--out", out.string(), "-j", "2"}, dir, AIOSIM_SOURCE_DIR);
+  const Run r = aiosim({"compare", "experiments/default.toml", "--out", out.string(), "-j", "2"}, dir, {}, AIOSIM_SOURCE_DIR);
   INFO(r.err);
   REQUIRE(r.status == 0);
   int runs = 0;

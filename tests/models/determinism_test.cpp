@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli.hpp"
+#include "tests/support/cli.hpp"
 
 using namespace clitest;
 using nlohmann::json;

@@ -6,7 +6,7 @@
 // from the simulator's output.
 #include <catch2/catch.hpp>
 
-#include "rig.hpp"
+#include "tests/support/rig.hpp"
 #include "sim/access.hpp"
 
 using namespace aiotest;

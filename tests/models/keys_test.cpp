@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli.hpp"
+#include "tests/support/cli.hpp"
 #include "models/lockbench/schema.hpp"
 #include "models/workload/schema.hpp"
 

@@ -18,7 +18,7 @@
 
 #include <array>
 
-#include "rig.hpp"
+#include "tests/support/rig.hpp"
 
 using namespace aiotest;
 

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli.hpp"
+#include "tests/support/cli.hpp"
 #include "models/designs/registry.hpp"
 
 using namespace clitest;

@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli.hpp"
+#include "tests/support/cli.hpp"
 #include "models/workload/roles.hpp"
 #include "models/workload/schema.hpp"
 #include "sim/machine_config.hpp"

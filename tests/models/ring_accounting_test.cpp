@@ -42,7 +42,7 @@
 //     - 32-bit: avail = -1, BUG_ON(avail < 0) fires: the run stops there.
 #include <catch2/catch.hpp>
 
-#include "rig.hpp"
+#include "tests/support/rig.hpp"
 #include "sim/violation.hpp"
 
 using namespace aiotest;

@@ -31,7 +31,7 @@
 // io_submit at 300 us finds no context (lookup_ioctx: unhashed): -EINVAL.
 #include <catch2/catch.hpp>
 
-#include "rig.hpp"
+#include "tests/support/rig.hpp"
 
 using namespace aiotest;
 

@@ -4,7 +4,7 @@
 
     check_report.py AIOSIM SOURCE_DIR [--no-browser]
 
-Runs tests/report/small.toml (8 short runs, two of which stop with a
+Runs tests/app/report/small.toml (8 short runs, two of which stop with a
 violation), then checks:
   report  DIR/report.html exists, is self-contained (no URL it would load,
           a Content-Security-Policy that forbids loading any), has the spec,
@@ -101,7 +101,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="aiosim-report-test-")
     try:
         d = os.path.join(tmp, "small")
-        r = run([aiosim, "sweep", os.path.join(src, "tests/report/small.toml"), "--out", d, "-j", "2", "--quiet"])
+        r = run([aiosim, "sweep", os.path.join(src, "tests/app/report/small.toml"), "--out", d, "-j", "2", "--quiet"])
         check(r.returncode == 3, f"the small sweep runs, two runs failing (exit 3; got {r.returncode}: {r.stderr[-300:]})")
 
         # --- report -------------------------------------------------------------

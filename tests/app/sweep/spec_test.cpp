@@ -16,10 +16,10 @@ namespace {
 const sim::config::Schema& schema_for(const std::string&, const std::vector<std::string>&) { return models::run_schema(); }
 
 struct Fixture {
-  Scratch dir;
-  Fixture() { spit(dir / "base.toml", small_base()); }
+  ScratchDir dir;
+  Fixture() { write_file(dir / "base.toml", small_base()); }
   std::string spec(const std::string& text) const {
-    spit(dir / "spec.toml", "[sweep]\nbase = \"base.toml\"\n" + text);
+    write_file(dir / "spec.toml", "[sweep]\nbase = \"base.toml\"\n" + text);
     return (dir / "spec.toml").string();
   }
   sweep::Plan plan(const std::string& text, const std::vector<std::string>& sets = {}) const {

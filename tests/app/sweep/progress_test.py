@@ -25,7 +25,8 @@ import tempfile
 import termios
 import time
 
-from small_sweep import BASE, check, failures  # noqa: E402  (tests/sweep/small_sweep.py)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from small_sweep import BASE, check, failures  # noqa: E402  (tests/support/small_sweep.py)
 
 LINE = re.compile(r"^sweep: \[(\d+)/(\d+)\] (\d+) failed, elapsed (\d+):(\d\d), ETA (\?|\d+:\d\d), (\d+\.\d\d)M events/s$")
 BAR = re.compile(r"^sweep \[([#.]{8,24})\] (\d+)/(\d+) runs, (\d+) failed, (\d+) running, elapsed (\d+):(\d\d), ETA (\?|\d+:\d\d), "

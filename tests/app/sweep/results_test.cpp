@@ -74,9 +74,9 @@ void fake_run(const fs::path& dir, const sweep::PlannedRun& r, const std::string
 }  // namespace
 
 TEST_CASE("runs.csv and summary.csv from run directories", "[results]") {
-  Scratch s;
-  spit(s / "base.toml", small_base());
-  spit(s / "spec.toml", "[sweep]\nbase = \"base.toml\"\nreplications = 3\n[axes]\nkioctx.design = [\"v3.9\", \"lazy-cancel\"]\n");
+  ScratchDir s;
+  write_file(s / "base.toml", small_base());
+  write_file(s / "spec.toml", "[sweep]\nbase = \"base.toml\"\nreplications = 3\n[axes]\nkioctx.design = [\"v3.9\", \"lazy-cancel\"]\n");
   const auto plan = sweep::make_plan(sweep::load_spec((s / "spec.toml").string()), schema_for);
   REQUIRE(plan.runs.size() == 6);
   const fs::path d = s / "out";
@@ -94,8 +94,8 @@ TEST_CASE("runs.csv and summary.csv from run directories", "[results]") {
   CHECK(m.ok == 5);
   CHECK(m.failed == 1);
   CHECK(m.missing == 0);
-  spit(s / "runs.csv", m.runs_csv);
-  spit(s / "summary.csv", m.summary_csv);
+  write_file(s / "runs.csv", m.runs_csv);
+  write_file(s / "summary.csv", m.summary_csv);
   // completion_lock comes right after ctx_lock, where the runs that have it put it.
   CHECK(lines(m.runs_csv)[0] ==
         "run,point,replication,seed,kioctx.design,status,exit_code,error,throughput.completed_per_s,locks.ctx_lock.p99,"
@@ -127,9 +127,9 @@ TEST_CASE("runs.csv and summary.csv from run directories", "[results]") {
 }
 
 TEST_CASE("a run is complete only with a manifest for the same config", "[results]") {
-  Scratch s;
-  spit(s / "base.toml", small_base());
-  spit(s / "spec.toml", "[sweep]\nbase = \"base.toml\"\n[axes]\nworkload.batch = [4, 8]\n");
+  ScratchDir s;
+  write_file(s / "base.toml", small_base());
+  write_file(s / "spec.toml", "[sweep]\nbase = \"base.toml\"\n[axes]\nworkload.batch = [4, 8]\n");
   const auto plan = sweep::make_plan(sweep::load_spec((s / "spec.toml").string()), schema_for);
   const fs::path d = s / "out";
   fake_run(d, plan.runs[0], "ok", json::parse(R"T({"x": 1})T"));
@@ -146,9 +146,9 @@ TEST_CASE("a run is complete only with a manifest for the same config", "[result
 }
 
 TEST_CASE("the wide CSVs leave out columns that say nothing; results.sqlite keeps them", "[results]") {
-  Scratch s;
-  spit(s / "base.toml", small_base());
-  spit(s / "spec.toml", "[sweep]\nbase = \"base.toml\"\nreplications = 2\n[axes]\nworkload.batch = [4, 8]\n");
+  ScratchDir s;
+  write_file(s / "base.toml", small_base());
+  write_file(s / "spec.toml", "[sweep]\nbase = \"base.toml\"\nreplications = 2\n[axes]\nworkload.batch = [4, 8]\n");
   const auto plan = sweep::make_plan(sweep::load_spec((s / "spec.toml").string()), schema_for);
   REQUIRE(plan.runs.size() == 4);
   const fs::path d = s / "out";
@@ -182,7 +182,7 @@ TEST_CASE("the wide CSVs leave out columns that say nothing; results.sqlite keep
   CHECK(m.results_sqlite.rfind("SQLite format 3", 0) == 0);
 
   // One replication: no .ci95 column at all.
-  spit(s / "one.toml", "[sweep]\nbase = \"base.toml\"\n[axes]\nworkload.batch = [4, 8]\n");
+  write_file(s / "one.toml", "[sweep]\nbase = \"base.toml\"\n[axes]\nworkload.batch = [4, 8]\n");
   const auto one = sweep::make_plan(sweep::load_spec((s / "one.toml").string()), schema_for);
   const fs::path d1 = s / "one";
   fake_run(d1, one.runs[0], "ok", result(128, false, 10));

@@ -32,10 +32,10 @@ workload.queue_depth = [16, 32]
 )T";
 
 struct Sweep {
-  Scratch s;
+  ScratchDir s;
   Sweep(const std::string& spec = kSpec) {
-    spit(s / "base.toml", small_base());
-    spit(s / "spec.toml", spec);
+    write_file(s / "base.toml", small_base());
+    write_file(s / "spec.toml", spec);
   }
   std::string spec() const { return (s / "spec.toml").string(); }
   std::string out(const std::string& name) const { return (s / name).string(); }
@@ -80,11 +80,11 @@ TEST_CASE("a local sweep runs every run once, with manifests, the same bytes at 
 
   const auto runs = read_csv(fs::path(w.out("j2")) / "runs.csv");
   REQUIRE(runs.size() == 12);
-  const json plan = json::parse(slurp(fs::path(w.out("j2")) / "sweep.json"));
+  const json plan = json::parse(read_file(fs::path(w.out("j2")) / "sweep.json"));
   for (std::size_t i = 0; i < 12; ++i) {
     const fs::path rd = fs::path(w.out("j2")) / plan["runs"][i]["dir"].get<std::string>();
-    const json m = json::parse(slurp(rd / "manifest.json"));
-    const json r = json::parse(slurp(rd / "result.json"));
+    const json m = json::parse(read_file(rd / "manifest.json"));
+    const json r = json::parse(read_file(rd / "result.json"));
     INFO("run " << i);
     CHECK(runs[i].at("status") == "ok");
     CHECK(m["status"] == "ok");
@@ -103,8 +103,8 @@ TEST_CASE("a local sweep runs every run once, with manifests, the same bytes at 
   }
   const auto b = aiosim({"sweep", w.spec(), "--out", w.out("j1"), "-j", "1"}, w.s.path());
   REQUIRE(b.status == 0);
-  CHECK(slurp(fs::path(w.out("j1")) / "runs.csv") == slurp(fs::path(w.out("j2")) / "runs.csv"));
-  CHECK(slurp(fs::path(w.out("j1")) / "summary.csv") == slurp(fs::path(w.out("j2")) / "summary.csv"));
+  CHECK(read_file(fs::path(w.out("j1")) / "runs.csv") == read_file(fs::path(w.out("j2")) / "runs.csv"));
+  CHECK(read_file(fs::path(w.out("j1")) / "summary.csv") == read_file(fs::path(w.out("j2")) / "summary.csv"));
   const auto sum = read_csv(fs::path(w.out("j1")) / "summary.csv");
   REQUIRE(sum.size() == 6);
   for (const auto& row : sum) {
@@ -136,7 +136,7 @@ kioctx.lazy_list = [false, true]
     CHECK(runs[i].at("exit_code") == "3");
     CHECK(runs[i].at("error").find("VIOLATION") != std::string::npos);
   }
-  const json m = json::parse(slurp(fs::path(w.out("o")) / "runs/000002/manifest.json"));
+  const json m = json::parse(read_file(fs::path(w.out("o")) / "runs/000002/manifest.json"));
   CHECK(m["status"] == "failed");
   CHECK(m["error"].get<std::string>().find("last steps") != std::string::npos);  // the whole report is kept
   CHECK(r.err.find("sweep: run 2 failed (exit 3): aiosim: VIOLATION") != std::string::npos);
@@ -201,8 +201,8 @@ TEST_CASE("a sweep killed with SIGKILL at any moment and resumed gives the same 
   CHECK(kills >= 3);
   const auto fin = aiosim(args(dir), w.s.path());
   REQUIRE(fin.status == 0);
-  CHECK(slurp(dir / "runs.csv") == slurp(fs::path(w.out("whole")) / "runs.csv"));
-  CHECK(slurp(dir / "summary.csv") == slurp(fs::path(w.out("whole")) / "summary.csv"));
+  CHECK(read_file(dir / "runs.csv") == read_file(fs::path(w.out("whole")) / "runs.csv"));
+  CHECK(read_file(dir / "summary.csv") == read_file(fs::path(w.out("whole")) / "summary.csv"));
   // Nothing half-written is left behind.
   for (const auto& e : fs::recursive_directory_iterator(dir)) CHECK(e.path().filename().string().find(".tmp.") == std::string::npos);
 }
@@ -211,19 +211,19 @@ TEST_CASE("resuming a complete sweep runs nothing, and a changed sweep is refuse
   Sweep w;
   REQUIRE(aiosim({"sweep", w.spec(), "--out", w.out("o"), "--quiet"}, w.s.path()).status == 0);
   const fs::path m0 = fs::path(w.out("o")) / "runs/000000/manifest.json";
-  const std::string before = slurp(m0);
+  const std::string before = read_file(m0);
   const auto again = aiosim({"sweep", w.spec(), "--out", w.out("o"), "--resume"}, w.s.path());
   REQUIRE(again.status == 0);
   CHECK(again.err.find("12 already complete, 0 to run") != std::string::npos);
-  CHECK(slurp(m0) == before);
+  CHECK(read_file(m0) == before);
   // A lost manifest: that run, and only it, runs again.
   fs::remove(fs::path(w.out("o")) / "runs/000005/manifest.json");
   const auto one = aiosim({"sweep", w.spec(), "--out", w.out("o")}, w.s.path());
   REQUIRE(one.status == 0);
   CHECK(one.err.find("11 already complete, 1 to run") != std::string::npos);
-  CHECK(slurp(m0) == before);
+  CHECK(read_file(m0) == before);
 
-  spit(w.s / "spec.toml", std::string(kSpec) + "workload.nr = [32, 64]\n");
+  write_file(w.s / "spec.toml", std::string(kSpec) + "workload.nr = [32, 64]\n");
   const auto changed = aiosim({"sweep", w.spec(), "--out", w.out("o")}, w.s.path());
   CHECK(changed.status == 2);
   CHECK(changed.err.find("holds a different sweep") != std::string::npos);
@@ -239,7 +239,7 @@ TEST_CASE("bad specs exit 2 with one line naming file and line, and write nothin
   CHECK(lines(r.err).size() == 1);
   CHECK(r.err.rfind("aiosim: " + w.spec() + ":11: workload.think: invalid distribution", 0) == 0);
   CHECK_FALSE(fs::exists(w.out("o")));
-  spit(w.s / "spec.toml", "[sweep\nbase = 1\n");
+  write_file(w.s / "spec.toml", "[sweep\nbase = 1\n");
   const auto syntax = aiosim({"sweep", w.spec(), "--list"}, w.s.path());
   CHECK(syntax.status == 2);
   CHECK(syntax.err.rfind("aiosim: " + w.spec() + ":1: ", 0) == 0);
@@ -249,12 +249,12 @@ TEST_CASE("collect rebuilds the merged output and reports runs not yet run", "[s
   Sweep w;
   REQUIRE(aiosim({"sweep", w.spec(), "--out", w.out("o"), "--quiet"}, w.s.path()).status == 0);
   const fs::path o = w.out("o");
-  const std::string runs = slurp(o / "runs.csv"), summary = slurp(o / "summary.csv");
+  const std::string runs = read_file(o / "runs.csv"), summary = read_file(o / "summary.csv");
   fs::remove(o / "runs.csv");
   fs::remove(o / "summary.csv");
   REQUIRE(aiosim({"collect", o.string()}, w.s.path()).status == 0);
-  CHECK(slurp(o / "runs.csv") == runs);
-  CHECK(slurp(o / "summary.csv") == summary);
+  CHECK(read_file(o / "runs.csv") == runs);
+  CHECK(read_file(o / "summary.csv") == summary);
   fs::remove(o / "runs/000002/manifest.json");
   const auto c = aiosim({"collect", o.string()}, w.s.path());
   CHECK(c.status == 5);
@@ -268,7 +268,7 @@ TEST_CASE("the Slurm backend submits a job array whose tasks give the local outp
   REQUIRE(aiosim({"sweep", w.spec(), "--out", w.out("local"), "--quiet"}, w.s.path()).status == 0);
   // A stand-in sbatch: records its arguments, prints a job id.
   fs::create_directories(w.s / "bin");
-  spit(w.s / "bin/sbatch", "#!/bin/sh\necho \"$@\" >> \"$SBATCH_LOG\"\necho 4242\n");
+  write_file(w.s / "bin/sbatch", "#!/bin/sh\necho \"$@\" >> \"$SBATCH_LOG\"\necho 4242\n");
   fs::permissions(w.s / "bin/sbatch", fs::perms::owner_all);
   const std::map<std::string, std::string> env = {{"PATH", (w.s / "bin").string() + ":/usr/bin:/bin"},
                                                   {"SBATCH_LOG", (w.s / "sbatch.log").string()}};
@@ -278,7 +278,7 @@ TEST_CASE("the Slurm backend submits a job array whose tasks give the local outp
   REQUIRE(sub.status == 0);
   CHECK(sub.out == "4242\n");
   CHECK(sub.err.find("aiosim collect " + fs::absolute(d).string()) != std::string::npos);
-  const std::string args = slurp(w.s / "sbatch.log");
+  const std::string args = read_file(w.s / "sbatch.log");
   CHECK(args.find("--array=0-3 ") != std::string::npos);  // 12 runs, 3 per task
   CHECK(args.find("--partition=debug") != std::string::npos);
   CHECK(args.find((d / "slurm/job.sh").string()) != std::string::npos);
@@ -305,24 +305,24 @@ TEST_CASE("the Slurm backend submits a job array whose tasks give the local outp
     REQUIRE(WIFEXITED(ws));
     CHECK(WEXITSTATUS(ws) == 0);
   }
-  const auto task2 = lines(slurp(w.s / "task2.out"));  // runs 6, 7 and 8
+  const auto task2 = lines(read_file(w.s / "task2.out"));  // runs 6, 7 and 8
   REQUIRE(task2.size() == 3);
   CHECK(task2[0].rfind("run 6: ok (", 0) == 0);
   CHECK(task2[2].rfind("run 8: ok (", 0) == 0);
-  const json m = json::parse(slurp(d / "runs/000007/manifest.json"));
+  const json m = json::parse(read_file(d / "runs/000007/manifest.json"));
   CHECK(m["backend"] == "slurm");
   CHECK(m["slurm"]["array_task_id"] == "2");
 
   const auto col = aiosim({"collect", d.string()}, w.s.path());
   REQUIRE(col.status == 0);
-  CHECK(slurp(d / "runs.csv") == slurp(fs::path(w.out("local")) / "runs.csv"));
-  CHECK(slurp(d / "summary.csv") == slurp(fs::path(w.out("local")) / "summary.csv"));
+  CHECK(read_file(d / "runs.csv") == read_file(fs::path(w.out("local")) / "runs.csv"));
+  CHECK(read_file(d / "summary.csv") == read_file(fs::path(w.out("local")) / "summary.csv"));
 
   // Resubmitting after losing a run submits only the task that holds it.
   fs::remove(d / "runs/000004/manifest.json");
   fs::remove(w.s / "sbatch.log");
   REQUIRE(aiosim({"sweep", w.spec(), "--out", d.string(), "--backend", "slurm", "--chunk", "3"}, w.s.path(), env).status == 0);
-  CHECK(slurp(w.s / "sbatch.log").find("--array=1 ") != std::string::npos);
+  CHECK(read_file(w.s / "sbatch.log").find("--array=1 ") != std::string::npos);
   // A task index past the sweep is refused.
   CHECK(aiosim({"sweep-task", d.string(), "--task", "4", "--chunk", "3"}, w.s.path()).status == 2);
 }

@@ -58,7 +58,7 @@ def listing(d):
 def main():
     aiosim, src = sys.argv[1], sys.argv[2]
     only = re.compile(sys.argv[3]) if len(sys.argv) > 3 else None
-    files, cases = load(os.path.join(src, "tests", "badinput", "cases.txt"))
+    files, cases = load(os.path.join(src, "tests", "app", "badinput", "cases.txt"))
     failures = 0
     ran = 0
     with tempfile.TemporaryDirectory(prefix="aiosim-badinput-") as tmp:

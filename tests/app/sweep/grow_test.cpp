@@ -28,17 +28,17 @@ std::map<std::string, std::string> tree(const fs::path& dir) {
   std::map<std::string, std::string> out;
   if (!fs::exists(dir)) return out;
   for (const auto& e : fs::recursive_directory_iterator(dir))
-    out[fs::relative(e.path(), dir).string()] = e.is_regular_file() ? slurp(e.path()) : std::string("<dir>");
+    out[fs::relative(e.path(), dir).string()] = e.is_regular_file() ? read_file(e.path()) : std::string("<dir>");
   return out;
 }
 
 struct Campaign {
-  Scratch s;
-  Campaign() { spit(s / "base.toml", small_base()); }
+  ScratchDir s;
+  Campaign() { write_file(s / "base.toml", small_base()); }
   std::string spec() const { return (s / "spec.toml").string(); }
   fs::path dir(const std::string& name) const { return s / name; }
-  Proc sweep(const std::string& spec_text, const std::string& out, std::vector<std::string> extra = {}) {
-    spit(s / "spec.toml", spec_text);
+  Run sweep(const std::string& spec_text, const std::string& out, std::vector<std::string> extra = {}) {
+    write_file(s / "spec.toml", spec_text);
     std::vector<std::string> args = {"sweep", spec(), "--out", dir(out).string(), "-j", "2"};
     args.insert(args.end(), extra.begin(), extra.end());
     return aiosim(args, s.path());
@@ -53,8 +53,8 @@ TEST_CASE("a grown sweep runs only its new runs and merges to the bytes of a fre
   Campaign c;
   REQUIRE(c.sweep(small_spec(), "g").status == 0);
   // Old layout: run = point (1 replication), point = design * 2 + batch.
-  const std::string old_run1 = slurp(c.dir("g") / "runs/000001/manifest.json");  // v3.9, batch 8
-  const std::string old_run3 = slurp(c.dir("g") / "runs/000003/manifest.json");  // lazy-cancel, batch 8
+  const std::string old_run1 = read_file(c.dir("g") / "runs/000001/manifest.json");  // v3.9, batch 8
+  const std::string old_run3 = read_file(c.dir("g") / "runs/000003/manifest.json");  // lazy-cancel, batch 8
 
   // Grown: a third batch and a second replication: 2 x 3 x 2 = 12 runs, 4 of them done.
   const std::string grown = small_spec("[4, 8, 16]", 2);
@@ -70,7 +70,7 @@ TEST_CASE("a grown sweep runs only its new runs and merges to the bytes of a fre
   // New layout: point = design * 3 + batch, run = point * 2 + replication. The old runs
   // were moved, not run again: same finish time and wall time, new index.
   const auto same_run = [](const std::string& before, const fs::path& now, int run, int point) {
-    json a = json::parse(before), b = json::parse(slurp(now));
+    json a = json::parse(before), b = json::parse(read_file(now));
     CHECK(b["run"] == run);
     CHECK(b["point"] == point);
     CHECK(a["finished_at"] == b["finished_at"]);
@@ -84,7 +84,7 @@ TEST_CASE("a grown sweep runs only its new runs and merges to the bytes of a fre
   for (const char* f : kMerged) {
     INFO(f);
     REQUIRE(fs::exists(c.dir("fresh") / f));
-    CHECK(slurp(c.dir("g") / f) == slurp(c.dir("fresh") / f));
+    CHECK(read_file(c.dir("g") / f) == read_file(c.dir("fresh") / f));
   }
   CHECK(read_csv(c.dir("g") / "runs.csv").size() == 12);
 
@@ -94,7 +94,7 @@ TEST_CASE("a grown sweep runs only its new runs and merges to the bytes of a fre
   REQUIRE(c.sweep(twice, "fresh2").status == 0);
   for (const char* f : kMerged) {
     INFO(f);
-    CHECK(slurp(c.dir("g") / f) == slurp(c.dir("fresh2") / f));
+    CHECK(read_file(c.dir("g") / f) == read_file(c.dir("fresh2") / f));
   }
   // Nothing left over from the moves.
   for (const auto& e : fs::directory_iterator(c.dir("g") / "runs")) CHECK(e.path().filename().string().rfind(".moving-", 0) != 0);
@@ -104,21 +104,21 @@ TEST_CASE("a move interrupted by a crash is finished by the next sweep or collec
   Campaign c;
   REQUIRE(c.sweep(small_spec("[4, 8]", 2), "g").status == 0);
   // As a crash during the move leaves it: one run out of its place, under its staging name.
-  const json m = json::parse(slurp(c.dir("g") / "runs/000003/manifest.json"));
+  const json m = json::parse(read_file(c.dir("g") / "runs/000003/manifest.json"));
   const std::string hash = m["config_fnv1a64"];
   fs::rename(c.dir("g") / "runs/000003", c.dir("g") / ("runs/.moving-" + hash));
   // collect puts it back...
   const auto col = aiosim({"collect", c.dir("g").string()}, c.s.path());
   REQUIRE(col.status == 0);
   CHECK(col.out.find("8 runs: 8 ok, 0 failed") != std::string::npos);
-  CHECK(json::parse(slurp(c.dir("g") / "runs/000003/manifest.json"))["finished_at"] == m["finished_at"]);
+  CHECK(json::parse(read_file(c.dir("g") / "runs/000003/manifest.json"))["finished_at"] == m["finished_at"]);
   CHECK_FALSE(fs::exists(c.dir("g") / ("runs/.moving-" + hash)));
   // ...and so does the sweep.
   fs::rename(c.dir("g") / "runs/000003", c.dir("g") / ("runs/.moving-" + hash));
   const auto r = c.sweep(small_spec("[4, 8]", 2), "g");
   REQUIRE(r.status == 0);
   CHECK(r.err.find("8 runs, 8 already complete, 0 to run") != std::string::npos);
-  CHECK(json::parse(slurp(c.dir("g") / "runs/000003/manifest.json"))["finished_at"] == m["finished_at"]);
+  CHECK(json::parse(read_file(c.dir("g") / "runs/000003/manifest.json"))["finished_at"] == m["finished_at"]);
   CHECK_FALSE(fs::exists(c.dir("g") / ("runs/.moving-" + hash)));
 }
 
@@ -150,7 +150,7 @@ TEST_CASE("a spec that changes or drops existing runs is refused with one line n
   // The base config changed under the sweep.
   std::string base = small_base();
   base.replace(base.find("min_nr = 8"), 10, "min_nr = 4");
-  spit(c.s / "base.toml", base);
+  write_file(c.s / "base.toml", base);
   refused(small_spec(), "workload.min_nr = 8 -> 4");
 }
 

@@ -32,8 +32,8 @@ for tool in munged mungekey slurmctld slurmd sbatch squeue sinfo scontrol; do
 done
 
 D=$(mktemp -d /tmp/aiosim-slurm-test-XXXXXX)
-# shellcheck source=../../tools/slurm-local.sh
-. "$here/../../tools/slurm-local.sh"
+# shellcheck source=../../../tools/slurm-local.sh
+. "$here/../../../tools/slurm-local.sh"
 finish() {
   local rc=$?
   slurm_local_stop "$D"
@@ -56,30 +56,11 @@ echo "slurm: $(sinfo -h -o '%P %T %N %c') (started in ${SLURM_LOCAL_START_S}s)"
 # A small sweep: 8 runs, half of them failing with a violation (lazy_list
 # without zero_alloc), so that recorded failures cross the backends too.
 mkdir -p "$D/work"
-cat >"$D/work/base.toml" <<'EOF'
-seed = 1
-[machine]
-sockets = 1
-cores_per_socket = 8
-[kioctx]
-design = "v3.9"
-zero_alloc = false
-[workload]
-kiocbs = 3000
-submitters = "0-3"
-reapers = [4]
-think = "exp(2us)"
-min_nr = 8
-nr = 32
-usb_fraction = 0.01
-[block]
-irq_cpus = "5-6"
-[usb]
-irq_cpu = 7
-cancellers = [7]
-[invariants]
-kernel_races = "count"
-EOF
+# tests/support/small_base.toml under v3.9 without __GFP_ZERO, 3000 kiocbs.
+sed -e 's/^design = "lazy-cancel"$/design = "v3.9"\nzero_alloc = false/' -e 's/^kiocbs = 2000$/kiocbs = 3000/' \
+  "$here/../../support/small_base.toml" >"$D/work/base.toml"
+grep -q '^zero_alloc = false$' "$D/work/base.toml" && grep -q '^kiocbs = 3000$' "$D/work/base.toml" ||
+  { echo "FAIL: tests/support/small_base.toml no longer has the lines this test overrides"; exit 1; }
 cat >"$D/work/spec.toml" <<'EOF'
 [sweep]
 base = "base.toml"

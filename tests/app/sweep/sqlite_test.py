@@ -25,7 +25,8 @@ import subprocess
 import sys
 import tempfile
 
-from small_sweep import BASE, check, failures  # noqa: E402  (tests/sweep/small_sweep.py)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from small_sweep import BASE, check, failures  # noqa: E402  (tests/support/small_sweep.py)
 
 SPEC = """[sweep]
 base = "base.toml"
