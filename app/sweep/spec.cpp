@@ -400,12 +400,92 @@ std::uint64_t run_seed(std::uint64_t sweep_seed, const std::string& point_name, 
   return sim::Rng::derive_seed(sweep_seed, point_name, replication) & 0x7fffffffffffffffull;
 }
 
+namespace {
+
+// One grid point: each axis key with its value there.
+using PointValues = std::vector<std::pair<const std::string*, const AxisValue*>>;
+
+// Grid point g of the axes, as an odometer: the last axis varies fastest.
+PointValues point_values(const Spec& spec, std::size_t g) {
+  std::vector<std::size_t> pos(spec.axes.size(), 0);
+  std::size_t rest = g;
+  for (std::size_t i = spec.axes.size(); i-- > 0;) {
+    pos[i] = rest % spec.axes[i].values.size();
+    rest /= spec.axes[i].values.size();
+  }
+  PointValues vals;
+  for (std::size_t i = 0; i < spec.axes.size(); ++i)
+    for (std::size_t k = 0; k < spec.axes[i].keys.size(); ++k) vals.emplace_back(&spec.axes[i].keys[k], &spec.axes[i].values[pos[i]][k]);
+  return vals;
+}
+
+bool passes_constraints(const Spec& spec, const PointValues& vals) {
+  for (const Constraint& c : spec.constraints) {
+    const auto lookup = [&](const std::string& name) -> const ExprValue& {
+      for (const auto& [k, v] : vals)
+        if (*k == name) return v->expr;
+      throw std::logic_error("sweep: constraint name not an axis");
+    };
+    try {
+      if (!c.expr.test(lookup)) return false;
+    } catch (const ExprError& x) {
+      std::string where;
+      for (const auto& [k, v] : vals) where += (where.empty() ? "" : ", ") + *k + "=" + v->text;
+      throw ConfigError(spec.file, c.line, fmt::format("sweep.constraints[{}]", c.index),
+                        fmt::format("{} at column {} of \"{}\" (at {})", x.message, x.column, c.expr.text(), where));
+    }
+  }
+  return true;
+}
+
+// An error in a point's config, pointed at the spec where it can be.
+ConfigError point_error(const Spec& spec, const PointValues& vals, const ConfigError& e) {
+  if (e.file != "--set") {
+    // A key of the base config that this point makes invalid: say which point, and where the spec gives it.
+    std::string at;
+    for (const auto& [k, v] : vals) at += (at.empty() ? "" : ", ") + *k + "=" + v->text;
+    if (at.empty()) return e;
+    return ConfigError(e.file, e.line, e.key,
+                       e.message + fmt::format(" (at the sweep point {}: {}:{})", at, spec.file, vals.front().second->line));
+  }
+  // Point at the spec: the axis value, or the [set] entry.
+  for (const auto& [k, v] : vals)
+    if (*k == e.key || e.key.rfind(*k + ".", 0) == 0) return ConfigError(spec.file, v->line, e.key, e.message);
+  if (auto it = spec.fixed_lines.find(e.key); it != spec.fixed_lines.end() && it->second > 0)
+    return ConfigError(spec.file, it->second, e.key, e.message);
+  return e;
+}
+
+// One config per point, checked once; replications differ only in the seed
+// line. Adds the point's config and its first replication's seed line to plan.
+void add_point_config(const Spec& spec, const SchemaFor& schema_for, const CheckConfig& check, const PointValues& vals,
+                      std::vector<std::string> run_sets, const std::string& name, Plan& plan) {
+  const std::uint64_t seed0 = run_seed(spec.seed, name, 0);
+  run_sets.push_back(fmt::format("seed={}", seed0));
+  std::string point_toml;
+  try {
+    const sim::config::Schema& schema = schema_for(spec.base.string(), run_sets);
+    const sim::config::Config cfg = sim::config::Config::load(schema, spec.base, run_sets);
+    if (check) check(cfg);
+    // "\n" + config: the seed line is found at the start of any line.
+    point_toml = "\n" + cfg.to_toml();
+  } catch (const ConfigError& e) {
+    throw point_error(spec, vals, e);
+  }
+  std::string point_seed_line = fmt::format("\nseed = {}\n", seed0);
+  if (point_toml.find(point_seed_line) == std::string::npos)
+    throw std::logic_error("sweep: a config's seed line is not where the plan expects it");
+  plan.point_configs.push_back(std::move(point_toml));
+  plan.point_seed_lines.push_back(std::move(point_seed_line));
+}
+
+}  // namespace
+
 Plan make_plan(const Spec& spec, const SchemaFor& schema_for, const CheckConfig& check) {
   Plan plan;
   plan.parameters = spec.parameters();
   plan.replications = spec.replications;
   plan.seed = spec.seed;
-  const std::string base = spec.base.string();
 
   std::size_t total = 1;
   for (const Axis& a : spec.axes) {
@@ -414,43 +494,16 @@ Plan make_plan(const Spec& spec, const SchemaFor& schema_for, const CheckConfig&
   }
   plan.grid_points = total;
 
-  std::vector<std::size_t> pos(spec.axes.size(), 0);
   for (std::size_t g = 0; g < total; ++g) {
-    // Odometer: the last axis varies fastest.
-    std::size_t rest = g;
-    for (std::size_t i = spec.axes.size(); i-- > 0;) {
-      pos[i] = rest % spec.axes[i].values.size();
-      rest /= spec.axes[i].values.size();
-    }
-    std::vector<std::pair<const std::string*, const AxisValue*>> vals;
-    for (std::size_t i = 0; i < spec.axes.size(); ++i)
-      for (std::size_t k = 0; k < spec.axes[i].keys.size(); ++k) vals.emplace_back(&spec.axes[i].keys[k], &spec.axes[i].values[pos[i]][k]);
-
-    bool keep = true;
-    for (const Constraint& c : spec.constraints) {
-      const auto lookup = [&](const std::string& name) -> const ExprValue& {
-        for (const auto& [k, v] : vals)
-          if (*k == name) return v->expr;
-        throw std::logic_error("sweep: constraint name not an axis");
-      };
-      try {
-        keep = c.expr.test(lookup);
-      } catch (const ExprError& x) {
-        std::string where;
-        for (const auto& [k, v] : vals) where += (where.empty() ? "" : ", ") + *k + "=" + v->text;
-        throw ConfigError(spec.file, c.line, fmt::format("sweep.constraints[{}]", c.index),
-                          fmt::format("{} at column {} of \"{}\" (at {})", x.message, x.column, c.expr.text(), where));
-      }
-      if (!keep) break;
-    }
-    if (!keep) {
+    const PointValues vals = point_values(spec, g);
+    if (!passes_constraints(spec, vals)) {
       ++plan.dropped_points;
       continue;
     }
 
     const std::size_t point = plan.points.size();
     json params = json::object();
-    std::string name;
+    std::string name;  // what the seeds derive from: the point's values, but those of sweep.common_seeds
     std::vector<std::string> sets;
     for (const auto& [k, v] : spec.fixed) sets.push_back(k + "=" + v);
     for (const auto& [k, v] : vals) {
@@ -466,43 +519,7 @@ Plan make_plan(const Spec& spec, const SchemaFor& schema_for, const CheckConfig&
                         fmt::format("the sweep has more than {} runs (grid points after the constraints x replications)",
                                     kMaxTotalRuns));
 
-    const auto point_error = [&](const ConfigError& e) -> ConfigError {
-      if (e.file != "--set") {
-        // A key of the base config that this point makes invalid: say which point, and where the spec gives it.
-        std::string at;
-        for (const auto& [k, v] : vals) at += (at.empty() ? "" : ", ") + *k + "=" + v->text;
-        if (at.empty()) return e;
-        return ConfigError(e.file, e.line, e.key,
-                           e.message + fmt::format(" (at the sweep point {}: {}:{})", at, spec.file, vals.front().second->line));
-      }
-      // Point at the spec: the axis value, or the [set] entry.
-      for (const auto& [k, v] : vals)
-        if (*k == e.key || e.key.rfind(*k + ".", 0) == 0) return ConfigError(spec.file, v->line, e.key, e.message);
-      if (auto it = spec.fixed_lines.find(e.key); it != spec.fixed_lines.end() && it->second > 0)
-        return ConfigError(spec.file, it->second, e.key, e.message);
-      return e;
-    };
-    // One config per point, checked once; replications differ only in the seed line.
-    std::string point_toml, point_seed_line;
-    {
-      std::vector<std::string> run_sets = sets;
-      const std::uint64_t seed0 = run_seed(spec.seed, name, 0);
-      run_sets.push_back(fmt::format("seed={}", seed0));
-      try {
-        const sim::config::Schema& schema = schema_for(base, run_sets);
-        const sim::config::Config cfg = sim::config::Config::load(schema, spec.base, run_sets);
-        if (check) check(cfg);
-        // "\n" + config: the seed line is found at the start of any line.
-        point_toml = "\n" + cfg.to_toml();
-      } catch (const ConfigError& e) {
-        throw point_error(e);
-      }
-      point_seed_line = fmt::format("\nseed = {}\n", seed0);
-      if (point_toml.find(point_seed_line) == std::string::npos)
-        throw std::logic_error("sweep: a config's seed line is not where the plan expects it");
-    }
-    plan.point_configs.push_back(std::move(point_toml));
-    plan.point_seed_lines.push_back(std::move(point_seed_line));
+    add_point_config(spec, schema_for, check, vals, sets, name, plan);
     for (int r = 0; r < spec.replications; ++r) {
       PlannedRun run;
       run.run = point * static_cast<std::size_t>(spec.replications) + static_cast<std::size_t>(r);
