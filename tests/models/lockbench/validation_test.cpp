@@ -11,9 +11,6 @@
 // process, the driver any number of simulations.
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -26,6 +23,7 @@
 #include "models/lockbench/schema.hpp"
 #include "models/lockbench/theory.hpp"
 #include "sim/presets.hpp"
+#include "tests/support/cli.hpp"
 
 namespace lb = models::lockbench;
 
@@ -94,17 +92,6 @@ std::vector<std::string> open_system(double rho, const char* hold, double cs2, d
           "bench.batches=30"};
 }
 
-// Runs the aiosim binary; returns its exit status, stdout in `out`.
-int aiosim(const std::string& args, std::string& out) {
-  const std::string cmd = std::string(AIOSIM_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  out.clear();
-  while (std::fgets(buf, sizeof buf, p)) out += buf;
-  const int st = pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 }  // namespace
 
@@ -284,8 +271,10 @@ TEST_CASE("presets carry the SOSP 2013 Table 2 latencies", "[validation][presets
 }
 
 TEST_CASE("aiosim presets lists every preset with its source and every cost", "[validation][presets][cli]") {
-  std::string out;
-  REQUIRE(aiosim("presets", out) == 0);
+  const clitest::ScratchDir dir;
+  const clitest::Run r = clitest::aiosim({"presets"}, dir);
+  REQUIRE(r.status == 0);
+  const std::string& out = r.out;
   for (const auto& p : sim::machine_presets()) {
     INFO(p.name);
     CHECK(out.find(p.name + ": " + p.description) != std::string::npos);
@@ -304,37 +293,36 @@ TEST_CASE("aiosim presets lists every preset with its source and every cost", "[
 TEST_CASE("aiosim run selects the lockbench scenario by its scenario key, bad values are one-line errors",
           "[validation][cli]") {
   namespace fs = std::filesystem;
-  char tmpl[] = "/tmp/aiosim-validation-XXXXXX";
-  REQUIRE(mkdtemp(tmpl) != nullptr);
-  const fs::path dir = tmpl;
+  using clitest::aiosim;
+  const clitest::ScratchDir dir;
   auto write = [&](const char* name, const std::string& text) {
-    FILE* f = std::fopen((dir / name).c_str(), "w");
-    REQUIRE(f != nullptr);
-    std::fputs(text.c_str(), f);
-    std::fclose(f);
+    clitest::write_file(dir / name, text);
     return (dir / name).string();
   };
-  std::string out;
   const std::string good = write("bench.toml",
                                  "scenario = \"lockbench\"\nmachine.preset = \"zero\"\nbench.cpus = \"0-3\"\n"
                                  "bench.think = \"exp(3us)\"\nbench.hold = \"exp(1us)\"\nbench.duration = \"2ms\"\n");
-  CHECK(aiosim("run " + good + " --out " + (dir / "out").string(), out) == 0);
-  CHECK(out.find("lockbench: 4 CPUs, ticket lock") != std::string::npos);
-  CHECK(out.find("Little's law") != std::string::npos);
-  CHECK(out.find("speedup") != std::string::npos);  // the one-CPU baseline ran in the same process
+  clitest::Run r = aiosim({"run", good, "--out", (dir / "out").string()}, dir);
+  CHECK(r.status == 0);
+  CHECK(r.out.find("lockbench: 4 CPUs, ticket lock") != std::string::npos);
+  CHECK(r.out.find("Little's law") != std::string::npos);
+  CHECK(r.out.find("speedup") != std::string::npos);  // the one-CPU baseline ran in the same process
   CHECK(fs::exists(dir / "out" / "result.json"));
   CHECK(fs::exists(dir / "out" / "summary.csv"));
   // The same under SimGrid's clock (the baseline then runs on the driver alone).
-  CHECK(aiosim("run " + good + " --set engine.clock=simgrid", out) == 0);
+  CHECK(aiosim({"run", good, "--set", "engine.clock=simgrid"}, dir).status == 0);
 
+  // Bad input: exit 2, nothing on stdout, one line on stderr.
+  const auto refused = [&](const std::vector<std::string>& args, const std::string& line) {
+    const clitest::Run bad = aiosim(args, dir);
+    CHECK(bad.status == 2);
+    CHECK(bad.out.empty());
+    CHECK(bad.err == line);
+  };
   const std::string typo = write("typo.toml", "seed = 2\nscenario = \"lockbnech\"\n");
-  CHECK(aiosim("run " + typo, out) == 2);
-  CHECK(out == "aiosim: " + typo + ":2: scenario: expected one of aio, lockbench, got \"lockbnech\"\n");
-  CHECK(aiosim("run " + good + " --set scenario=nope", out) == 2);
-  CHECK(out == "aiosim: --set: scenario: expected one of aio, lockbench, got \"nope\"\n");
+  refused({"run", typo}, "aiosim: " + typo + ":2: scenario: expected one of aio, lockbench, got \"lockbnech\"\n");
+  refused({"run", good, "--set", "scenario=nope"}, "aiosim: --set: scenario: expected one of aio, lockbench, got \"nope\"\n");
   // A lockbench key in a lockbench file is checked by the lockbench schema.
   const std::string bad = write("bad.toml", "scenario = \"lockbench\"\nlock.kind = \"mcs\"\n");
-  CHECK(aiosim("run " + bad, out) == 2);
-  CHECK(out == "aiosim: " + bad + ":2: lock.kind: expected one of ticket, qspinlock, tas, got \"mcs\"\n");
-  fs::remove_all(dir);
+  refused({"run", bad}, "aiosim: " + bad + ":2: lock.kind: expected one of ticket, qspinlock, tas, got \"mcs\"\n");
 }
