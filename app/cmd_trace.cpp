@@ -36,16 +36,96 @@ namespace {
 constexpr sim::Time kMaxWindow = 10 * sim::kMs;
 constexpr sim::Time kDefaultSpan = 20 * sim::kUs;
 
-bool parse_time(const std::string& text, const char* opt, sim::Time& out) {
+sim::Time parse_time(const std::string& text, const char* opt) {
   try {
-    out = sim::checked_duration_ps(sim::parse_duration_ns(text));
-    return true;
+    return sim::checked_duration_ps(sim::parse_duration_ns(text));
   } catch (const std::invalid_argument& e) {
     throw InputError(fmt::format("{}: invalid time: {}", opt, e.what()));
   }
 }
 
 std::string us_text(sim::Time t) { return fmt::format("{:.3f} us", sim::to_ns(t) / 1000.0); }
+
+// The window: by default the first 20 us after the warm-up; never empty,
+// never longer than kMaxWindow.
+sim::trace::Window trace_window(const TraceArgs& a, const sim::config::Config& cfg) {
+  sim::trace::Window w;
+  w.from = a.from.empty() ? cfg.get_duration_ps("workload.warmup") : parse_time(a.from, "--from");
+  w.to = a.to.empty() ? w.from + kDefaultSpan : parse_time(a.to, "--to");
+  if (w.to <= w.from)
+    throw InputError(fmt::format("trace: the window is empty: --to ({}) must be after --from ({})", us_text(w.to),
+                                 us_text(w.from)));
+  if (w.to - w.from > kMaxWindow)
+    throw InputError(fmt::format("trace: a window of {} is too long (at most {}): a trace keeps every event of the window; "
+                                 "narrow it with --from/--to",
+                                 us_text(w.to - w.from), us_text(kMaxWindow)));
+  if (!a.paje.empty() && cfg.get_string("engine.clock") != "simgrid")
+    throw InputError("trace: --paje needs SimGrid's clock (engine.clock = \"simgrid\")");
+  return w;
+}
+
+// The run's hooks: the recorder observes it from the start and it stops at
+// the window's end; with --paje, SimGrid's tracing writes the Paje file.
+models::RunHooks trace_hooks(const TraceArgs& a, const sim::trace::Window& w, sim::trace::Recorder& rec,
+                             sim::trace::PajeSink& paje) {
+  models::RunHooks hooks;
+  hooks.observer = &rec;
+  hooks.stop_at = w.to;
+  if (a.paje.empty()) return hooks;
+  rec.set_sink(&paje);
+  hooks.simgrid_cpu_hosts = true;
+  try {
+    // One comment line (SimGrid takes no spaces or commas in it).
+    hooks.simgrid_args = sim::trace::paje_simgrid_args(
+        fs::absolute(a.paje).string(),
+        fmt::format("aiosim-trace:window={:.3f}us..{:.3f}us;host-variables=task/spin/irq/idle(0-1)+holds_<lock>",
+                    sim::to_ns(w.from) / 1000.0, sim::to_ns(w.to) / 1000.0));
+  } catch (const std::invalid_argument& e) {
+    throw InputError(fmt::format("trace: --paje: {}", e.what()));
+  }
+  return hooks;
+}
+
+// What ran, for both files: the title and the metadata of trace.json.
+sim::trace::TraceInfo trace_info(const TraceArgs& a, const sim::config::Config& cfg, int cpus,
+                                 const sim::trace::Window& w, const sim::trace::Recorder& rec, bool violated) {
+  const std::string design = cfg.get_string("kioctx.design");
+  sim::trace::TraceInfo info;
+  info.cpus = cpus;
+  info.title = fmt::format("aiosim trace of {} (design {}, {} kioctx layout, {} CPUs, seed {}){}", a.config, design,
+                           cfg.get_string("kioctx.layout_preset"), cpus,
+                           cfg.get_int("seed"), violated ? " -- stopped by a violation" : "");
+  info.json_loads = a.json_loads;
+  info.meta["title"] = info.title;
+  info.meta["aiosim_version"] = version_string();
+  info.meta["config_file"] = a.config;
+  info.meta["design"] = design;
+  info.meta["layout"] = cfg.get_string("kioctx.layout_preset");
+  info.meta["cpus"] = cpus;
+  info.meta["window_ns"] = {sim::to_ns(w.from), sim::to_ns(w.to)};
+  info.meta["records"] = rec.records().size();
+  info.meta["truncated"] = rec.truncated();
+  info.meta["violation"] = violated;
+  info.meta["config"] = cfg.to_json();
+  return info;
+}
+
+// The console lines: what the files hold, by kind of record.
+void print_summary(const TraceArgs& a, const std::string& design, int cpus, const sim::trace::Window& w,
+                   const sim::trace::Recorder& rec, const fs::path& out) {
+  using K = sim::trace::RecordKind;
+  std::size_t counts[sim::trace::kRecordKinds] = {};
+  for (const auto& r : rec.records()) ++counts[static_cast<std::size_t>(r.kind)];
+  auto n = [&](K k) { return counts[static_cast<int>(k)]; };
+  fmt::print("trace of {} (design {}, {} CPUs), window {} - {}\n", a.config, design, cpus, us_text(w.from),
+             us_text(w.to));
+  fmt::print("  {} records: {} function calls, {} lock holds, {} spins, {} IRQ handlers, {} accesses, {} line transfers\n",
+             rec.records().size(), n(K::Function), n(K::Held), n(K::Spin), n(K::Handler), n(K::Step), n(K::Transfer));
+  fmt::print("  {}  narrated log\n", (out / "trace.txt").string());
+  fmt::print("  {}  Chrome trace events: open in https://ui.perfetto.dev or chrome://tracing\n",
+             (out / "trace.json").string());
+  if (!a.paje.empty()) fmt::print("  {}  Paje trace (SimGrid), e.g. for ViTE\n", a.paje);
+}
 
 }  // namespace
 
@@ -55,29 +135,7 @@ int cmd_trace(const TraceArgs& a) {
   if (const std::string s = scenario_of(a.config, sets); s != "aio")
     throw InputError("trace: scenario \"" + s + "\" is not traceable; trace runs the aio scenario");
   const sim::config::Config cfg = sim::config::Config::load(models::run_schema(), a.config, sets);
-
-  // The window: by default the first 20 us after the warm-up.
-  sim::trace::Window w;
-  w.from = cfg.get_duration_ps("workload.warmup");
-  if (!a.from.empty() && !parse_time(a.from, "--from", w.from)) return kExitBadInput;
-  w.to = w.from + kDefaultSpan;
-  if (!a.to.empty() && !parse_time(a.to, "--to", w.to)) return kExitBadInput;
-  if (w.to <= w.from) {
-    fmt::print(stderr, "aiosim: trace: the window is empty: --to ({}) must be after --from ({})\n", us_text(w.to),
-               us_text(w.from));
-    return kExitBadInput;
-  }
-  if (w.to - w.from > kMaxWindow) {
-    fmt::print(stderr,
-               "aiosim: trace: a window of {} is too long (at most {}): a trace keeps every event of the window; "
-               "narrow it with --from/--to\n",
-               us_text(w.to - w.from), us_text(kMaxWindow));
-    return kExitBadInput;
-  }
-  if (!a.paje.empty() && cfg.get_string("engine.clock") != "simgrid") {
-    fmt::print(stderr, "aiosim: trace: --paje needs SimGrid's clock (engine.clock = \"simgrid\")\n");
-    return kExitBadInput;
-  }
+  const sim::trace::Window w = trace_window(a, cfg);
 
   // --out is created only once the run has passed its checks (nothing is
   // left behind by bad input); SimGrid writes the Paje file during the run.
@@ -91,23 +149,7 @@ int cmd_trace(const TraceArgs& a) {
   opt.loads = !a.no_loads;
   sim::trace::Recorder rec(opt);
   sim::trace::PajeSink paje;
-  models::RunHooks hooks;
-  hooks.observer = &rec;
-  hooks.stop_at = w.to;
-  if (!a.paje.empty()) {
-    rec.set_sink(&paje);
-    hooks.simgrid_cpu_hosts = true;
-    try {
-      // One comment line (SimGrid takes no spaces or commas in it).
-      hooks.simgrid_args = sim::trace::paje_simgrid_args(
-          fs::absolute(a.paje).string(),
-          fmt::format("aiosim-trace:window={:.3f}us..{:.3f}us;host-variables=task/spin/irq/idle(0-1)+holds_<lock>",
-                      sim::to_ns(w.from) / 1000.0, sim::to_ns(w.to) / 1000.0));
-    } catch (const std::invalid_argument& e) {
-      fmt::print(stderr, "aiosim: trace: --paje: {}\n", e.what());
-      return kExitBadInput;
-    }
-  }
+  const models::RunHooks hooks = trace_hooks(a, w, rec, paje);
 
   models::RunReport rep;
   int status = kExitOk;
@@ -120,27 +162,8 @@ int cmd_trace(const TraceArgs& a) {
   }
   rec.finish(w.to);
 
-  // What ran, for both files.
-  const std::string design = cfg.get_string("kioctx.design");
   const int cpus = rep.result.contains("machine") ? rep.result["machine"]["cpus"].get<int>() : rec.cpus_seen();
-  sim::trace::TraceInfo info;
-  info.cpus = cpus;
-  info.title = fmt::format("aiosim trace of {} (design {}, {} kioctx layout, {} CPUs, seed {}){}", a.config, design,
-                           cfg.get_string("kioctx.layout_preset"), cpus,
-                           cfg.get_int("seed"), status == kExitViolation ? " -- stopped by a violation" : "");
-  info.json_loads = a.json_loads;
-  info.meta["title"] = info.title;
-  info.meta["aiosim_version"] = version_string();
-  info.meta["config_file"] = a.config;
-  info.meta["design"] = design;
-  info.meta["layout"] = cfg.get_string("kioctx.layout_preset");
-  info.meta["cpus"] = cpus;
-  info.meta["window_ns"] = {sim::to_ns(w.from), sim::to_ns(w.to)};
-  info.meta["records"] = rec.records().size();
-  info.meta["truncated"] = rec.truncated();
-  info.meta["violation"] = status == kExitViolation;
-  info.meta["config"] = cfg.to_json();
-
+  const sim::trace::TraceInfo info = trace_info(a, cfg, cpus, w, rec, status == kExitViolation);
   {
     std::ostringstream text, json;
     sim::trace::write_text(text, rec, info);
@@ -149,21 +172,7 @@ int cmd_trace(const TraceArgs& a) {
     sim::write_file_atomically(out / "trace.txt", text.str());
     sim::write_file_atomically(out / "trace.json", json.str());
   }
-
-  using K = sim::trace::RecordKind;
-  std::size_t counts[sim::trace::kRecordKinds] = {};
-  for (const auto& r : rec.records()) ++counts[static_cast<std::size_t>(r.kind)];
-  auto n = [&](K k) { return counts[static_cast<int>(k)]; };
-  if (!a.quiet) {
-    fmt::print("trace of {} (design {}, {} CPUs), window {} - {}\n", a.config, design, cpus, us_text(w.from),
-               us_text(w.to));
-    fmt::print("  {} records: {} function calls, {} lock holds, {} spins, {} IRQ handlers, {} accesses, {} line transfers\n",
-               rec.records().size(), n(K::Function), n(K::Held), n(K::Spin), n(K::Handler), n(K::Step), n(K::Transfer));
-    fmt::print("  {}  narrated log\n", (out / "trace.txt").string());
-    fmt::print("  {}  Chrome trace events: open in https://ui.perfetto.dev or chrome://tracing\n",
-               (out / "trace.json").string());
-    if (!a.paje.empty()) fmt::print("  {}  Paje trace (SimGrid), e.g. for ViTE\n", a.paje);
-  }
+  if (!a.quiet) print_summary(a, cfg.get_string("kioctx.design"), cpus, w, rec, out);
   if (rec.truncated())
     fmt::print(stderr,
                "aiosim: trace: the record cap ({}) was reached at {}: the trace stops there; narrow the window or "

@@ -49,7 +49,7 @@ REFERENCE_ORDER = ("v3.9", "lazy-cancel")
 
 # Two-sided 95% Student-t critical values, t_{0.975, df}, df = 1..30; the
 # normal 1.959964 beyond (at df = 30 the difference is 4%). aiosim's
-# summary.csv uses Boost.Math's quantile; tests/report checks these agree.
+# summary.csv uses Boost.Math's quantile; tests/app/report checks these agree.
 T975 = [12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004, 2.262157, 2.228139,
         2.200985, 2.178813, 2.160369, 2.144787, 2.131450, 2.119905, 2.109816, 2.100922, 2.093024, 2.085963,
         2.079614, 2.073873, 2.068658, 2.063899, 2.059539, 2.055529, 2.051831, 2.048407, 2.045230, 2.042272]

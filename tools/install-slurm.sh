@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Installs a single-node Slurm (slurmctld, slurmd, the client tools) and munge
-# from Debian 12's packages, for the `slurm` ctest (tests/sweep/slurm_test.sh)
+# from Debian 12's packages, for the `slurm` ctest (tests/app/sweep/slurm_test.sh)
 # and `aiosim sweep --backend slurm`. Idempotent and quiet when all is there.
 # The packages' own services are not started: the test runs private daemons
-# (see /work/shared/notes/slurm-single-node.md, tests/sweep/slurm-local.sh).
+# (see /work/shared/notes/slurm-single-node.md, tools/slurm-local.sh).
 set -euo pipefail
 
 packages=(slurmctld slurmd slurm-client munge)

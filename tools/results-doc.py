@@ -8,7 +8,7 @@ meaning.
     tools/results-doc.py           rewrite docs/results.md
     tools/results-doc.py --check   exit 1 if docs/results.md is not what this writes
 
-The schema is the one list of metric names: tests/results/check_results.py
+The schema is the one list of metric names: tests/app/results/check_results.py
 validates every result the tests produce against it (objects are closed, so
 an undeclared key fails), and checks this document with --check.
 """

@@ -162,9 +162,11 @@ RunRecord read_run(const fs::path& dir, const PlannedRun& run) {
   return r;
 }
 
-Merged merge(const fs::path& dir, const Plan& plan) {
-  Merged m;
-  Tidy t;
+namespace {
+
+// Reads every planned run into t (its record and its metrics, parameters
+// left out as they are columns of their own) and counts the runs by state into m.
+void read_runs(const fs::path& dir, const Plan& plan, Merged& m, Tidy& t) {
   ColumnOrder order;
   std::set<std::string> params(plan.parameters.begin(), plan.parameters.end());
   for (const PlannedRun& run : plan.runs) {
@@ -189,8 +191,10 @@ Merged merge(const fs::path& dir, const Plan& plan) {
     t.rows.push_back(std::move(row));
   }
   t.metrics.assign(order.names().begin(), order.names().end());
+}
 
-  // Numeric metrics (booleans are not averaged), and their mean and CI per point.
+// Numeric metrics (booleans are not averaged), and their mean and CI per point.
+void point_stats(const Plan& plan, Tidy& t) {
   std::unordered_map<std::string, int> kind;  // bit 1: a number seen, bit 2: a boolean seen
   for (const auto& row : t.rows)
     for (const auto& [k, v] : row) kind[k] |= (v == "true" || v == "false") ? 2 : 1;
@@ -219,36 +223,37 @@ Merged merge(const fs::path& dir, const Plan& plan) {
     }
     for (std::size_t c = 0; c < t.numeric.size(); ++c) t.stats[p][c] = mean_ci95(vals[c]);
   }
+}
 
-  // Columns that say nothing (docs/sweeps.md, "What the tables leave out"): a
-  // description of the simulated system that is the same in every run, and a
-  // .ci95 that is empty or 0 at every point.
+// Columns that say nothing (docs/sweeps.md, "What the tables leave out"): a
+// description of the simulated system that is the same in every run.
+std::set<std::string> constant_echoes(const Tidy& t) {
   std::set<std::string> constant_echo;
-  {
-    std::unordered_map<std::string, std::string> first;
-    std::unordered_map<std::string, std::size_t> seen;
-    std::set<std::string> varies;
-    std::size_t ok_rows = 0;
-    for (std::size_t i = 0; i < t.rows.size(); ++i) {
-      if (t.records[i].state != RunState::Ok) continue;
-      ++ok_rows;
-      for (const auto& [k, v] : t.rows[i]) {
-        if (!config_echo(k)) continue;
-        ++seen[k];
-        const auto [it, fresh] = first.emplace(k, v);
-        if (!fresh && it->second != v) varies.insert(k);
-      }
+  std::unordered_map<std::string, std::string> first;
+  std::unordered_map<std::string, std::size_t> seen;
+  std::set<std::string> varies;
+  std::size_t ok_rows = 0;
+  for (std::size_t i = 0; i < t.rows.size(); ++i) {
+    if (t.records[i].state != RunState::Ok) continue;
+    ++ok_rows;
+    for (const auto& [k, v] : t.rows[i]) {
+      if (!config_echo(k)) continue;
+      ++seen[k];
+      const auto [it, fresh] = first.emplace(k, v);
+      if (!fresh && it->second != v) varies.insert(k);
     }
-    for (const auto& [k, n] : seen)
-      if (!varies.count(k) && n == ok_rows) constant_echo.insert(k);
   }
+  for (const auto& [k, n] : seen)
+    if (!varies.count(k) && n == ok_rows) constant_echo.insert(k);
+  return constant_echo;
+}
 
-  // runs.csv
+// runs.csv: a row per planned run, every metric but the constant echoes.
+std::string runs_csv(const Plan& plan, const Tidy& t, const std::set<std::string>& constant_echo) {
   std::vector<std::string> run_cols;
   for (const auto& c : t.metrics)
     if (!constant_echo.count(c)) run_cols.push_back(c);
-  std::string& out = m.runs_csv;
-  out = "run,point,replication,seed";
+  std::string out = "run,point,replication,seed";
   for (const auto& p : plan.parameters) out += "," + csv_field(p);
   out += ",status,exit_code,error";
   for (const auto& c : run_cols) out += "," + csv_field(c);
@@ -268,9 +273,13 @@ Merged merge(const fs::path& dir, const Plan& plan) {
     }
     out += "\n";
   }
+  return out;
+}
 
-  // summary.csv: an echo that varies is one column (it is the same in every
-  // replication); a measurement is .mean, and .ci95 where it says something.
+// summary.csv: an echo that varies is one column (it is the same in every
+// replication); a measurement is .mean, and .ci95 where it says something
+// (a .ci95 that is empty or 0 at every point is left out).
+std::string summary_csv(const Plan& plan, const Tidy& t, const std::set<std::string>& constant_echo) {
   enum class Col { Echo, Mean, MeanCi };
   std::vector<std::pair<std::size_t, Col>> sum_cols;
   for (std::size_t c = 0; c < t.numeric.size(); ++c) {
@@ -284,8 +293,7 @@ Merged merge(const fs::path& dir, const Plan& plan) {
     for (std::size_t p = 0; p < plan.points.size() && !ci; ++p) ci = t.stats[p][c].has_ci && t.stats[p][c].ci95 != 0;
     sum_cols.emplace_back(c, ci ? Col::MeanCi : Col::Mean);
   }
-  std::string& sum = m.summary_csv;
-  sum = "point";
+  std::string sum = "point";
   for (const auto& p : plan.parameters) sum += "," + csv_field(p);
   sum += ",n,failed";
   for (const auto& [c, kind_of] : sum_cols) {
@@ -305,6 +313,19 @@ Merged merge(const fs::path& dir, const Plan& plan) {
     }
     sum += "\n";
   }
+  return sum;
+}
+
+}  // namespace
+
+Merged merge(const fs::path& dir, const Plan& plan) {
+  Merged m;
+  Tidy t;
+  read_runs(dir, plan, m, t);
+  point_stats(plan, t);
+  const std::set<std::string> constant_echo = constant_echoes(t);
+  m.runs_csv = runs_csv(plan, t, constant_echo);
+  m.summary_csv = summary_csv(plan, t, constant_echo);
   m.results_sqlite = results_sqlite(plan, t);
   return m;
 }

@@ -223,15 +223,12 @@ std::vector<std::string> Spec::parameters() const {
   return out;
 }
 
-Spec load_spec(const std::string& file, const std::vector<std::string>& cli_sets, std::optional<int> replications) {
-  Reader rd{file};
-  const toml::table root = sim::config::parse_toml_file(file);
-  Spec s;
-  s.file = file;
-  for (auto&& [k, v] : root)
-    if (k != "sweep" && k != "set" && k != "axes" && k != "zip")
-      rd.fail(line_of(v), std::string(k.str()), "unknown key (a sweep spec has [sweep], [set], [axes] and [[zip]])");
+namespace {
 
+// [sweep]: the base config, replications and seed (--replications overrides
+// the file's); returns the table for its later keys.
+const toml::table& read_sweep_table(const Reader& rd, const toml::table& root, const std::string& file,
+                                    std::optional<int> replications, Spec& s) {
   const toml::table* sw = root["sweep"].as_table();
   if (!sw) rd.fail(root.contains("sweep") ? line_of(*root.get("sweep")) : 0, "sweep", "missing [sweep] table");
   for (auto&& [k, v] : *sw)
@@ -255,73 +252,89 @@ Spec load_spec(const std::string& file, const std::vector<std::string>& cli_sets
     if (!i || i->get() < 0) rd.fail(line_of(*n), "sweep.seed", "expected an integer >= 0");
     s.seed = static_cast<std::uint64_t>(i->get());
   }
+  return *sw;
+}
 
-  // [set]: fixed overrides.
-  if (const toml::node* n = root.get("set")) {
-    const toml::table* t = n->as_table();
-    if (!t) rd.fail(line_of(*n), "set", "expected a table of config keys");
-    for (const Leaf& l : leaves(*t, false)) {
-      if (l.path == "seed") rd.fail(l.line, "seed", "each run's seed is derived from sweep.seed: set that instead");
-      s.fixed.emplace_back(l.path, rd.toml_text(*l.node, l.path));
-      s.fixed_lines[l.path] = l.line;
-    }
+// [set]: fixed overrides.
+void read_fixed(const Reader& rd, const toml::table& root, Spec& s) {
+  const toml::node* n = root.get("set");
+  if (!n) return;
+  const toml::table* t = n->as_table();
+  if (!t) rd.fail(line_of(*n), "set", "expected a table of config keys");
+  for (const Leaf& l : leaves(*t, false)) {
+    if (l.path == "seed") rd.fail(l.line, "seed", "each run's seed is derived from sweep.seed: set that instead");
+    s.fixed.emplace_back(l.path, rd.toml_text(*l.node, l.path));
+    s.fixed_lines[l.path] = l.line;
   }
+}
 
-  // Axes and zipped groups, in file order.
-  std::set<std::string> axis_keys;
-  auto add_key = [&](const std::string& key, int line) {
+// The keys the axes vary: each once, never the seed, never one [set] fixes.
+struct AxisKeys {
+  const Reader& rd;
+  const Spec& s;
+  std::set<std::string> keys;
+
+  void add(const std::string& key, int line) {
     if (key == "seed") rd.fail(line, key, "each run's seed is derived from sweep.seed and sweep.replications; it cannot be an axis");
-    if (!axis_keys.insert(key).second) rd.fail(line, key, "is already an axis");
-    if (s.fixed_lines.count(key)) rd.fail(line, key, fmt::format("is also fixed in [set] (line {})", s.fixed_lines[key]));
-  };
-  if (const toml::node* n = root.get("axes")) {
-    const toml::table* t = n->as_table();
-    if (!t) rd.fail(line_of(*n), "axes", "expected a table of config keys");
-    for (const Leaf& l : leaves(*t, true)) {
-      add_key(l.path, l.line);
-      Axis a;
-      a.keys = {l.path};
-      a.line = l.line;
-      for (AxisValue& v : rd.axis_values(l)) a.values.push_back({std::move(v)});
-      rd.check_distinct(a);
-      s.axes.push_back(std::move(a));
-    }
+    if (!keys.insert(key).second) rd.fail(line, key, "is already an axis");
+    if (const auto it = s.fixed_lines.find(key); it != s.fixed_lines.end())
+      rd.fail(line, key, fmt::format("is also fixed in [set] (line {})", it->second));
   }
-  if (const toml::node* n = root.get("zip")) {
-    const toml::array* groups = n->as_array();
-    if (!groups) rd.fail(line_of(*n), "zip", "expected [[zip]] tables");
-    for (const auto& g : *groups) {
-      const toml::table* t = g.as_table();
-      if (!t) rd.fail(line_of(g), "zip", "expected a table");
-      Axis a;
-      a.zipped = true;
-      a.line = line_of(g);
-      std::vector<std::vector<AxisValue>> cols;
-      std::string first;
-      for (const Leaf& l : leaves(*t, true)) {
-        add_key(l.path, l.line);
-        cols.push_back(rd.axis_values(l));
-        a.keys.push_back(l.path);
-        if (a.line == 0 || (cols.size() == 1)) a.line = l.line;
-        if (cols.size() > 1 && cols.back().size() != cols.front().size())
-          rd.fail(l.line, l.path,
-                  fmt::format("zipped keys need as many values each: {} has {}, {} has {}", a.keys.front(), cols.front().size(),
-                              l.path, cols.back().size()));
-      }
-      if (cols.empty()) rd.fail(line_of(g), "zip", "an empty [[zip]] group");
-      for (std::size_t i = 0; i < cols.front().size(); ++i) {
-        std::vector<AxisValue> pos;
-        for (auto& c : cols) pos.push_back(c[i]);
-        a.values.push_back(std::move(pos));
-      }
-      rd.check_distinct(a);
-      s.axes.push_back(std::move(a));
-    }
-  }
-  // [axes] and [[zip]] in the order the file gives them.
-  std::stable_sort(s.axes.begin(), s.axes.end(), [](const Axis& a, const Axis& b) { return a.line < b.line; });
+};
 
-  // --set from the command line: after [set], and never on an axis.
+// [axes]: one axis per key.
+void read_axes(Reader& rd, const toml::table& root, AxisKeys& keys, Spec& s) {
+  const toml::node* n = root.get("axes");
+  if (!n) return;
+  const toml::table* t = n->as_table();
+  if (!t) rd.fail(line_of(*n), "axes", "expected a table of config keys");
+  for (const Leaf& l : leaves(*t, true)) {
+    keys.add(l.path, l.line);
+    Axis a;
+    a.keys = {l.path};
+    a.line = l.line;
+    for (AxisValue& v : rd.axis_values(l)) a.values.push_back({std::move(v)});
+    rd.check_distinct(a);
+    s.axes.push_back(std::move(a));
+  }
+}
+
+// [[zip]]: each group one axis whose keys take their values together.
+void read_zips(Reader& rd, const toml::table& root, AxisKeys& keys, Spec& s) {
+  const toml::node* n = root.get("zip");
+  if (!n) return;
+  const toml::array* groups = n->as_array();
+  if (!groups) rd.fail(line_of(*n), "zip", "expected [[zip]] tables");
+  for (const auto& g : *groups) {
+    const toml::table* t = g.as_table();
+    if (!t) rd.fail(line_of(g), "zip", "expected a table");
+    Axis a;
+    a.zipped = true;
+    a.line = line_of(g);
+    std::vector<std::vector<AxisValue>> cols;
+    for (const Leaf& l : leaves(*t, true)) {
+      keys.add(l.path, l.line);
+      cols.push_back(rd.axis_values(l));
+      a.keys.push_back(l.path);
+      if (a.line == 0 || (cols.size() == 1)) a.line = l.line;
+      if (cols.size() > 1 && cols.back().size() != cols.front().size())
+        rd.fail(l.line, l.path,
+                fmt::format("zipped keys need as many values each: {} has {}, {} has {}", a.keys.front(), cols.front().size(),
+                            l.path, cols.back().size()));
+    }
+    if (cols.empty()) rd.fail(line_of(g), "zip", "an empty [[zip]] group");
+    for (std::size_t i = 0; i < cols.front().size(); ++i) {
+      std::vector<AxisValue> pos;
+      for (auto& c : cols) pos.push_back(c[i]);
+      a.values.push_back(std::move(pos));
+    }
+    rd.check_distinct(a);
+    s.axes.push_back(std::move(a));
+  }
+}
+
+// --set from the command line: after [set], and never on an axis.
+void apply_cli_sets(const std::vector<std::string>& cli_sets, const std::set<std::string>& axis_keys, Spec& s) {
   for (const std::string& cs : cli_sets) {
     const std::string key = set_key(cs);
     if (cs.find('=') == std::string::npos) throw ConfigError("--set", 0, key, "expected key=value, got \"" + cs + "\"");
@@ -330,9 +343,12 @@ Spec load_spec(const std::string& file, const std::vector<std::string>& cli_sets
     s.fixed.emplace_back(key, cs.substr(cs.find('=') + 1));
     s.fixed_lines[key] = 0;
   }
+}
 
+// sweep.common_seeds and sweep.constraints, which name axes.
+void read_axis_references(const Reader& rd, const toml::table& sw, const std::set<std::string>& axis_keys, Spec& s) {
   std::set<std::string, std::less<>> names(axis_keys.begin(), axis_keys.end());
-  if (const toml::node* n = sw->get("common_seeds")) {
+  if (const toml::node* n = sw.get("common_seeds")) {
     const toml::array* a = n->as_array();
     if (!a) rd.fail(line_of(*n), "sweep.common_seeds", "expected an array of axis keys");
     for (const auto& e : *a) {
@@ -341,7 +357,7 @@ Spec load_spec(const std::string& file, const std::vector<std::string>& cli_sets
       s.common_seeds.push_back(str->get());
     }
   }
-  if (const toml::node* n = sw->get("constraints")) {
+  if (const toml::node* n = sw.get("constraints")) {
     const toml::array* a = n->as_array();
     if (!a) rd.fail(line_of(*n), "sweep.constraints", "expected an array of expressions (strings)");
     for (std::size_t i = 0; i < a->size(); ++i) {
@@ -356,6 +372,27 @@ Spec load_spec(const std::string& file, const std::vector<std::string>& cli_sets
       }
     }
   }
+}
+
+}  // namespace
+
+Spec load_spec(const std::string& file, const std::vector<std::string>& cli_sets, std::optional<int> replications) {
+  Reader rd{file};
+  const toml::table root = sim::config::parse_toml_file(file);
+  Spec s;
+  s.file = file;
+  for (auto&& [k, v] : root)
+    if (k != "sweep" && k != "set" && k != "axes" && k != "zip")
+      rd.fail(line_of(v), std::string(k.str()), "unknown key (a sweep spec has [sweep], [set], [axes] and [[zip]])");
+  const toml::table& sw = read_sweep_table(rd, root, file, replications, s);
+  read_fixed(rd, root, s);
+  // Axes and zipped groups, in file order.
+  AxisKeys keys{rd, s, {}};
+  read_axes(rd, root, keys, s);
+  read_zips(rd, root, keys, s);
+  std::stable_sort(s.axes.begin(), s.axes.end(), [](const Axis& a, const Axis& b) { return a.line < b.line; });
+  apply_cli_sets(cli_sets, keys.keys, s);
+  read_axis_references(rd, sw, keys.keys, s);
   return s;
 }
 
@@ -363,12 +400,92 @@ std::uint64_t run_seed(std::uint64_t sweep_seed, const std::string& point_name, 
   return sim::Rng::derive_seed(sweep_seed, point_name, replication) & 0x7fffffffffffffffull;
 }
 
+namespace {
+
+// One grid point: each axis key with its value there.
+using PointValues = std::vector<std::pair<const std::string*, const AxisValue*>>;
+
+// Grid point g of the axes, as an odometer: the last axis varies fastest.
+PointValues point_values(const Spec& spec, std::size_t g) {
+  std::vector<std::size_t> pos(spec.axes.size(), 0);
+  std::size_t rest = g;
+  for (std::size_t i = spec.axes.size(); i-- > 0;) {
+    pos[i] = rest % spec.axes[i].values.size();
+    rest /= spec.axes[i].values.size();
+  }
+  PointValues vals;
+  for (std::size_t i = 0; i < spec.axes.size(); ++i)
+    for (std::size_t k = 0; k < spec.axes[i].keys.size(); ++k) vals.emplace_back(&spec.axes[i].keys[k], &spec.axes[i].values[pos[i]][k]);
+  return vals;
+}
+
+bool passes_constraints(const Spec& spec, const PointValues& vals) {
+  for (const Constraint& c : spec.constraints) {
+    const auto lookup = [&](const std::string& name) -> const ExprValue& {
+      for (const auto& [k, v] : vals)
+        if (*k == name) return v->expr;
+      throw std::logic_error("sweep: constraint name not an axis");
+    };
+    try {
+      if (!c.expr.test(lookup)) return false;
+    } catch (const ExprError& x) {
+      std::string where;
+      for (const auto& [k, v] : vals) where += (where.empty() ? "" : ", ") + *k + "=" + v->text;
+      throw ConfigError(spec.file, c.line, fmt::format("sweep.constraints[{}]", c.index),
+                        fmt::format("{} at column {} of \"{}\" (at {})", x.message, x.column, c.expr.text(), where));
+    }
+  }
+  return true;
+}
+
+// An error in a point's config, pointed at the spec where it can be.
+ConfigError point_error(const Spec& spec, const PointValues& vals, const ConfigError& e) {
+  if (e.file != "--set") {
+    // A key of the base config that this point makes invalid: say which point, and where the spec gives it.
+    std::string at;
+    for (const auto& [k, v] : vals) at += (at.empty() ? "" : ", ") + *k + "=" + v->text;
+    if (at.empty()) return e;
+    return ConfigError(e.file, e.line, e.key,
+                       e.message + fmt::format(" (at the sweep point {}: {}:{})", at, spec.file, vals.front().second->line));
+  }
+  // Point at the spec: the axis value, or the [set] entry.
+  for (const auto& [k, v] : vals)
+    if (*k == e.key || e.key.rfind(*k + ".", 0) == 0) return ConfigError(spec.file, v->line, e.key, e.message);
+  if (auto it = spec.fixed_lines.find(e.key); it != spec.fixed_lines.end() && it->second > 0)
+    return ConfigError(spec.file, it->second, e.key, e.message);
+  return e;
+}
+
+// One config per point, checked once; replications differ only in the seed
+// line. Adds the point's config and its first replication's seed line to plan.
+void add_point_config(const Spec& spec, const SchemaFor& schema_for, const CheckConfig& check, const PointValues& vals,
+                      std::vector<std::string> run_sets, const std::string& name, Plan& plan) {
+  const std::uint64_t seed0 = run_seed(spec.seed, name, 0);
+  run_sets.push_back(fmt::format("seed={}", seed0));
+  std::string point_toml;
+  try {
+    const sim::config::Schema& schema = schema_for(spec.base.string(), run_sets);
+    const sim::config::Config cfg = sim::config::Config::load(schema, spec.base, run_sets);
+    if (check) check(cfg);
+    // "\n" + config: the seed line is found at the start of any line.
+    point_toml = "\n" + cfg.to_toml();
+  } catch (const ConfigError& e) {
+    throw point_error(spec, vals, e);
+  }
+  std::string point_seed_line = fmt::format("\nseed = {}\n", seed0);
+  if (point_toml.find(point_seed_line) == std::string::npos)
+    throw std::logic_error("sweep: a config's seed line is not where the plan expects it");
+  plan.point_configs.push_back(std::move(point_toml));
+  plan.point_seed_lines.push_back(std::move(point_seed_line));
+}
+
+}  // namespace
+
 Plan make_plan(const Spec& spec, const SchemaFor& schema_for, const CheckConfig& check) {
   Plan plan;
   plan.parameters = spec.parameters();
   plan.replications = spec.replications;
   plan.seed = spec.seed;
-  const std::string base = spec.base.string();
 
   std::size_t total = 1;
   for (const Axis& a : spec.axes) {
@@ -377,43 +494,16 @@ Plan make_plan(const Spec& spec, const SchemaFor& schema_for, const CheckConfig&
   }
   plan.grid_points = total;
 
-  std::vector<std::size_t> pos(spec.axes.size(), 0);
   for (std::size_t g = 0; g < total; ++g) {
-    // Odometer: the last axis varies fastest.
-    std::size_t rest = g;
-    for (std::size_t i = spec.axes.size(); i-- > 0;) {
-      pos[i] = rest % spec.axes[i].values.size();
-      rest /= spec.axes[i].values.size();
-    }
-    std::vector<std::pair<const std::string*, const AxisValue*>> vals;
-    for (std::size_t i = 0; i < spec.axes.size(); ++i)
-      for (std::size_t k = 0; k < spec.axes[i].keys.size(); ++k) vals.emplace_back(&spec.axes[i].keys[k], &spec.axes[i].values[pos[i]][k]);
-
-    bool keep = true;
-    for (const Constraint& c : spec.constraints) {
-      const auto lookup = [&](const std::string& name) -> const ExprValue& {
-        for (const auto& [k, v] : vals)
-          if (*k == name) return v->expr;
-        throw std::logic_error("sweep: constraint name not an axis");
-      };
-      try {
-        keep = c.expr.test(lookup);
-      } catch (const ExprError& x) {
-        std::string where;
-        for (const auto& [k, v] : vals) where += (where.empty() ? "" : ", ") + *k + "=" + v->text;
-        throw ConfigError(spec.file, c.line, fmt::format("sweep.constraints[{}]", c.index),
-                          fmt::format("{} at column {} of \"{}\" (at {})", x.message, x.column, c.expr.text(), where));
-      }
-      if (!keep) break;
-    }
-    if (!keep) {
+    const PointValues vals = point_values(spec, g);
+    if (!passes_constraints(spec, vals)) {
       ++plan.dropped_points;
       continue;
     }
 
     const std::size_t point = plan.points.size();
     json params = json::object();
-    std::string name;
+    std::string name;  // what the seeds derive from: the point's values, but those of sweep.common_seeds
     std::vector<std::string> sets;
     for (const auto& [k, v] : spec.fixed) sets.push_back(k + "=" + v);
     for (const auto& [k, v] : vals) {
@@ -429,43 +519,7 @@ Plan make_plan(const Spec& spec, const SchemaFor& schema_for, const CheckConfig&
                         fmt::format("the sweep has more than {} runs (grid points after the constraints x replications)",
                                     kMaxTotalRuns));
 
-    const auto point_error = [&](const ConfigError& e) -> ConfigError {
-      if (e.file != "--set") {
-        // A key of the base config that this point makes invalid: say which point, and where the spec gives it.
-        std::string at;
-        for (const auto& [k, v] : vals) at += (at.empty() ? "" : ", ") + *k + "=" + v->text;
-        if (at.empty()) return e;
-        return ConfigError(e.file, e.line, e.key,
-                           e.message + fmt::format(" (at the sweep point {}: {}:{})", at, spec.file, vals.front().second->line));
-      }
-      // Point at the spec: the axis value, or the [set] entry.
-      for (const auto& [k, v] : vals)
-        if (*k == e.key || e.key.rfind(*k + ".", 0) == 0) return ConfigError(spec.file, v->line, e.key, e.message);
-      if (auto it = spec.fixed_lines.find(e.key); it != spec.fixed_lines.end() && it->second > 0)
-        return ConfigError(spec.file, it->second, e.key, e.message);
-      return e;
-    };
-    // One config per point, checked once; replications differ only in the seed line.
-    std::string point_toml, point_seed_line;
-    {
-      std::vector<std::string> run_sets = sets;
-      const std::uint64_t seed0 = run_seed(spec.seed, name, 0);
-      run_sets.push_back(fmt::format("seed={}", seed0));
-      try {
-        const sim::config::Schema& schema = schema_for(base, run_sets);
-        const sim::config::Config cfg = sim::config::Config::load(schema, spec.base, run_sets);
-        if (check) check(cfg);
-        // "\n" + config: the seed line is found at the start of any line.
-        point_toml = "\n" + cfg.to_toml();
-      } catch (const ConfigError& e) {
-        throw point_error(e);
-      }
-      point_seed_line = fmt::format("\nseed = {}\n", seed0);
-      if (point_toml.find(point_seed_line) == std::string::npos)
-        throw std::logic_error("sweep: a config's seed line is not where the plan expects it");
-    }
-    plan.point_configs.push_back(std::move(point_toml));
-    plan.point_seed_lines.push_back(std::move(point_seed_line));
+    add_point_config(spec, schema_for, check, vals, sets, name, plan);
     for (int r = 0; r < spec.replications; ++r) {
       PlannedRun run;
       run.run = point * static_cast<std::size_t>(spec.replications) + static_cast<std::size_t>(r);

@@ -102,6 +102,413 @@ ordered_json lock_json(const sim::LockBase& l, double window_ps) {
   return j;
 }
 
+// ---- Building the run from the config ----
+
+const DesignInfo& design_info(const Config& cfg) {
+  const DesignInfo* info = find_design(cfg.get_string("kioctx.design"));
+  if (!info) {
+    std::vector<std::string> names;
+    for (const auto& d : designs()) names.push_back(d.name);
+    throw cfg.error_at("kioctx.design", fmt::format("unknown design \"{}\"; known: {}", cfg.get_string("kioctx.design"), join(names)));
+  }
+  return *info;
+}
+
+// The design's own seed switches, each overridden by its kioctx.* key when the config sets it.
+Switches switches_from(const Config& cfg, Switches sw) {
+  if (cfg.has("kioctx.lazy_list")) sw.lazy_list = cfg.get_bool("kioctx.lazy_list");
+  if (cfg.has("kioctx.completion_lock")) sw.completion_lock = cfg.get_bool("kioctx.completion_lock");
+  if (cfg.has("kioctx.cancel_xchg")) sw.cancel_xchg = cfg.get_bool("kioctx.cancel_xchg");
+  if (cfg.has("kioctx.zero_alloc")) sw.zero_alloc = cfg.get_bool("kioctx.zero_alloc");
+  return sw;
+}
+
+// CPUs of the roles the workload does not run itself: the devices' interrupts.
+struct IrqPlacement {
+  std::vector<int> irq_cpus;
+  int usb_irq_cpu = 0;
+};
+
+// Resolves every role to CPUs (into wc), checks each exists and that no two
+// roles share one.
+IrqPlacement place_roles(const Config& cfg, int ncpus, WorkloadConfig& wc) {
+  const bool cancels = (cfg.get_float("workload.usb_fraction") > 0 &&
+                        (cfg.get_float("usb.cancel_fraction") > 0 || cfg.get_float("usb.cancel_rate") > 0)) ||
+                       (cfg.get_float("block.cancel_fraction") > 0 && cfg.get_float("workload.usb_fraction") < 1);
+  RoleAssignment role = resolve_roles(cfg, ncpus, cancels);
+  wc.submitters = std::move(role.submitters);
+  wc.reapers = std::move(role.reapers);
+  wc.cancellers = std::move(role.cancellers);
+  IrqPlacement irq;
+  irq.irq_cpus = std::move(role.irq_cpus);
+  irq.usb_irq_cpu = static_cast<int>(cfg.get_int("usb.irq_cpu"));
+  if (irq.usb_irq_cpu < 0) irq.usb_irq_cpu = irq.irq_cpus.empty() ? ncpus - 1 : irq.irq_cpus.back();
+  check_cpus(cfg, "usb.irq_cpu", {irq.usb_irq_cpu}, ncpus);
+  if (wc.submitters.empty()) throw cfg.error_at("workload.submitters", "at least one submitter CPU is needed");
+  wc.teardown_at = cfg.get_duration_ps("teardown.at");
+  wc.teardown_cpu = static_cast<int>(cfg.get_int("teardown.cpu"));
+  if (wc.teardown_cpu < 0) wc.teardown_cpu = ncpus - 1;
+  check_cpus(cfg, "teardown.cpu", {wc.teardown_cpu}, ncpus);
+  std::vector<std::pair<const char*, std::vector<int>>> roles = {
+      {"workload.submitters", wc.submitters}, {"workload.reapers", wc.reapers}, {"usb.cancellers", wc.cancellers}};
+  if (wc.teardown_at > 0) roles.push_back({"teardown.cpu", {wc.teardown_cpu}});
+  check_roles(cfg, roles);
+  return irq;
+}
+
+// The workload.*, usb.* and block.* keys that drive the submitters, reapers and cancellers.
+void read_workload(const Config& cfg, WorkloadConfig& wc) {
+  wc.batch = cfg.get_int("workload.batch");
+  wc.queue_depth = cfg.get_int("workload.queue_depth");
+  wc.think = cfg.get_distribution("workload.think");
+  wc.min_nr = cfg.get_int("workload.min_nr");
+  wc.nr = cfg.get_int("workload.nr");
+  wc.usb_fraction = cfg.get_float("workload.usb_fraction");
+  wc.bad_buffer_fraction = cfg.get_float("workload.bad_buffer_fraction");
+  wc.eventfd_fraction = cfg.get_float("workload.eventfd_fraction");
+  wc.cancel_fraction = cfg.get_float("usb.cancel_fraction");
+  wc.cancel_delay = cfg.get_distribution("usb.cancel_delay");
+  wc.cancel_rate = cfg.get_float("usb.cancel_rate");
+  wc.cancel_oldest = cfg.get_string("usb.cancel_target") == "oldest";
+  wc.block_cancel_fraction = cfg.get_float("block.cancel_fraction");
+  wc.target_results = static_cast<std::uint64_t>(cfg.get_int("workload.kiocbs"));
+}
+
+// The checks across workload keys: the queue fits the ring, the run has an
+// end after its warm-up, cancels have a CPU to run on.
+void check_workload(const Config& cfg, const WorkloadConfig& wc, unsigned nr_events, const RingGeometry& ring,
+                    sim::Time warmup) {
+  if (wc.queue_depth >= static_cast<long>(ring.nr))
+    throw cfg.error_at("workload.queue_depth", fmt::format("queue depth {} does not fit the ring: io_setup({}) gives a ring of {} events, at most {} in flight",
+                                                           wc.queue_depth, nr_events, ring.nr, ring.nr - 1));
+  if (wc.min_nr > wc.nr) throw cfg.error_at("workload.min_nr", "min_nr must not exceed workload.nr");
+  if (wc.target_results == 0 && cfg.get_duration_ps("workload.duration") == 0 && wc.teardown_at == 0)
+    throw cfg.error_at("workload.kiocbs", "set workload.kiocbs, workload.duration or teardown.at: the run needs an end");
+  if (wc.target_results == 0 && cfg.get_duration_ps("workload.duration") > 0 &&
+      warmup >= cfg.get_duration_ps("workload.duration"))
+    throw cfg.error_at("workload.warmup",
+                       fmt::format("the warm-up ({}) is not shorter than workload.duration ({}): nothing would be measured",
+                                   sim::config::format_duration(warmup),
+                                   sim::config::format_duration(cfg.get_duration_ps("workload.duration"))));
+  if (wc.cancel_rate > 0 && wc.cancel_rate < 1e-6)
+    throw cfg.error_at("usb.cancel_rate", "a cancel rate must be 0 or at least 1e-6 per second (one call per 10^6 s)");
+  if (wc.usb_fraction > 0 && (wc.cancel_fraction > 0 || wc.cancel_rate > 0) && wc.cancellers.empty())
+    throw cfg.error_at("usb.cancellers", "USB cancels are configured but no canceller CPU is given");
+  if (wc.block_cancel_fraction > 0 && wc.usb_fraction < 1 && wc.cancellers.empty())
+    throw cfg.error_at("usb.cancellers", "block cancels are configured but no canceller CPU is given");
+}
+
+KernelCosts kernel_costs_from(const Config& cfg) {
+  KernelCosts kc;
+  kc.syscall = cfg.get_duration_ps("costs.syscall");
+  kc.copy_iocb = cfg.get_duration_ps("costs.copy_iocb");
+  kc.copy_event = cfg.get_duration_ps("costs.copy_event");
+  kc.submit_io = cfg.get_duration_ps("costs.submit_io");
+  kc.synchronize_rcu = cfg.get_duration_ps("costs.synchronize_rcu");
+  return kc;
+}
+
+int word_bits_from(const Config& cfg) {
+  const int word_bits = static_cast<int>(cfg.get_int("machine.word_bits"));
+  if (word_bits != 32 && word_bits != 64) throw cfg.error_at("machine.word_bits", "must be 32 or 64");
+  return word_bits;
+}
+
+BlockDevice::Config block_config_from(const Config& cfg, const std::vector<int>& irq_cpus, sim::Time submit_io) {
+  BlockDevice::Config bc;
+  bc.service = cfg.get_distribution("block.service");
+  bc.irq_cpus = irq_cpus;
+  bc.routing = cfg.get_string("block.irq_routing") == "submitter" ? IrqRouting::Submitter : IrqRouting::RoundRobin;
+  bc.irq_work = cfg.get_duration_ps("block.irq_work");
+  bc.irq_budget = cfg.get_int("block.irq_budget");
+  bc.submit_io = submit_io;
+  return bc;
+}
+
+UsbGadget::Config usb_config_from(const Config& cfg, int irq_cpu) {
+  UsbGadget::Config uc;
+  uc.bus_mbps = cfg.get_float("usb.bus_mbps");
+  uc.efficiency = cfg.get_float("usb.efficiency");
+  uc.transfer_bytes = cfg.get_int("usb.transfer_bytes");
+  uc.irq_cpu = irq_cpu;
+  return uc;
+}
+
+// ---- Running ----
+
+// Runs the engine (ours or SimGrid's clock) to `until`; a violation gets
+// what the current context did last.
+void run_engine(const Config& cfg, sim::Machine& m, sim::TimedDriver& driver, sim::Time until, const RunHooks& hooks) {
+  try {
+    if (cfg.get_string("engine.clock") == "simgrid") {
+      sim::SimgridClock clock(m, driver, cfg.get_duration_ps("engine.sync_quantum"), hooks.simgrid_args,
+                             hooks.simgrid_cpu_hosts);
+      clock.run(until);
+    } else {
+      driver.run(until);
+    }
+  } catch (sim::Violation& v) {
+    std::string more = "\nlast steps:\n";
+    if (sim::current_context) more += fmt::format("  {} (in {}):\n{}", sim::current_context->name(), sim::current_context->call_chain(), sim::current_context->history());
+    v.append(more);
+    throw;
+  }
+}
+
+// Everything a run built, for checking how it ended and reporting it.
+struct Run {
+  const Config& cfg;
+  const sim::MachinePreset& preset;
+  const sim::Topology& topo;
+  sim::Machine& m;
+  const sim::TimedDriver& driver;
+  const AioDesign& aio;
+  const Switches& sw;
+  const Layout& layout;
+  sim::LockKind lock_kind;
+  const RingGeometry& ring;
+  int word_bits;
+  kioctx& ctx;
+  const eventfd_ctx& eventfd;
+  const Ledger& ledger;
+  const BlockDevice& blk;
+  UsbGadget& usb;
+  const Workload& w;
+  const WorkloadConfig& wc;
+  const IrqPlacement& irq;
+  std::uint64_t seed;
+  sim::Time warmup;
+  bool cut;  // stopped by hooks.stop_at (aiosim trace --to), not by its own end
+};
+
+// The run must have ended by itself (target reached or duration over) before
+// the horizon, and with a measured window; returns its end.
+sim::Time check_end(const Run& run, const RunHooks& hooks) {
+  const Config& cfg = run.cfg;
+  const sim::Time next_event = run.driver.next_event_time();
+  if (!run.w.done() && hooks.stop_at > sim::kHorizon &&
+      (run.driver.now() >= sim::kHorizon || (next_event != sim::kNever && next_event >= sim::kHorizon)))
+    throw cfg.error_at(run.wc.target_results > 0 ? "workload.kiocbs" : "workload.duration",
+                       "the run reached the limit of 4000000 s of simulated time before its end (docs/input-limits.md)");
+  if (!run.w.done() && run.wc.target_results > 0 && !run.cut) {
+    std::string stuck;
+    for (int i = 0; i < run.topo.cpus(); ++i) {
+      const sim::Context& t = run.m.cpu(i).task();
+      if (t.state() == sim::ContextState::Blocked) stuck += fmt::format("  {} blocked in {}\n", t.name(), t.call_chain());
+    }
+    throw sim::Violation(sim::ViolationKind::Invariant,
+                         fmt::format("the run stalled at {:.3f} us with {} requests in flight and nothing left to happen",
+                                     sim::to_ns(run.driver.now()) / 1000.0, run.ledger.in_flight()),
+                         stuck);
+  }
+  const sim::Time end = run.w.done() ? run.w.end_time() : run.driver.now();
+  // An empty measured window gives rates of 0 that look like results (and
+  // that a sweep would average): refuse it. A run cut short by the caller
+  // (aiosim trace --to) is exempt.
+  if (end <= run.warmup && !run.cut)
+    throw cfg.error_at("workload.warmup",
+                       fmt::format("the run ended at {}, before the warm-up of {} did: the measured window is empty "
+                                   "(shorten workload.warmup or lengthen the run)",
+                                   sim::config::format_duration(end), sim::config::format_duration(run.warmup)));
+  return end;
+}
+
+// ---- Reporting: result.json's sections, summary.csv and the console table ----
+
+ordered_json locks_json(const Run& run, double window_ps) {
+  ordered_json locks;
+  locks["ctx_lock"] = lock_json(run.ctx.ctx_lock, window_ps);
+  if (run.sw.completion_lock) locks["completion_lock"] = lock_json(run.ctx.completion_lock, window_ps);
+  locks["ring_lock"] = lock_json(run.ctx.ring_lock, window_ps);
+  locks["wait_lock"] = lock_json(run.ctx.wait.lock, window_ps);
+  locks["dev_lock"] = lock_json(run.usb.dev_lock(), window_ps);
+  locks["udc_lock"] = lock_json(run.usb.udc_lock(), window_ps);
+  if (run.wc.eventfd_fraction > 0) locks["eventfd_wqh_lock"] = lock_json(run.eventfd.wqh.lock, window_ps);
+  return locks;
+}
+
+// Per CPU time by activity and interrupt latency (into r["cpus"]), and the
+// machine's shares spinning and busy over the measured window (r["cpu_share"]).
+void cpus_json(const Run& run, double window_ps, ordered_json& r) {
+  const int ncpus = run.topo.cpus();
+  ordered_json cpus = ordered_json::array();
+  sim::Time spin_total = 0, busy_total = 0;
+  for (int i = 0; i < ncpus; ++i) {
+    const sim::Cpu& c = run.m.cpu(i);
+    ordered_json cj;
+    cj["task_ns"] = sim::to_ns(c.time_in(sim::Activity::Task));
+    cj["spin_ns"] = sim::to_ns(c.time_in(sim::Activity::Spin));
+    cj["irq_ns"] = sim::to_ns(c.time_in(sim::Activity::Irq));
+    cj["idle_ns"] = sim::to_ns(c.time_in(sim::Activity::Idle));
+    cj["irq_latency_ns"] = {{"mean", c.irq_latency().count() ? c.irq_latency().mean() / 1000.0 : 0.0},
+                            {"p99", sim::to_ns(c.irq_latency().percentile(99))},
+                            {"count", c.irq_latency().count()}};
+    cj["irqs_latched"] = c.irqs_latched();
+    cpus.push_back(std::move(cj));
+    spin_total += c.time_in(sim::Activity::Spin);
+    busy_total += c.time_in(sim::Activity::Task) + c.time_in(sim::Activity::Spin) + c.time_in(sim::Activity::Irq);
+  }
+  r["cpus"] = std::move(cpus);
+  // Interrupt delivery per device: completions per handler invocation and
+  // from the device finishing a request to its aio_complete().
+  r["devices"] = {{"block", {{"irq_invocations", run.blk.completions_per_irq().count()},
+                             {"completions_per_irq", count_json(run.blk.completions_per_irq())},
+                             {"done_to_aio_complete_ns", dist_json(run.blk.done_to_aio_complete(), true)}}}};
+  r["cpu_share"] = {{"spinning", window_ps > 0 ? spin_total / (window_ps * ncpus) : 0.0},
+                    {"busy", window_ps > 0 ? busy_total / (window_ps * ncpus) : 0.0}};
+}
+
+// Transfers per named line (kiocb and ring lines summed by name).
+ordered_json cachelines_json(const Run& run) {
+  std::map<std::string, std::uint64_t> by_line;
+  for (const sim::CacheLine* l : run.ctx.lines()) by_line[l->name()] += l->transfers();
+  by_line[run.ctx.ring_header.name()] += run.ctx.ring_header.transfers();
+  for (const sim::CacheLine& l : run.ctx.slot_lines) by_line[l.name()] += l.transfers();
+  by_line[run.blk.line.name()] += run.blk.line.transfers();
+  by_line[run.usb.line.name()] += run.usb.line.transfers();
+  ordered_json lines;
+  for (const auto& [n, t] : by_line) lines[n] = {{"transfers", t}};
+  return lines;
+}
+
+ordered_json correctness_json(const Run& run) {
+  const auto& counts = run.ledger.counts();
+  return {{"submitted", counts.submitted},   {"results", counts.results},
+          {"ring_events", counts.ring_events}, {"cancel_results", counts.cancel_results},
+          {"reaped", counts.reaped},         {"duplicates", counts.duplicates},
+          {"lost", counts.lost},             {"kernel_races", {{"total", run.usb.races()}, {"null_deref", run.usb.null_derefs()}, {"use_after_free", run.usb.use_after_frees()}}},
+          {"ring_overflows", counts.ring_overflows}, {"ring_overwritten", counts.ring_overwritten},
+          {"teardown_dropped", counts.teardown_dropped}, {"in_flight", run.ledger.in_flight()},
+          {"violations", counts.violations}, {"torn_down", run.w.torn_down()}};
+}
+
+// Everything of result.json but the profile and the config.
+ordered_json result_json(const Run& run, const std::string& version, sim::Time end, double wall_s,
+                         std::uint64_t allocations) {
+  const Config& cfg = run.cfg;
+  const int ncpus = run.topo.cpus();
+  const double window_ps = static_cast<double>(end > run.warmup ? end - run.warmup : 0);
+  const double window_s = window_ps / 1e12;
+  const auto& counts = run.ledger.counts();
+  const Workload& w = run.w;
+  const WorkloadConfig& wc = run.wc;
+
+  ordered_json r;
+  r["aiosim_version"] = version;
+  r["seed"] = run.seed;
+  r["design"] = {{"name", run.aio.name()},
+                 {"lazy_list", run.sw.lazy_list},
+                 {"completion_lock", run.sw.completion_lock},
+                 {"cancel_xchg", run.sw.cancel_xchg},
+                 {"zero_alloc", run.sw.zero_alloc}};
+  ordered_json lay;
+  for (const auto& [f, l] : run.layout) lay[f] = l;
+  r["layout"] = std::move(lay);
+  r["machine"] = {{"preset", run.preset.name}, {"sockets", run.topo.sockets}, {"cores_per_socket", run.topo.cores_per_socket},
+                  {"threads_per_core", run.topo.threads_per_core}, {"cpus", ncpus}, {"word_bits", run.word_bits}, {"ring_events", run.ring.nr}};
+  // Each role's CPUs as resolved (role keys may be counts or shares, models/workload/roles.hpp).
+  r["roles"] = {{"submitters", wc.submitters}, {"reapers", wc.reapers}, {"cancellers", wc.cancellers},
+                {"irq_cpus", run.irq.irq_cpus}, {"usb_irq_cpu", run.irq.usb_irq_cpu}};
+  r["sim"] = {{"kiocbs", counts.results},
+              {"simulated_s", sim::to_sec(end)},
+              {"measured_s", window_s},
+              {"wall_s", wall_s},
+              {"events", run.driver.events()},
+              {"allocations", allocations},
+              {"events_per_kiocb", counts.results ? static_cast<double>(run.driver.events()) / counts.results : 0.0},
+              // Completions reaped in the measured window, and whether they are fewer than workload.min_measured.
+              {"measured_completions", w.submit_to_event().count()},
+              {"too_few_measured", w.submit_to_event().count() < static_cast<std::uint64_t>(cfg.get_int("workload.min_measured"))}};
+  // Rates over the measured window (after warm-up).
+  r["throughput"] = {{"submitted_per_s", window_s > 0 ? counts.submitted / window_s : 0.0},
+                     {"completed_per_s", window_s > 0 ? counts.results / window_s : 0.0},
+                     {"cancelled_per_s", window_s > 0 ? counts.cancel_results / window_s : 0.0}};
+  r["latency_ns"] = {{"submit_to_event", dist_json(w.submit_to_event(), true)},
+                     {"submit_to_reap", dist_json(w.submit_to_reap(), true)}};
+  if (cfg.get_bool("output.latency_cdf")) {  // submit->event quantiles at percent 0, 1, ..., 99, 99.5, 99.9, 99.99, 100
+    ordered_json ns = ordered_json::array();
+    static constexpr double kTail[] = {99.5, 99.9, 99.99, 100};
+    for (int i = 0; i < 104; ++i) ns.push_back(sim::to_ns(w.submit_to_event().percentile(i < 100 ? i : kTail[i - 100])));
+    r["latency_cdf"] = {{"submit_to_event_ns", ns}};
+  }
+  r["locks"] = locks_json(run, window_ps);
+  const double completions = static_cast<double>(counts.results);
+  r["per_completion"] = {
+      {"ctx_lock_acquisitions", completions ? run.ctx.ctx_lock.stats().acquisitions / completions : 0.0},
+      {"completion_lock_acquisitions", completions && run.sw.completion_lock ? run.ctx.completion_lock.stats().acquisitions / completions : 0.0},
+      {"line_transfers", completions ? run.m.coherence().total_transfers() / completions : 0.0}};
+  cpus_json(run, window_ps, r);
+  r["cachelines"] = cachelines_json(run);
+  r["correctness"] = correctness_json(run);
+  r["cancels"] = {{"io_cancel_calls", w.cancels().calls}, {"succeeded", w.cancels().succeeded},
+                  {"einval", w.cancels().einval}, {"usb_dequeued", run.usb.dequeued()}, {"usb_completed", run.usb.completed()}};
+  return r;
+}
+
+// The profile of simulated CPU time: folded stacks by context and by role (into rep), and r["profile"].
+void profile_report(const Run& run, const sim::Profile& profile, ordered_json& r, RunReport& rep) {
+  const WorkloadConfig& wc = run.wc;
+  std::vector<RoleCpus> role_cpus = {{"submitter", wc.submitters}, {"reaper", wc.reapers},
+                                     {"canceller", wc.cancellers}, {"irq", run.irq.irq_cpus}, {"irq", {run.irq.usb_irq_cpu}}};
+  if (wc.teardown_at > 0) role_cpus.push_back({"teardown", {wc.teardown_cpu}});
+  const std::vector<std::string> roles = cpu_roles(run.topo.cpus(), role_cpus);
+  const sim::profile::Folded by_context = profile.folded();
+  const sim::profile::Folded by_role = profile.folded(&roles);
+  r["profile"] = profile_json(by_context, by_role, roles);
+  rep.profile_folded = sim::profile::write_folded(by_context);
+  rep.profile_roles_folded = sim::profile::write_folded(by_role);
+}
+
+// The columns are result.json's dotted names, in its units (docs/results.md).
+std::string summary_csv(const Run& run, const ordered_json& r) {
+  const auto& cl = run.ctx.ctx_lock.stats();
+  return fmt::format(
+      "design.name,machine.cpus,locks.ctx_lock.kind,throughput.completed_per_s,per_completion.ctx_lock_acquisitions,"
+      "locks.ctx_lock.wait_ns.p99,locks.completion_lock.wait_ns.p99,cpu_share.spinning,latency_ns.submit_to_event.p99,"
+      "correctness.lost,correctness.kernel_races.total\n"
+      "{},{},{},{:.1f},{:.4f},{:.1f},{},{:.5f},{:.1f},{},{}\n",
+      run.aio.name(), run.topo.cpus(), to_string(run.lock_kind), r["throughput"]["completed_per_s"].get<double>(),
+      r["per_completion"]["ctx_lock_acquisitions"].get<double>(), sim::to_ns(cl.wait.percentile(99)),
+      run.sw.completion_lock ? fmt::format("{:.1f}", sim::to_ns(run.ctx.completion_lock.stats().wait.percentile(99))) : std::string(),
+      r["cpu_share"]["spinning"].get<double>(), sim::to_ns(run.w.submit_to_event().percentile(99)), run.ledger.counts().lost,
+      run.usb.races());
+}
+
+// The console summary of `aiosim run`.
+std::string summary_table(const Run& run, const ordered_json& r, sim::Time end, double wall_s) {
+  const auto& cl = run.ctx.ctx_lock.stats();
+  const auto& counts = run.ledger.counts();
+  const Switches& sw = run.sw;
+  const UsbGadget& usb = run.usb;
+  const double spin_pct = 100.0 * r["cpu_share"]["spinning"].get<double>();
+  std::string table = fmt::format(
+      "design {} (lazy_list={} completion_lock={} cancel_xchg={} zero_alloc={}), {} CPUs, {} locks, preset {}\n"
+      "  results          {:>12}   ({} ring events, {} io_cancel results)\n"
+      "  simulated        {:>12.3f} ms  (wall {:.2f} s, {} events)\n"
+      "  completions/s    {:>12.0f}\n"
+      "  ctx_lock         {:>12} acquisitions ({:.3f} per completion), wait p99 {:.0f} ns, util {:.1f}%\n"
+      "  completion_lock  {:>12} acquisitions, wait p99 {:.0f} ns\n"
+      "  submit->event    p50 {:.0f} ns, p99 {:.0f} ns\n"
+      "  CPU spinning     {:>11.2f}%\n"
+      "  correctness      duplicates {}, lost {}, kernel races {} (oops {}, use-after-free {}), ring overflows {}, in flight at end {}\n",
+      run.aio.name(), sw.lazy_list, sw.completion_lock, sw.cancel_xchg, sw.zero_alloc, run.topo.cpus(), to_string(run.lock_kind),
+      run.preset.name, counts.results, counts.ring_events, counts.cancel_results, sim::to_ns(end) / 1e6, wall_s,
+      run.driver.events(), r["throughput"]["completed_per_s"].get<double>(), cl.acquisitions,
+      r["per_completion"]["ctx_lock_acquisitions"].get<double>(), sim::to_ns(cl.wait.percentile(99)),
+      100.0 * r["locks"]["ctx_lock"]["utilization"].get<double>(), run.ctx.completion_lock.stats().acquisitions,
+      sim::to_ns(run.ctx.completion_lock.stats().wait.percentile(99)), sim::to_ns(run.w.submit_to_event().percentile(50)),
+      sim::to_ns(run.w.submit_to_event().percentile(99)), spin_pct, counts.duplicates, counts.lost, usb.races(),
+      usb.null_derefs(), usb.use_after_frees(), counts.ring_overflows, run.ledger.in_flight());
+  if (r.contains("profile")) {
+    const auto& pj = r["profile"];
+    table += fmt::format(
+        "  profile          fs/aio.c {:.2f}% of busy CPU time (spinning {:.2f}%), with what it calls {:.2f}%; user code {:.2f}%\n",
+        100.0 * pj["aio_share"].get<double>(), 100.0 * pj["aio_spin_share"].get<double>(),
+        100.0 * pj["aio_children_share"].get<double>(), 100.0 * pj["user_share"].get<double>());
+  }
+  return table;
+}
+
 }  // namespace
 
 RunReport run_simulation(const Config& cfg, const std::string& version, const RunHooks& hooks) {
@@ -121,114 +528,37 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   sim::TimedDriver driver(m);
 
   // The kioctx design and its switches.
-  const DesignInfo* info = find_design(cfg.get_string("kioctx.design"));
-  if (!info) {
-    std::vector<std::string> names;
-    for (const auto& d : designs()) names.push_back(d.name);
-    throw cfg.error_at("kioctx.design", fmt::format("unknown design \"{}\"; known: {}", cfg.get_string("kioctx.design"), join(names)));
-  }
-  std::unique_ptr<AioDesign> aio = info->make();
-  Switches sw = aio->switches();
-  if (cfg.has("kioctx.lazy_list")) sw.lazy_list = cfg.get_bool("kioctx.lazy_list");
-  if (cfg.has("kioctx.completion_lock")) sw.completion_lock = cfg.get_bool("kioctx.completion_lock");
-  if (cfg.has("kioctx.cancel_xchg")) sw.cancel_xchg = cfg.get_bool("kioctx.cancel_xchg");
-  if (cfg.has("kioctx.zero_alloc")) sw.zero_alloc = cfg.get_bool("kioctx.zero_alloc");
+  const DesignInfo& info = design_info(cfg);
+  std::unique_ptr<AioDesign> aio = info.make();
+  const Switches sw = switches_from(cfg, aio->switches());
   aio->set_switches(sw);
-
   const Layout layout = layout_from(cfg);
   const std::string lock_name = cfg.get_string("kioctx.lock");
-  const sim::LockKind lock_kind = lock_name == "era" ? info->era_lock : sim::lock_kind_from_string(lock_name);
+  const sim::LockKind lock_kind = lock_name == "era" ? info.era_lock : sim::lock_kind_from_string(lock_name);
   const auto nr_events = static_cast<unsigned>(cfg.get_int("kioctx.nr_events"));
   kioctx ctx(m, nr_events, lock_kind, layout);
 
-  // Roles and their CPUs.
-  const int ncpus = topo.cpus();
+  // Roles, their CPUs and the workload (the objects are created in this
+  // order, as their cache lines and RNG streams depend on it).
   WorkloadConfig wc;
-  const bool cancels = (cfg.get_float("workload.usb_fraction") > 0 &&
-                        (cfg.get_float("usb.cancel_fraction") > 0 || cfg.get_float("usb.cancel_rate") > 0)) ||
-                       (cfg.get_float("block.cancel_fraction") > 0 && cfg.get_float("workload.usb_fraction") < 1);
-  RoleAssignment role = resolve_roles(cfg, ncpus, cancels);
-  wc.submitters = std::move(role.submitters);
-  wc.reapers = std::move(role.reapers);
-  wc.cancellers = std::move(role.cancellers);
-  const std::vector<int> irq_cpus = std::move(role.irq_cpus);
-  int usb_irq_cpu = static_cast<int>(cfg.get_int("usb.irq_cpu"));
-  if (usb_irq_cpu < 0) usb_irq_cpu = irq_cpus.empty() ? ncpus - 1 : irq_cpus.back();
-  check_cpus(cfg, "usb.irq_cpu", {usb_irq_cpu}, ncpus);
-  if (wc.submitters.empty()) throw cfg.error_at("workload.submitters", "at least one submitter CPU is needed");
-  wc.teardown_at = cfg.get_duration_ps("teardown.at");
-  wc.teardown_cpu = static_cast<int>(cfg.get_int("teardown.cpu"));
-  if (wc.teardown_cpu < 0) wc.teardown_cpu = ncpus - 1;
-  check_cpus(cfg, "teardown.cpu", {wc.teardown_cpu}, ncpus);
-  std::vector<std::pair<const char*, std::vector<int>>> roles = {
-      {"workload.submitters", wc.submitters}, {"workload.reapers", wc.reapers}, {"usb.cancellers", wc.cancellers}};
-  if (wc.teardown_at > 0) roles.push_back({"teardown.cpu", {wc.teardown_cpu}});
-  check_roles(cfg, roles);
-
-  wc.batch = cfg.get_int("workload.batch");
-  wc.queue_depth = cfg.get_int("workload.queue_depth");
-  wc.think = cfg.get_distribution("workload.think");
-  wc.min_nr = cfg.get_int("workload.min_nr");
-  wc.nr = cfg.get_int("workload.nr");
-  wc.usb_fraction = cfg.get_float("workload.usb_fraction");
-  wc.bad_buffer_fraction = cfg.get_float("workload.bad_buffer_fraction");
-  wc.eventfd_fraction = cfg.get_float("workload.eventfd_fraction");
+  const IrqPlacement irq = place_roles(cfg, topo.cpus(), wc);
+  read_workload(cfg, wc);
   eventfd_ctx eventfd(m, lock_kind);
   wc.eventfd = &eventfd;
-  wc.cancel_fraction = cfg.get_float("usb.cancel_fraction");
-  wc.cancel_delay = cfg.get_distribution("usb.cancel_delay");
-  wc.cancel_rate = cfg.get_float("usb.cancel_rate");
-  wc.cancel_oldest = cfg.get_string("usb.cancel_target") == "oldest";
-  wc.block_cancel_fraction = cfg.get_float("block.cancel_fraction");
-  wc.target_results = static_cast<std::uint64_t>(cfg.get_int("workload.kiocbs"));
   const RingGeometry ring = RingGeometry::for_max_reqs(nr_events);
-  if (wc.queue_depth >= static_cast<long>(ring.nr))
-    throw cfg.error_at("workload.queue_depth", fmt::format("queue depth {} does not fit the ring: io_setup({}) gives a ring of {} events, at most {} in flight",
-                                                           wc.queue_depth, nr_events, ring.nr, ring.nr - 1));
-  if (wc.min_nr > wc.nr) throw cfg.error_at("workload.min_nr", "min_nr must not exceed workload.nr");
-  if (wc.target_results == 0 && cfg.get_duration_ps("workload.duration") == 0 && wc.teardown_at == 0)
-    throw cfg.error_at("workload.kiocbs", "set workload.kiocbs, workload.duration or teardown.at: the run needs an end");
-  if (wc.target_results == 0 && cfg.get_duration_ps("workload.duration") > 0 &&
-      warmup >= cfg.get_duration_ps("workload.duration"))
-    throw cfg.error_at("workload.warmup",
-                       fmt::format("the warm-up ({}) is not shorter than workload.duration ({}): nothing would be measured",
-                                   sim::config::format_duration(warmup),
-                                   sim::config::format_duration(cfg.get_duration_ps("workload.duration"))));
-  if (wc.cancel_rate > 0 && wc.cancel_rate < 1e-6)
-    throw cfg.error_at("usb.cancel_rate", "a cancel rate must be 0 or at least 1e-6 per second (one call per 10^6 s)");
-  if (wc.usb_fraction > 0 && (wc.cancel_fraction > 0 || wc.cancel_rate > 0) && wc.cancellers.empty())
-    throw cfg.error_at("usb.cancellers", "USB cancels are configured but no canceller CPU is given");
-  if (wc.block_cancel_fraction > 0 && wc.usb_fraction < 1 && wc.cancellers.empty())
-    throw cfg.error_at("usb.cancellers", "block cancels are configured but no canceller CPU is given");
+  check_workload(cfg, wc, nr_events, ring, warmup);
 
   const bool count_races = cfg.get_string("invariants.kernel_races") == "count";
   KiocbSlab slab;
   Ledger ledger(count_races ? LostPolicy::Count : LostPolicy::Stop);
-  KernelCosts kc;
-  kc.syscall = cfg.get_duration_ps("costs.syscall");
-  kc.copy_iocb = cfg.get_duration_ps("costs.copy_iocb");
-  kc.copy_event = cfg.get_duration_ps("costs.copy_event");
-  kc.submit_io = cfg.get_duration_ps("costs.submit_io");
-  kc.synchronize_rcu = cfg.get_duration_ps("costs.synchronize_rcu");
+  const KernelCosts kc = kernel_costs_from(cfg);
   aio->attach(m, ctx, slab, ledger, kc);
-  const int word_bits = static_cast<int>(cfg.get_int("machine.word_bits"));
-  if (word_bits != 32 && word_bits != 64) throw cfg.error_at("machine.word_bits", "must be 32 or 64");
+  const int word_bits = word_bits_from(cfg);
   aio->set_word_bits(word_bits);
 
-  BlockDevice::Config bc;
-  bc.service = cfg.get_distribution("block.service");
-  bc.irq_cpus = irq_cpus;
-  bc.routing = cfg.get_string("block.irq_routing") == "submitter" ? IrqRouting::Submitter : IrqRouting::RoundRobin;
-  bc.irq_work = cfg.get_duration_ps("block.irq_work");
-  bc.irq_budget = cfg.get_int("block.irq_budget");
-  bc.submit_io = kc.submit_io;
-  BlockDevice blk(m, *aio, bc, seed);
-  UsbGadget::Config uc;
-  uc.bus_mbps = cfg.get_float("usb.bus_mbps");
-  uc.efficiency = cfg.get_float("usb.efficiency");
-  uc.transfer_bytes = cfg.get_int("usb.transfer_bytes");
-  uc.irq_cpu = usb_irq_cpu;
-  UsbGadget usb(m, *aio, uc, count_races ? UsbGadget::RacePolicy::Count : UsbGadget::RacePolicy::Stop);
+  BlockDevice blk(m, *aio, block_config_from(cfg, irq.irq_cpus, kc.submit_io), seed);
+  UsbGadget usb(m, *aio, usb_config_from(cfg, irq.usb_irq_cpu),
+                count_races ? UsbGadget::RacePolicy::Count : UsbGadget::RacePolicy::Stop);
 
   install_kernel_value_names();  // reports and traces print KIOCB_CANCELLED, not numbers or host addresses
   Workload w(m, *aio, ctx, ledger, blk, &usb, wc, seed);
@@ -246,202 +576,22 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   const sim::Time until = std::min({hooks.stop_at, sim::kHorizon,
                                     wc.target_results > 0 ? sim::kNever : (duration > 0 ? duration : sim::kNever)});
   const std::uint64_t allocations_before = sim::allocations();
-  try {
-    if (cfg.get_string("engine.clock") == "simgrid") {
-      sim::SimgridClock clock(m, driver, cfg.get_duration_ps("engine.sync_quantum"), hooks.simgrid_args,
-                             hooks.simgrid_cpu_hosts);
-      clock.run(until);
-    } else {
-      driver.run(until);
-    }
-  } catch (sim::Violation& v) {
-    // Add what the CPUs did last: the current context first.
-    std::string more = "\nlast steps:\n";
-    if (sim::current_context) more += fmt::format("  {} (in {}):\n{}", sim::current_context->name(), sim::current_context->call_chain(), sim::current_context->history());
-    v.append(more);
-    throw;
-  }
-
+  run_engine(cfg, m, driver, until, hooks);
   const std::uint64_t allocations = sim::allocations() - allocations_before;
-  const sim::Time next_event = driver.next_event_time();
-  if (!w.done() && hooks.stop_at > sim::kHorizon &&
-      (driver.now() >= sim::kHorizon || (next_event != sim::kNever && next_event >= sim::kHorizon)))
-    throw cfg.error_at(wc.target_results > 0 ? "workload.kiocbs" : "workload.duration",
-                       "the run reached the limit of 4000000 s of simulated time before its end (docs/input-limits.md)");
+
   const bool cut = driver.next_event_time() != sim::kNever && !driver.stopped();  // by hooks.stop_at
-  if (!w.done() && wc.target_results > 0 && !cut) {
-    std::string stuck;
-    for (int i = 0; i < ncpus; ++i) {
-      const sim::Context& t = m.cpu(i).task();
-      if (t.state() == sim::ContextState::Blocked) stuck += fmt::format("  {} blocked in {}\n", t.name(), t.call_chain());
-    }
-    throw sim::Violation(sim::ViolationKind::Invariant,
-                         fmt::format("the run stalled at {:.3f} us with {} requests in flight and nothing left to happen",
-                                     sim::to_ns(driver.now()) / 1000.0, ledger.in_flight()),
-                         stuck);
-  }
-  const sim::Time end = w.done() ? w.end_time() : driver.now();
-  // An empty measured window gives rates of 0 that look like results (and
-  // that a sweep would average): refuse it. A run cut short by the caller
-  // (aiosim trace --to) is exempt.
-  if (end <= warmup && !cut)
-    throw cfg.error_at("workload.warmup",
-                       fmt::format("the run ended at {}, before the warm-up of {} did: the measured window is empty "
-                                   "(shorten workload.warmup or lengthen the run)",
-                                   sim::config::format_duration(end), sim::config::format_duration(warmup)));
-  for (int i = 0; i < ncpus; ++i) m.cpu(i).close_accounting(end);
+  const Run run{cfg, *preset, topo, m, driver, *aio, sw, layout, lock_kind, ring, word_bits, ctx, eventfd,
+                ledger, blk, usb, w, wc, irq, seed, warmup, cut};
+  const sim::Time end = check_end(run, hooks);
+  for (int i = 0; i < topo.cpus(); ++i) m.cpu(i).close_accounting(end);
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  const double window_ps = static_cast<double>(end > warmup ? end - warmup : 0);
-  const double window_s = window_ps / 1e12;
-  const auto& counts = ledger.counts();
 
-  ordered_json r;
-  r["aiosim_version"] = version;
-  r["seed"] = seed;
-  r["design"] = {{"name", aio->name()},
-                 {"lazy_list", sw.lazy_list},
-                 {"completion_lock", sw.completion_lock},
-                 {"cancel_xchg", sw.cancel_xchg},
-                 {"zero_alloc", sw.zero_alloc}};
-  ordered_json lay;
-  for (const auto& [f, l] : layout) lay[f] = l;
-  r["layout"] = std::move(lay);
-  r["machine"] = {{"preset", preset->name}, {"sockets", topo.sockets}, {"cores_per_socket", topo.cores_per_socket},
-                  {"threads_per_core", topo.threads_per_core}, {"cpus", ncpus}, {"word_bits", word_bits}, {"ring_events", ring.nr}};
-  // Each role's CPUs as resolved (role keys may be counts or shares, models/workload/roles.hpp).
-  r["roles"] = {{"submitters", wc.submitters}, {"reapers", wc.reapers}, {"cancellers", wc.cancellers},
-                {"irq_cpus", irq_cpus}, {"usb_irq_cpu", usb_irq_cpu}};
-  r["sim"] = {{"kiocbs", counts.results},
-              {"simulated_s", sim::to_sec(end)},
-              {"measured_s", window_s},
-              {"wall_s", wall_s},
-              {"events", driver.events()},
-              {"allocations", allocations},
-              {"events_per_kiocb", counts.results ? static_cast<double>(driver.events()) / counts.results : 0.0},
-              // Completions reaped in the measured window, and whether they are fewer than workload.min_measured.
-              {"measured_completions", w.submit_to_event().count()},
-              {"too_few_measured", w.submit_to_event().count() < static_cast<std::uint64_t>(cfg.get_int("workload.min_measured"))}};
-  // Rates over the measured window (after warm-up).
-  r["throughput"] = {{"submitted_per_s", window_s > 0 ? counts.submitted / window_s : 0.0},
-                     {"completed_per_s", window_s > 0 ? counts.results / window_s : 0.0},
-                     {"cancelled_per_s", window_s > 0 ? counts.cancel_results / window_s : 0.0}};
-  r["latency_ns"] = {{"submit_to_event", dist_json(w.submit_to_event(), true)},
-                     {"submit_to_reap", dist_json(w.submit_to_reap(), true)}};
-  if (cfg.get_bool("output.latency_cdf")) {  // submit->event quantiles at percent 0, 1, ..., 99, 99.5, 99.9, 99.99, 100
-    ordered_json ns = ordered_json::array();
-    static constexpr double kTail[] = {99.5, 99.9, 99.99, 100};
-    for (int i = 0; i < 104; ++i) ns.push_back(sim::to_ns(w.submit_to_event().percentile(i < 100 ? i : kTail[i - 100])));
-    r["latency_cdf"] = {{"submit_to_event_ns", ns}};
-  }
-  ordered_json locks;
-  locks["ctx_lock"] = lock_json(ctx.ctx_lock, window_ps);
-  if (sw.completion_lock) locks["completion_lock"] = lock_json(ctx.completion_lock, window_ps);
-  locks["ring_lock"] = lock_json(ctx.ring_lock, window_ps);
-  locks["wait_lock"] = lock_json(ctx.wait.lock, window_ps);
-  locks["dev_lock"] = lock_json(usb.dev_lock(), window_ps);
-  locks["udc_lock"] = lock_json(usb.udc_lock(), window_ps);
-  if (wc.eventfd_fraction > 0) locks["eventfd_wqh_lock"] = lock_json(eventfd.wqh.lock, window_ps);
-  r["locks"] = std::move(locks);
-  const double completions = static_cast<double>(counts.results);
-  r["per_completion"] = {
-      {"ctx_lock_acquisitions", completions ? ctx.ctx_lock.stats().acquisitions / completions : 0.0},
-      {"completion_lock_acquisitions", completions && sw.completion_lock ? ctx.completion_lock.stats().acquisitions / completions : 0.0},
-      {"line_transfers", completions ? m.coherence().total_transfers() / completions : 0.0}};
-  ordered_json cpus = ordered_json::array();
-  sim::Time spin_total = 0, busy_total = 0;
-  for (int i = 0; i < ncpus; ++i) {
-    const sim::Cpu& c = m.cpu(i);
-    ordered_json cj;
-    cj["task_ns"] = sim::to_ns(c.time_in(sim::Activity::Task));
-    cj["spin_ns"] = sim::to_ns(c.time_in(sim::Activity::Spin));
-    cj["irq_ns"] = sim::to_ns(c.time_in(sim::Activity::Irq));
-    cj["idle_ns"] = sim::to_ns(c.time_in(sim::Activity::Idle));
-    cj["irq_latency_ns"] = {{"mean", c.irq_latency().count() ? c.irq_latency().mean() / 1000.0 : 0.0},
-                            {"p99", sim::to_ns(c.irq_latency().percentile(99))},
-                            {"count", c.irq_latency().count()}};
-    cj["irqs_latched"] = c.irqs_latched();
-    cpus.push_back(std::move(cj));
-    spin_total += c.time_in(sim::Activity::Spin);
-    busy_total += c.time_in(sim::Activity::Task) + c.time_in(sim::Activity::Spin) + c.time_in(sim::Activity::Irq);
-  }
-  r["cpus"] = std::move(cpus);
-  // Interrupt delivery per device: completions per handler invocation and
-  // from the device finishing a request to its aio_complete().
-  r["devices"] = {{"block", {{"irq_invocations", blk.completions_per_irq().count()},
-                             {"completions_per_irq", count_json(blk.completions_per_irq())},
-                             {"done_to_aio_complete_ns", dist_json(blk.done_to_aio_complete(), true)}}}};
-  r["cpu_share"] = {{"spinning", window_ps > 0 ? spin_total / (window_ps * ncpus) : 0.0},
-                    {"busy", window_ps > 0 ? busy_total / (window_ps * ncpus) : 0.0}};
-  // Transfers per named line (kiocb and ring lines summed by name).
-  std::map<std::string, std::uint64_t> by_line;
-  for (const sim::CacheLine* l : ctx.lines()) by_line[l->name()] += l->transfers();
-  by_line[ctx.ring_header.name()] += ctx.ring_header.transfers();
-  for (const sim::CacheLine& l : ctx.slot_lines) by_line[l.name()] += l.transfers();
-  by_line[blk.line.name()] += blk.line.transfers();
-  by_line[usb.line.name()] += usb.line.transfers();
-  ordered_json lines;
-  for (const auto& [n, t] : by_line) lines[n] = {{"transfers", t}};
-  r["cachelines"] = std::move(lines);
-  r["correctness"] = {{"submitted", counts.submitted},   {"results", counts.results},
-                      {"ring_events", counts.ring_events}, {"cancel_results", counts.cancel_results},
-                      {"reaped", counts.reaped},         {"duplicates", counts.duplicates},
-                      {"lost", counts.lost},             {"kernel_races", {{"total", usb.races()}, {"null_deref", usb.null_derefs()}, {"use_after_free", usb.use_after_frees()}}},
-                      {"ring_overflows", counts.ring_overflows}, {"ring_overwritten", counts.ring_overwritten},
-                      {"teardown_dropped", counts.teardown_dropped}, {"in_flight", ledger.in_flight()},
-                      {"violations", counts.violations}, {"torn_down", w.torn_down()}};
-  r["cancels"] = {{"io_cancel_calls", w.cancels().calls}, {"succeeded", w.cancels().succeeded},
-                  {"einval", w.cancels().einval}, {"usb_dequeued", usb.dequeued()}, {"usb_completed", usb.completed()}};
   RunReport rep;
-  if (profile) {
-    std::vector<RoleCpus> role_cpus = {{"submitter", wc.submitters}, {"reaper", wc.reapers},
-                                       {"canceller", wc.cancellers}, {"irq", irq_cpus}, {"irq", {usb_irq_cpu}}};
-    if (wc.teardown_at > 0) role_cpus.push_back({"teardown", {wc.teardown_cpu}});
-    const std::vector<std::string> roles = cpu_roles(ncpus, role_cpus);
-    const sim::profile::Folded by_context = profile->folded();
-    const sim::profile::Folded by_role = profile->folded(&roles);
-    r["profile"] = profile_json(by_context, by_role, roles);
-    rep.profile_folded = sim::profile::write_folded(by_context);
-    rep.profile_roles_folded = sim::profile::write_folded(by_role);
-  }
+  ordered_json r = result_json(run, version, end, wall_s, allocations);
+  if (profile) profile_report(run, *profile, r, rep);
   r["config"] = cfg.to_json();
-
-  const auto& cl = ctx.ctx_lock.stats();
-  const double spin_pct = 100.0 * r["cpu_share"]["spinning"].get<double>();
-  // The columns are result.json's dotted names, in its units (docs/results.md).
-  rep.summary_csv = fmt::format(
-      "design.name,machine.cpus,locks.ctx_lock.kind,throughput.completed_per_s,per_completion.ctx_lock_acquisitions,"
-      "locks.ctx_lock.wait_ns.p99,locks.completion_lock.wait_ns.p99,cpu_share.spinning,latency_ns.submit_to_event.p99,"
-      "correctness.lost,correctness.kernel_races.total\n"
-      "{},{},{},{:.1f},{:.4f},{:.1f},{},{:.5f},{:.1f},{},{}\n",
-      aio->name(), ncpus, to_string(lock_kind), r["throughput"]["completed_per_s"].get<double>(),
-      r["per_completion"]["ctx_lock_acquisitions"].get<double>(), sim::to_ns(cl.wait.percentile(99)),
-      sw.completion_lock ? fmt::format("{:.1f}", sim::to_ns(ctx.completion_lock.stats().wait.percentile(99))) : std::string(),
-      r["cpu_share"]["spinning"].get<double>(), sim::to_ns(w.submit_to_event().percentile(99)), counts.lost, usb.races());
-  rep.table = fmt::format(
-      "design {} (lazy_list={} completion_lock={} cancel_xchg={} zero_alloc={}), {} CPUs, {} locks, preset {}\n"
-      "  results          {:>12}   ({} ring events, {} io_cancel results)\n"
-      "  simulated        {:>12.3f} ms  (wall {:.2f} s, {} events)\n"
-      "  completions/s    {:>12.0f}\n"
-      "  ctx_lock         {:>12} acquisitions ({:.3f} per completion), wait p99 {:.0f} ns, util {:.1f}%\n"
-      "  completion_lock  {:>12} acquisitions, wait p99 {:.0f} ns\n"
-      "  submit->event    p50 {:.0f} ns, p99 {:.0f} ns\n"
-      "  CPU spinning     {:>11.2f}%\n"
-      "  correctness      duplicates {}, lost {}, kernel races {} (oops {}, use-after-free {}), ring overflows {}, in flight at end {}\n",
-      aio->name(), sw.lazy_list, sw.completion_lock, sw.cancel_xchg, sw.zero_alloc, ncpus, to_string(lock_kind),
-      preset->name, counts.results, counts.ring_events, counts.cancel_results, sim::to_ns(end) / 1e6, wall_s,
-      driver.events(), r["throughput"]["completed_per_s"].get<double>(), cl.acquisitions,
-      r["per_completion"]["ctx_lock_acquisitions"].get<double>(), sim::to_ns(cl.wait.percentile(99)),
-      100.0 * r["locks"]["ctx_lock"]["utilization"].get<double>(), ctx.completion_lock.stats().acquisitions,
-      sim::to_ns(ctx.completion_lock.stats().wait.percentile(99)), sim::to_ns(w.submit_to_event().percentile(50)),
-      sim::to_ns(w.submit_to_event().percentile(99)), spin_pct, counts.duplicates, counts.lost, usb.races(),
-      usb.null_derefs(), usb.use_after_frees(), counts.ring_overflows, ledger.in_flight());
-  if (profile) {
-    const auto& pj = r["profile"];
-    rep.table += fmt::format(
-        "  profile          fs/aio.c {:.2f}% of busy CPU time (spinning {:.2f}%), with what it calls {:.2f}%; user code {:.2f}%\n",
-        100.0 * pj["aio_share"].get<double>(), 100.0 * pj["aio_spin_share"].get<double>(),
-        100.0 * pj["aio_children_share"].get<double>(), 100.0 * pj["user_share"].get<double>());
-  }
+  rep.summary_csv = summary_csv(run, r);
+  rep.table = summary_table(run, r, end, wall_s);
   rep.result = std::move(r);
   return rep;
 }

@@ -31,7 +31,7 @@ Workload::Workload(sim::Machine& m, AioDesign& aio, kioctx& ctx, Ledger& ledger,
 
 void Workload::start() {
   for (auto& s : submitters_) machine_.cpu(s->cpu).task().start(submitter_thread(*s), 0);
-  for (int cpu : cfg_.reapers) machine_.cpu(cpu).task().start(reaper_thread(cpu), 0);
+  for (int cpu : cfg_.reapers) machine_.cpu(cpu).task().start(reaper_thread(), 0);
   for (auto& c : cancellers_) machine_.cpu(c->cpu).task().start(canceller_thread(*c), 0);
   if (cfg_.teardown_at > 0) machine_.cpu(cfg_.teardown_cpu).task().start(destroyer_thread(), 0);
 }
@@ -133,10 +133,9 @@ Task<void> Workload::submitter_thread(Submitter& s) {
   }
 }
 
-Task<void> Workload::reaper_thread(int cpu) {
+Task<void> Workload::reaper_thread() {
   sim::KernelFunction fn{"user:reaper"};
   std::vector<io_event> events(static_cast<std::size_t>(cfg_.nr));
-  (void)cpu;
   while (!done_)
     if (co_await reap(events, cfg_.min_nr) < 0) co_return;
 }

@@ -86,7 +86,7 @@ class Workload {
   };
 
   Task<void> submitter_thread(Submitter& s);
-  Task<void> reaper_thread(int cpu);
+  Task<void> reaper_thread();
   Task<void> canceller_thread(Canceller& c);
   Task<void> destroyer_thread();
   Task<long> reap(std::vector<io_event>& events, long min_nr);

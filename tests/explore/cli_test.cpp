@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "../models/cli.hpp"
+#include "tests/support/cli.hpp"
 
 namespace {
 

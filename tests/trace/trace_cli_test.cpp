@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "paje_check.hpp"
-#include "tests/models/cli.hpp"
+#include "tests/support/cli.hpp"
 
 #ifndef AIOSIM_BINARY
 #error "AIOSIM_BINARY must name the aiosim executable"
@@ -36,7 +36,7 @@ using Scratch = clitest::ScratchDir;
 
 // Config paths in these tests are relative to the source tree.
 Run aiosim_in_tree(const std::vector<std::string>& args, const Scratch& dir) {
-  return clitest::aiosim(args, dir, AIOSIM_SOURCE_DIR);
+  return clitest::aiosim(args, dir, {}, AIOSIM_SOURCE_DIR);
 }
 
 const std::vector<std::string> kBase = {"trace", "experiments/mixed.toml", "--set", "kioctx.design=v3.9",
