@@ -567,7 +567,8 @@ std::vector<std::uint64_t> World::hidden() const {
   v.push_back(mix(blk_->held(), queued));
   for (int c = 0; c < m_.cpus(); ++c)
     for (const Context* x : {&m_.cpu(c).task(), &m_.cpu(c).irq()})
-      v.push_back((x->interruptible ? 1u : 0u) | (x->in_schedule ? 2u : 0u));
+      v.push_back((x->interruptible ? 1u : 0u) | (x->in_schedule ? 2u : 0u) |
+                  static_cast<std::uint64_t>(x->task_state_accesses) << 2);
   return v;
 }
 
