@@ -133,6 +133,15 @@ bool dependent(const Footprint& a, const Footprint& b);
 // Dependent other than through a release of a lock in `earlier` and an
 // acquire of it in `later`: the pairs whose order could be reversed.
 bool reversible(const Footprint& earlier, const Footprint& later);
+// How two dependent footprints conflict: only through a release in
+// `earlier` and an acquire of that lock in `later` (ordered, never a race);
+// on lock steps of both (two acquires); on anything else.
+struct Conflict {
+  bool ordered_only = false;
+  bool lock = false;
+  bool data = false;
+};
+Conflict conflict(const Footprint& earlier, const Footprint& later);
 bool may_be_coenabled(const Footprint& a, const Footprint& b);
 
 // A broken invariant found in one schedule.
