@@ -112,8 +112,8 @@ class Context final : public Event {
   // Bumped by every access to the task state above (set_current_state,
   // try_to_wake_up's test of it, schedule() going to sleep), whether or not
   // it changes the value: a model checker comparing snapshots sees the
-  // access itself, so two orders of a waker and the wakee's own
-  // set_current_state(TASK_RUNNING) stay dependent in both.
+  // access itself, not only the one of two that happens to change it (the
+  // explorer's World: models/explore/world.hpp).
   std::uint32_t task_state_accesses = 0;
   // Wait-queue membership (one queue at a time, like a task's wait entry):
   // on the queue at all, and still to be woken.
