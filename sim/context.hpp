@@ -109,6 +109,12 @@ class Context final : public Event {
   const void* waiting_lock = nullptr;    // the lock it is queued on, if any
   bool interruptible = false;            // TASK_INTERRUPTIBLE (set by prepare_to_wait)
   bool in_schedule = false;              // asleep in schedule()
+  // Bumped by every access to the task state above (set_current_state,
+  // try_to_wake_up's test of it, schedule() going to sleep), whether or not
+  // it changes the value: a model checker comparing snapshots sees the
+  // access itself, not only the one of two that happens to change it (the
+  // explorer's World: models/explore/world.hpp).
+  std::uint32_t task_state_accesses = 0;
   // Wait-queue membership (one queue at a time, like a task's wait entry):
   // on the queue at all, and still to be woken.
   using WaitHook = boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::safe_link>>;

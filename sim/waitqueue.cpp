@@ -20,6 +20,7 @@ Task<void> prepare_to_wait(WaitQueue& q) {
   }
   if (!self.wq_pending.is_linked()) q.pending.push_back(self);
   self.interruptible = true;
+  ++self.task_state_accesses;
   co_await spin_unlock_irqrestore(q.lock, flags);
 }
 
@@ -27,6 +28,7 @@ Task<void> finish_wait(WaitQueue& q) {
   KernelFunction fn{"finish_wait"};
   Context& self = current();
   self.interruptible = false;
+  ++self.task_state_accesses;
   auto flags = co_await spin_lock_irqsave(q.lock);
   if (self.wq_pending.is_linked()) q.pending.erase(q.pending.iterator_to(self));
   if (self.wq_entry.is_linked()) {
@@ -39,6 +41,7 @@ Task<void> finish_wait(WaitQueue& q) {
 // try_to_wake_up(): TASK_RUNNING now, on a CPU after the wake-up latency if
 // it had gone to sleep.
 static void try_to_wake_up(Context& t, Time at) {
+  ++t.task_state_accesses;  // reads p->state even when it finds TASK_RUNNING
   if (!t.interruptible) return;
   t.interruptible = false;
   if (!t.in_schedule) return;  // not asleep yet: its schedule() will not sleep
@@ -75,6 +78,7 @@ bool ScheduleOp::pass(Context& c) {
   if (task_is_running(c)) return true;
   c.state_ = ContextState::Blocked;
   c.in_schedule = true;
+  ++c.task_state_accesses;
   slept_since = c.local;
   c.cpu().set_task_activity(Activity::Idle, c.local);
   return false;

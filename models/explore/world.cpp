@@ -484,7 +484,10 @@ bool World::enabled(int p) const {
 
 void World::add_step(Footprint& f, const Context& c, const sim::Step& s) const {
   if (!s.object) {
-    if (s.what && std::strcmp(s.what, "schedule") == 0) f.add(synth(kWait, wait_index(c)), false);
+    // schedule() tests the task state and sleeps on TASK_INTERRUPTIBLE: a
+    // write, as its outcome depends on whether a wake-up's TASK_RUNNING
+    // (a read: task_state_write) came first.
+    if (s.what && std::strcmp(s.what, "schedule") == 0) f.add(synth(kWait, wait_index(c)), true);
     else f.global = true;
   } else {
     f.add(key_of(s.object, s.what), s.writes(),
@@ -554,6 +557,9 @@ std::uint64_t World::next_signature(int p) const {
                                                  : 0);
 }
 
+// hidden() and hidden_keys(): the entries before the tasks' states.
+constexpr std::size_t kFirstTaskState = 4;
+
 std::vector<std::uint64_t> World::hidden() const {
   std::vector<std::uint64_t> v;
   v.push_back(ctx_.hashed);
@@ -568,8 +574,22 @@ std::vector<std::uint64_t> World::hidden() const {
   v.push_back(mix(blk_->held(), queued));
   for (int c = 0; c < m_.cpus(); ++c)
     for (const Context* x : {&m_.cpu(c).task(), &m_.cpu(c).irq()})
-      v.push_back((x->interruptible ? 1u : 0u) | (x->in_schedule ? 2u : 0u));
+      v.push_back((x->interruptible ? 1u : 0u) | (x->in_schedule ? 2u : 0u) |
+                  static_cast<std::uint64_t>(x->task_state_accesses) << 2);
   return v;
+}
+
+// A task's state as hidden() records it: TASK_INTERRUPTIBLE, asleep in
+// schedule(), and the count of accesses to it. Setting TASK_RUNNING
+// (finish_wait, or try_to_wake_up finding the task not yet asleep) commutes
+// with itself: either order ends with the task running and not asleep, the
+// second setting a no-op. So such an access is a read; it is still
+// dependent with prepare_to_wait's TASK_INTERRUPTIBLE, with schedule()'s
+// test (a write: add_step) and with going to sleep or being woken from it.
+bool task_state_write(std::uint64_t before, std::uint64_t after) {
+  const bool becomes_interruptible = !(before & 1) && (after & 1);
+  const bool sleep_changes = ((before ^ after) & 2) != 0;
+  return becomes_interruptible || sleep_changes;
 }
 
 std::vector<ObjKey> World::hidden_keys() const {
@@ -677,7 +697,7 @@ Footprint World::execute(int p) {
   const std::vector<std::uint64_t> after = hidden();
   const std::vector<ObjKey> keys = hidden_keys();
   for (std::size_t i = 0; i < before.size(); ++i)
-    if (before[i] != after[i]) f.add(keys[i], true);
+    if (before[i] != after[i]) f.add(keys[i], i < kFirstTaskState || task_state_write(before[i], after[i]));
   if (tracing_) {
     std::string n = ledger_note(counts);
     if (!n.empty() && !trace_.empty()) trace_.back() += n;

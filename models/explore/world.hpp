@@ -28,7 +28,13 @@
 //     slab's free list, ctx->hashed (kill_ioctx), each task's wait state
 //     (prepare_to_wait / try_to_wake_up), the ledger's counts, the block
 //     device's held list. Found by comparing snapshots around each
-//     transition: a change is a write.
+//     transition: a change is a write. A task's state also holds a count of
+//     its accesses (sim::Context::task_state_accesses), so an access that
+//     changes nothing is seen too. Setting TASK_RUNNING (finish_wait, or
+//     try_to_wake_up before the task sleeps) commutes with itself and is a
+//     read; TASK_INTERRUPTIBLE (prepare_to_wait), schedule()'s test and
+//     its going to sleep or being woken from it are writes. So a waker and the wakee's
+//     own finish_wait are independent in either order, not in one only.
 //   - RCU: lookup_ioctx tests ctx->hashed and takes a reference as one RCU
 //     read-side section; kill_ioctx's synchronize_rcu() (a timed sleep in
 //     the model) may return only when no context is inside one. A syscall's
@@ -40,7 +46,8 @@
 //     is the task turning its CPU's IRQs off and on (IRQ flag), which the
 //     delivery waits for like an acquire. A task step reads PREEMPT(c) only
 //     with IRQs on: no delivery comes inside a region with IRQs off.
-//   - schedule() reads the sleeper's wait state.
+//   - schedule() tests the sleeper's wait state: a write, since a wake-up's
+//     TASK_RUNNING is a read.
 #include <memory>
 #include <string>
 #include <vector>

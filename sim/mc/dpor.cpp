@@ -64,6 +64,23 @@ bool reversible(const Footprint& earlier, const Footprint& later) {
   return false;
 }
 
+Conflict conflict(const Footprint& earlier, const Footprint& later) {
+  Conflict c;
+  if (earlier.global || later.global) {
+    c.data = true;
+    return c;
+  }
+  for (const Access& x : earlier.acc)
+    for (const Access& y : later.acc) {
+      if (x.obj != y.obj || !(x.write || y.write)) continue;
+      if (x.lock == LockOp::Release && y.lock == LockOp::Acquire) c.ordered_only = true;
+      else if (x.lock != LockOp::None && y.lock != LockOp::None) c.lock = true;
+      else c.data = true;
+    }
+  if (c.lock || c.data) c.ordered_only = false;
+  return c;
+}
+
 bool may_be_coenabled(const Footprint& a, const Footprint& b) {
   if (a.exclusive_task >= 0 && a.exclusive_task == b.exclusive_handler) return false;
   if (b.exclusive_task >= 0 && b.exclusive_task == a.exclusive_handler) return false;
@@ -382,9 +399,30 @@ class Explorer {
   }
   // p (next transition fp) is a weak initial of v: an initial, or absent from
   // v and independent of all of it.
-  static bool weak_initial(const std::vector<Item>& v, int p, const Footprint& fp, long* at) {
+  //
+  // `exact`: fp is what p's next transition does at this node (a sleeping
+  // process's or the branch being explored: it ran here), so it decides
+  // alone. v's own footprint for p may come from another schedule: v's last
+  // transition is the race's later one, recorded where it ran after the
+  // earlier event of the race; moved before it, it may read other values
+  // and do other private work (io_getevents reading ctx->dead as 0 instead
+  // of 1 sleeps instead of calling finish_wait). If v's transitions before
+  // p's are independent of what p does here, p's transition commutes to
+  // the front unchanged, so exploring p here covers v. A wakeup-tree
+  // branch's footprint is itself only recorded, so there both must agree.
+  static bool weak_initial(const std::vector<Item>& v, int p, const Footprint& fp, long* at, bool exact = false) {
     *at = index_of(v, p);
-    if (*at >= 0) return initial_at(v, static_cast<std::size_t>(*at));
+    if (*at >= 0 && exact) {
+      for (long j = 0; j < *at; ++j)
+        if (v[j].proc == p || dependent(*v[j].fp, fp)) return false;
+      return true;
+    }
+    if (*at >= 0) {
+      if (!initial_at(v, static_cast<std::size_t>(*at))) return false;
+      for (long j = 0; j < *at; ++j)
+        if (dependent(*v[j].fp, fp)) return false;
+      return true;
+    }
     for (const Item& it : v)
       if (dependent(*it.fp, fp)) return false;
     return true;
@@ -398,10 +436,10 @@ class Explorer {
     Node& n = nodes_[i];
     long at = -1;
     for (const auto& [p, f] : n.sleep)
-      if (weak_initial(v, p, f, &at)) return;
+      if (weak_initial(v, p, f, &at, true)) return;
     // The branch being explored here left the tree when it was taken: if v
     // starts with it, what remains of v belongs to the next node's tree.
-    if (n.chosen >= 0 && i < events_.size() && weak_initial(v, n.chosen, events_[i].fp, &at)) {
+    if (n.chosen >= 0 && i < events_.size() && weak_initial(v, n.chosen, events_[i].fp, &at, true)) {
       if (at >= 0) v.erase(v.begin() + at);
       if (!v.empty() && i + 1 < nodes_.size()) insert_wakeup(i + 1, std::move(v));
       return;
@@ -471,15 +509,26 @@ class Explorer {
   // before it, `after`: the transition's own clock) with the events
   // [0, upto): an earlier event of another process, dependent, possibly
   // co-enabled, and not ordered before it through any other event.
+  //
+  // Two clocks, because a lock's release happens before the next acquire
+  // but is no race to reverse. For the race of q's acquire with the acquire
+  // before that release, the release is skipped, clock and all (`locks`).
+  // For a conflict on anything else it is not (`all`): a transition takes
+  // a lock and runs the start of its critical section as one step, and
+  // what the previous holder did inside its own section (before its
+  // release) cannot be reversed with that start; only the acquires can.
   void races(int q, const Footprint& fp, const Clock& before, const Clock& after, std::size_t upto) {
-    Clock C = before;
+    Clock locks = before, all = before;
     for (std::size_t i = upto; i-- > 0;) {
       const Event& e = events_[i];
-      // A release of a lock q acquires is skipped, clock and all: q's
-      // acquire races with the acquire before that release.
-      if (e.proc == q || !reversible(e.fp, fp)) continue;
-      if (may_be_coenabled(e.fp, fp) && !hb(i, C)) reverse(i, q, fp, after, upto);
-      join(C, e.clock);
+      if (e.proc == q) continue;
+      const Conflict c = conflict(e.fp, fp);
+      if (c.ordered_only) join(all, e.clock);
+      if (!c.lock && !c.data) continue;
+      if (may_be_coenabled(e.fp, fp) && ((c.lock && !hb(i, locks)) || (c.data && !hb(i, all))))
+        reverse(i, q, fp, after, upto);
+      join(locks, e.clock);
+      join(all, e.clock);
     }
   }
 

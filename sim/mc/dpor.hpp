@@ -42,31 +42,40 @@
 // process asleep, so each trace is explored exactly once:
 // tests/explore/dpor_test.cpp checks schedules == Mazurkiewicz traces and
 // no schedule cut short on random programs, tests/explore/optimal_test.cpp
-// that no schedule is cut short on every unbounded built-in scenario and
-// that no two schedules are one trace (but on usb-cancel-destroy, where
-// some are: docs/explorer.md).
+// that no schedule is cut short and no two schedules are one trace on
+// every unbounded built-in scenario and on the minimal cases of the gaps
+// fixed (docs/explorer.md).
 //
 // That needs v to be runnable where it is inserted. Blocking is what can
 // break it: a transition that could not run before the earlier event of
-// the race, because that event (or one after it) let it run. Three rules
+// the race, because that event (or one after it) let it run. Four rules
 // keep such orders out of v:
 //   - a lock's release and the next acquire of it are dependent (ordered)
-//     but not a race to reverse (`reversible`): the acquire races with the
+//     but not a race to reverse (`conflict`): the acquire races with the
 //     acquire before that release instead (Nidhugg treats mutexes the same
 //     way). The system marks lock steps with LockOp; a wait for every
 //     reader to leave a section (synchronize_rcu) is an acquire, the step
 //     that leaves the section a release;
+//   - that release still orders every other conflict: an acquire carries
+//     the start of its critical section (a transition runs up to the next
+//     step), and what the previous holder did inside its section cannot be
+//     reversed with it; only the acquires race;
 //   - an event that enables a waiting transition happens before it;
 //   - a race whose later transition was already next, but disabled, before
 //     the earlier event is skipped (the race of that pending transition
 //     with whatever disabled it covers the other order).
+// And v's last transition carries the footprint it had where it ran, after
+// the earlier event; moved before it, it may read other values and do
+// other private work. So whether a sleeping process (or the branch being
+// explored) is a weak initial of v is decided with the footprint its own
+// transition has at that node, where it ran.
 // A branch whose process still cannot run where it was inserted is dropped
 // (`wakeup_dropped`; the node then chooses freely), and a schedule that
 // ends with every enabled process asleep is cut short (`sleep_blocked`);
-// both are counted: 0 on the unbounded built-in scenarios, a few left on
-// cancel-complete-destroy-reap explored unbounded. Where no initial
-// of v can run at the node, every enabled process is inserted, as the
-// source-DPOR fallback does.
+// both are counted: 0 on every built-in scenario, cancel-complete-destroy-
+// reap explored unbounded included. Where no initial of v can run at the
+// node, every enabled process is inserted, as the source-DPOR fallback
+// does.
 //
 // The private work after a step is only known once it has run, so races
 // are checked for each process's next transition as far as it is known
@@ -139,6 +148,15 @@ bool dependent(const Footprint& a, const Footprint& b);
 // Dependent other than through a release of a lock in `earlier` and an
 // acquire of it in `later`: the pairs whose order could be reversed.
 bool reversible(const Footprint& earlier, const Footprint& later);
+// How two dependent footprints conflict: only through a release in
+// `earlier` and an acquire of that lock in `later` (ordered, never a race);
+// on lock steps of both (two acquires); on anything else.
+struct Conflict {
+  bool ordered_only = false;
+  bool lock = false;
+  bool data = false;
+};
+Conflict conflict(const Footprint& earlier, const Footprint& later);
 bool may_be_coenabled(const Footprint& a, const Footprint& b);
 
 // A broken invariant found in one schedule.
