@@ -115,7 +115,7 @@ int cmd_explore(const ExploreArgs& a) {
 // costs the explorer its new transitions plus a restore (or a rebuild and
 // the replayed prefix, with --snapshot-interval 0) plus the race analysis;
 // the floor pays a build and every transition.
-int cmd_explore_bench() {
+int cmd_explore_bench(bool quick) {
   namespace ex = models::explore;
   namespace fs = std::filesystem;
   std::vector<fs::path> files;
@@ -133,6 +133,7 @@ int cmd_explore_bench() {
       return kExitBadInput;
     }
     ex::ExploreOptions opt = ex::options_for(sc);
+    if (quick) opt.max_schedules = 3000;
     const std::clock_t c0 = std::clock();
     const ex::ExploreResult r = ex::explore_scenario(sc, opt);
     const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
@@ -140,7 +141,7 @@ int cmd_explore_bench() {
     const double sps = r.schedules / r.seconds, floor_sps = f.schedules / f.seconds;
     fmt::print("{:<30} {:>9} {:>11} {:>9} {:>8.3f} {:>8.3f} {:>11.0f} {:>13.0f} {:>13.0f} {:>7.2f}{}\n", sc.name,
                r.schedules, r.transitions, r.restores, r.seconds, cpu, sps, r.transitions / r.seconds, floor_sps,
-               sps / floor_sps, r.exhaustive ? "" : "  (bounded)");
+               sps / floor_sps, r.limit_hit ? "  (first schedules only)" : r.exhaustive ? "" : "  (bounded)");
     std::fflush(stdout);
   }
   return kExitOk;

@@ -86,7 +86,7 @@ struct ExploreArgs {
   bool list = false;  // --list: the built-in scenarios
 };
 int cmd_explore(const ExploreArgs& a);  // app/cmd_explore.cpp
-int cmd_explore_bench();                // app/cmd_explore.cpp: aiosim bench --explore
+int cmd_explore_bench(bool quick);      // app/cmd_explore.cpp: aiosim bench --explore [--quick]
 
 struct ValidateArgs {
   std::string out = "out/validation";

@@ -95,8 +95,8 @@ void add_bench(CLI::App& cli, Options& o, Commands& cmds) {
       ->check(CLI::IsMember({"ref64", "ref64-v3.9", "ref1024", "ref64-10M"}));
   b->add_option("--configs", o.bench.configs, "directory of the reference configs (default: the source tree's)");
   b->add_option("--out", o.bench.out, "write bench.csv here");
-  b->add_flag("--explore", o.bench_explore, "instead: the explorer on every built-in scenario, against the step driver's floor");
-  cmds.emplace_back(b, [&o] { return o.bench_explore ? app::cmd_explore_bench() : app::cmd_bench(o.bench, o.self); });
+  b->add_flag("--explore", o.bench_explore, "instead: the explorer on every built-in scenario, against the step driver's floor (--quick: the first 3000 schedules of each)");
+  cmds.emplace_back(b, [&o] { return o.bench_explore ? app::cmd_explore_bench(o.bench.quick) : app::cmd_bench(o.bench, o.self); });
 }
 
 // trace: a narrated window of one run

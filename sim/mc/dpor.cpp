@@ -70,6 +70,7 @@ Conflict conflict(const Footprint& earlier, const Footprint& later) {
     c.data = true;
     return c;
   }
+  if (!(earlier.objs & later.objs)) return c;
   for (const Access& x : earlier.acc)
     for (const Access& y : later.acc) {
       if (x.obj != y.obj || !(x.write || y.write)) continue;

@@ -222,7 +222,7 @@ struct ExploreOptions {
   // snapshot_safe(); a state is saved every `snapshot_interval` transitions
   // along the current schedule.
   bool snapshots = true;
-  int snapshot_interval = 4;
+  int snapshot_interval = 8;
   bool minimize = true;            // shorten each counterexample (replayed) before printing it
   std::uint64_t random_walks = 0;  // Reduction::Random: how many schedules
   std::uint64_t seed = 1;          // Reduction::Random: the walks' seed

@@ -47,7 +47,7 @@ TEST_CASE("aiosim explore --random: seeded, never called exhaustive, with a cove
 }
 
 TEST_CASE("aiosim bench --explore: one row per built-in scenario", "[explore][cli][bench]") {
-  Run r = aiosim({"bench", "--explore"});
+  Run r = aiosim({"bench", "--explore", "--quick"});
   INFO(r.out << r.err);
   CHECK(r.status == 0);
   CHECK(has(r.out, "floor sched/s"));

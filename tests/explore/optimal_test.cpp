@@ -39,7 +39,17 @@ TEST_CASE("optimal DPOR finds what source-DPOR finds on every built-in scenario,
     ex::ExploreOptions o = ex::options_for(sc);
     o.max_preemptions = -1;
     o.count_traces = true;
+    // cancel-complete-destroy-reap (550,397 schedules) has its own test,
+    // hidden from the suite for its minute of CPU: here its first 20,000.
+    o.max_schedules = 20000;
     auto optimal = ex::explore_scenario(sc, o);
+    if (optimal.limit_hit) {
+      CHECK(sc.name == "cancel-complete-destroy-reap");
+      CHECK(optimal.sleep_blocked == 0);
+      CHECK(optimal.wakeup_dropped == 0);
+      CHECK(optimal.traces_covered == optimal.schedules);
+      continue;
+    }
     // One schedule per Mazurkiewicz trace: no two schedules with one Foata
     // normal form.
     CHECK(optimal.traces_covered == optimal.schedules);

@@ -48,6 +48,7 @@ TEST_CASE("snapshots explore exactly what replaying explores, on every built-in 
   for (const ex::Scenario& sc : builtins()) {
     INFO(sc.name);
     ex::ExploreOptions replaying = ex::options_for(sc);
+    replaying.max_schedules = 3000;  // both stop at the same schedule
     replaying.snapshots = false;
     replaying.count_traces = true;
     const ex::ExploreResult base = ex::explore_scenario(sc, replaying);
