@@ -15,7 +15,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
-#include "commands.hpp"
+#include "app/commands.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/timer_floor.hpp"
 

@@ -9,12 +9,12 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
-#include "commands.hpp"
-#include "errors.hpp"
-#include "models/explore/scenario.hpp"
-#include "scenario.hpp"
+#include "app/commands.hpp"
+#include "app/errors.hpp"
+#include "programs/explore/scenario.hpp"
+#include "app/scenario.hpp"
 #include "sim/config.hpp"
-#include "sweep/spec.hpp"
+#include "app/sweep/spec.hpp"
 
 namespace fs = std::filesystem;
 

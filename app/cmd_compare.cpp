@@ -14,8 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
-#include "commands.hpp"
-#include "scenario.hpp"
+#include "app/commands.hpp"
+#include "app/scenario.hpp"
 #include "sim/atomic_file.hpp"
 
 namespace fs = std::filesystem;

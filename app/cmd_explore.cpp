@@ -10,10 +10,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "commands.hpp"
-#include "errors.hpp"
-#include "models/explore/explore.hpp"
-#include "models/explore/world.hpp"
+#include "app/commands.hpp"
+#include "app/errors.hpp"
+#include "programs/explore/explore.hpp"
+#include "programs/explore/world.hpp"
 #include "sim/config.hpp"
 
 namespace app {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <fmt/format.h>
 
-#include "commands.hpp"
+#include "app/commands.hpp"
 #include "models/designs/registry.hpp"
 #include "sim/presets.hpp"
 

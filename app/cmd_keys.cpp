@@ -8,10 +8,9 @@
 
 #include <fmt/format.h>
 
-#include "commands.hpp"
-#include "errors.hpp"
-#include "models/lockbench/schema.hpp"
-#include "models/workload/schema.hpp"
+#include "app/commands.hpp"
+#include "app/errors.hpp"
+#include "programs/registry.hpp"
 #include "sim/config.hpp"
 
 namespace app {
@@ -82,7 +81,7 @@ std::vector<Row> sweep_rows() {
   };
 }
 
-// The keys of an explorer scenario (models/explore/scenario.cpp reads them by hand).
+// The keys of an explorer scenario (programs/explore/scenario.cpp reads them by hand).
 std::vector<Row> explore_rows() {
   return {
       {"description", "string", "\"\"", "", "what the scenario shows"},
@@ -169,7 +168,8 @@ std::string commented_toml(const Schema& s, const std::string& kind) {
 
 int cmd_keys(const KeysArgs& a) {
   const std::string& kind = a.kind;
-  const Schema* schema = kind == "aio" ? &models::run_schema() : kind == "lockbench" ? &models::lockbench::schema() : nullptr;
+  const programs::Program* program = programs::find(kind);
+  const Schema* schema = program ? &program->schema() : nullptr;
   if (a.toml) {
     if (!schema) throw InputError(fmt::format("keys {}: --toml is for aio and lockbench configs (a {} file has no default)", kind,
                                               kind == "sweep" ? "sweep spec" : "scenario"));

@@ -14,8 +14,8 @@
 
 #include <fmt/format.h>
 
-#include "commands.hpp"
-#include "models/workload/profile_result.hpp"
+#include "app/commands.hpp"
+#include "programs/aio/profile_result.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/profile_report.hpp"
 

@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "commands.hpp"
-#include "plots.hpp"
+#include "app/commands.hpp"
+#include "app/plots.hpp"
 
 namespace fs = std::filesystem;
 

@@ -4,15 +4,12 @@
 
 #include <fmt/format.h>
 
-#include "commands.hpp"
-#include "errors.hpp"
-#include "models/lockbench/lockbench.hpp"
-#include "models/lockbench/schema.hpp"
-#include "models/workload/schema.hpp"
-#include "models/workload/simulation.hpp"
+#include "app/commands.hpp"
+#include "app/errors.hpp"
+#include "app/scenario.hpp"
+#include "programs/registry.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/violation.hpp"
-#include "scenario.hpp"
 #include "version.hpp"
 
 namespace app {
@@ -60,18 +57,17 @@ int cmd_run(const RunArgs& a) {
   std::vector<std::string> sets = a.sets;
   if (a.seed >= 0) sets.push_back(fmt::format("seed={}", a.seed));
   // Config errors propagate to main: one line, exit 2.
-  const bool bench = scenario_of(a.config, sets) == "lockbench";
-  const sim::config::Config cfg =
-      sim::config::Config::load(bench ? models::lockbench::schema() : models::run_schema(), a.config, sets);
+  const programs::Program& program = program_of(a.config, sets);
+  const sim::config::Config cfg = sim::config::Config::load(program.schema(), a.config, sets);
   models::RunReport rep;
   try {
-    rep = bench ? models::lockbench::run(cfg, version_string()) : models::run_simulation(cfg, version_string());
+    rep = program.run(cfg, version_string());
   } catch (const sim::Violation& v) {
     fmt::print(stderr, "aiosim: VIOLATION: {}\n{}", v.what(), v.details());
     return kExitViolation;
   }
   if (!a.quiet) fmt::print("{}", rep.table);
-  if (!bench && rep.result["sim"]["too_few_measured"].get<bool>())
+  if (program.has_measured_window && rep.result["sim"]["too_few_measured"].get<bool>())
     print_error_line(fmt::format("warning: {}: workload.min_measured: the measured window holds {} completions, fewer than {}: "
                                  "its rates and percentiles are unreliable (sim.too_few_measured in result.json)",
                                  a.config, rep.result["sim"]["measured_completions"].get<std::uint64_t>(),

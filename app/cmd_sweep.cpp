@@ -2,7 +2,7 @@
 // `aiosim sweep SPEC`: a parameter sweep (axes, zipped axes, constraints,
 // replications) run by a local pool of `aiosim run` processes or a Slurm job
 // array, merged into DIR/runs.csv, DIR/summary.csv and DIR/results.sqlite. See app/sweep/.
-#include "cmd_sweep.hpp"
+#include "app/cmd_sweep.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -16,19 +16,15 @@
 #include <xbt/base.h>  // SG_BEGIN_DECL, which simgrid/version.h needs
 #include <simgrid/version.h>
 
-#include "commands.hpp"
-#include "errors.hpp"
-#include "models/lockbench/schema.hpp"
-#include "models/lockbench/lockbench.hpp"
-#include "models/workload/schema.hpp"
-#include "models/workload/simulation.hpp"
-#include "scenario.hpp"
+#include "app/commands.hpp"
+#include "app/errors.hpp"
+#include "app/scenario.hpp"
 #include "sim/atomic_file.hpp"
-#include "sweep/grow.hpp"
-#include "sweep/results.hpp"
-#include "sweep/runner.hpp"
-#include "sweep/slurm.hpp"
-#include "sweep/spec.hpp"
+#include "app/sweep/grow.hpp"
+#include "app/sweep/results.hpp"
+#include "app/sweep/runner.hpp"
+#include "app/sweep/slurm.hpp"
+#include "app/sweep/spec.hpp"
 #include "version.hpp"
 
 namespace fs = std::filesystem;

@@ -13,11 +13,10 @@
 
 #include <fmt/format.h>
 
-#include "commands.hpp"
-#include "errors.hpp"
-#include "models/workload/schema.hpp"
-#include "models/workload/simulation.hpp"
-#include "scenario.hpp"
+#include "app/commands.hpp"
+#include "app/errors.hpp"
+#include "programs/aio/simulation.hpp"
+#include "app/scenario.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/distribution.hpp"
 #include "sim/trace/paje.hpp"
@@ -132,9 +131,9 @@ void print_summary(const TraceArgs& a, const std::string& design, int cpus, cons
 int cmd_trace(const TraceArgs& a) {
   std::vector<std::string> sets = a.sets;
   if (a.seed >= 0) sets.push_back(fmt::format("seed={}", a.seed));
-  if (const std::string s = scenario_of(a.config, sets); s != "aio")
-    throw InputError("trace: scenario \"" + s + "\" is not traceable; trace runs the aio scenario");
-  const sim::config::Config cfg = sim::config::Config::load(models::run_schema(), a.config, sets);
+  const programs::Program& program = program_of(a.config, sets);
+  if (!program.traceable) throw InputError("trace: scenario \"" + program.name + "\" is not traceable; trace runs the aio scenario");
+  const sim::config::Config cfg = sim::config::Config::load(program.schema(), a.config, sets);
   const sim::trace::Window w = trace_window(a, cfg);
 
   // --out is created only once the run has passed its checks (nothing is

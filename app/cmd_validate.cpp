@@ -15,9 +15,9 @@
 
 #include <fmt/format.h>
 
-#include "commands.hpp"
-#include "plots.hpp"
-#include "models/lockbench/validate.hpp"
+#include "app/commands.hpp"
+#include "app/plots.hpp"
+#include "programs/lockbench/validate.hpp"
 #include "sim/atomic_file.hpp"
 
 extern char** environ;

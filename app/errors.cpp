@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "errors.hpp"
+#include "app/errors.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
-#include "commands.hpp"
+#include "app/commands.hpp"
 #include "sim/config.hpp"
 
 namespace app {

@@ -12,9 +12,10 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cmd_sweep.hpp"
-#include "commands.hpp"
-#include "errors.hpp"
+#include "app/cmd_sweep.hpp"
+#include "app/commands.hpp"
+#include "app/errors.hpp"
+#include "programs/registry.hpp"
 #include "sim/config.hpp"
 
 namespace {
@@ -176,8 +177,11 @@ void add_report_commands(CLI::App& cli, Options& o, Commands& cmds) {
   cmds.emplace_back(pf, [&o] { return app::cmd_profile(o.prof); });
 
   auto* k = cli.add_subcommand("keys", "every key of a config, scenario or sweep spec: type, default, range, description");
+  std::vector<std::string> kinds;
+  for (const programs::Program& p : programs::all()) kinds.push_back(p.name);
+  kinds.insert(kinds.end(), {"explore", "sweep"});
   k->add_option("kind", o.keys.kind, "aio (a run config, the default), lockbench, explore (a scenario) or sweep (a spec)")
-      ->check(CLI::IsMember({"aio", "lockbench", "explore", "sweep"}));
+      ->check(CLI::IsMember(kinds));
   k->add_flag("--toml", o.keys.toml, "print a default config, every key commented, that aiosim run loads as it is");
   cmds.emplace_back(k, [&o] { return app::cmd_keys(o.keys); });
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "plots.hpp"
+#include "app/plots.hpp"
 
 #include <unistd.h>
 
@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "commands.hpp"
+#include "app/commands.hpp"
 
 namespace fs = std::filesystem;
 

@@ -1,30 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "scenario.hpp"
-
-#include <algorithm>
-#include <iterator>
+#include "app/scenario.hpp"
 
 #include <toml++/toml.h>
 
-#include "models/lockbench/lockbench.hpp"
-#include "models/lockbench/schema.hpp"
-#include "models/workload/schema.hpp"
-#include "models/workload/simulation.hpp"
 #include "sim/config.hpp"
 
 namespace app {
 
 namespace {
 
-std::string known() {
-  std::string out;
-  for (const char* s : kScenarios) out += (out.empty() ? "" : ", ") + std::string(s);
-  return out;
-}
-
 void check(const std::string& value, const std::string& file, int line) {
-  if (std::find(std::begin(kScenarios), std::end(kScenarios), value) == std::end(kScenarios))
-    throw sim::config::ConfigError(file, line, "scenario", "expected one of " + known() + ", got " + sim::config::toml_quote(value.substr(0, 80)));
+  if (!programs::find(value))
+    throw sim::config::ConfigError(file, line, "scenario", "expected one of " + programs::names() + ", got " + sim::config::toml_quote(value.substr(0, 80)));
 }
 
 }  // namespace
@@ -48,23 +35,19 @@ std::string scenario_of(const std::string& file, const std::vector<std::string>&
   if (!n) return "aio";
   const int line = static_cast<int>(n->source().begin.line);
   const auto* s = n->as_string();
-  if (!s) throw sim::config::ConfigError(file, line, "scenario", "expected a string (one of " + known() + ")");
+  if (!s) throw sim::config::ConfigError(file, line, "scenario", "expected a string (one of " + programs::names() + ")");
   check(s->get(), file, line);
   return s->get();
 }
 
-const sim::config::Schema& schema_for(const std::string& file, const std::vector<std::string>& sets) {
-  return scenario_of(file, sets) == "lockbench" ? models::lockbench::schema() : models::run_schema();
+const programs::Program& program_of(const std::string& file, const std::vector<std::string>& sets) {
+  return *programs::find(scenario_of(file, sets));  // scenario_of returns only registered names
 }
 
-void check_config(const sim::config::Config& cfg) {
-  if (cfg.get_string("scenario") == "lockbench") {
-    (void)models::lockbench::params_from(cfg);
-    return;
-  }
-  models::RunHooks hooks;
-  hooks.check_only = true;
-  (void)models::run_simulation(cfg, "", hooks);
+const sim::config::Schema& schema_for(const std::string& file, const std::vector<std::string>& sets) {
+  return program_of(file, sets).schema();
 }
+
+void check_config(const sim::config::Config& cfg) { programs::find(cfg.get_string("scenario"))->check(cfg); }
 
 }  // namespace app

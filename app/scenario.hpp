@@ -6,15 +6,17 @@
 #include <string>
 #include <vector>
 
+#include "programs/registry.hpp"
 #include "sim/config.hpp"
 
 namespace app {
 
-inline constexpr const char* kScenarios[] = {"aio", "lockbench"};
-
 // A bad value throws sim::config::ConfigError ("file:line: scenario: ...").
 // A file that does not parse is left to the schema check, which reports it.
 std::string scenario_of(const std::string& file, const std::vector<std::string>& sets);
+
+// The program the file's scenario names (programs/registry.hpp).
+const programs::Program& program_of(const std::string& file, const std::vector<std::string>& sets);
 
 // The schema `aiosim run` checks this file against (by its scenario).
 const sim::config::Schema& schema_for(const std::string& file, const std::vector<std::string>& sets);

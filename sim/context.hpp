@@ -113,7 +113,7 @@ class Context final : public Event {
   // try_to_wake_up's test of it, schedule() going to sleep), whether or not
   // it changes the value: a model checker comparing snapshots sees the
   // access itself, not only the one of two that happens to change it (the
-  // explorer's World: models/explore/world.hpp).
+  // explorer's World: programs/explore/world.hpp).
   std::uint32_t task_state_accesses = 0;
   // Wait-queue membership (one queue at a time, like a task's wait entry):
   // on the queue at all, and still to be woken.

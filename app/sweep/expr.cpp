@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "sweep/expr.hpp"
+#include "app/sweep/expr.hpp"
 
 #include <charconv>
 #include <cmath>

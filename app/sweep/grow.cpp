@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "sweep/grow.hpp"
+#include "app/sweep/grow.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 
 #include "sim/atomic_file.hpp"
-#include "sweep/results.hpp"
+#include "app/sweep/results.hpp"
 
 namespace sweep {
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "sweep/spec.hpp"
+#include "app/sweep/spec.hpp"
 
 namespace sweep {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "sweep/results.hpp"
+#include "app/sweep/results.hpp"
 
 #include <charconv>
 #include <cmath>

@@ -31,7 +31,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sweep/spec.hpp"
+#include "app/sweep/spec.hpp"
 
 namespace sweep {
 

@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "sweep/results.hpp"
+#include "app/sweep/results.hpp"
 
 namespace sweep {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "sweep/runner.hpp"
+#include "app/sweep/runner.hpp"
 
 #include <fcntl.h>
 #include <sys/ioctl.h>

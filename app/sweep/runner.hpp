@@ -17,8 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sweep/results.hpp"
-#include "sweep/spec.hpp"
+#include "app/sweep/results.hpp"
+#include "app/sweep/spec.hpp"
 
 namespace sweep {
 

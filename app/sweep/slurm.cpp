@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "sweep/slurm.hpp"
+#include "app/sweep/slurm.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

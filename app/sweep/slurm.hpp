@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sweep/runner.hpp"
+#include "app/sweep/runner.hpp"
 
 namespace sweep {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "sweep/spec.hpp"
+#include "app/sweep/spec.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -34,7 +34,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/config.hpp"
-#include "sweep/expr.hpp"
+#include "app/sweep/expr.hpp"
 
 namespace sweep {
 

@@ -40,8 +40,8 @@
 // order; the schedule follows the branch's sequence and only then chooses
 // freely. Following v, the schedule cannot end up with every enabled
 // process asleep, so each trace is explored exactly once:
-// tests/explore/dpor_test.cpp checks schedules == Mazurkiewicz traces and
-// no schedule cut short on random programs, tests/explore/optimal_test.cpp
+// tests/programs/explore/dpor_test.cpp checks schedules == Mazurkiewicz traces and
+// no schedule cut short on random programs, tests/programs/explore/optimal_test.cpp
 // that no schedule is cut short and no two schedules are one trace on
 // every unbounded built-in scenario and on the minimal cases of the gaps
 // fixed (docs/explorer.md).
@@ -102,7 +102,7 @@
 //
 // `Reduction::None` enumerates every interleaving (optionally bounded): only
 // for small systems, and to check the reduction against
-// (tests/explore/dpor_test.cpp compares the two on random programs).
+// (tests/programs/explore/dpor_test.cpp compares the two on random programs).
 #include <chrono>
 #include <cstdint>
 #include <functional>

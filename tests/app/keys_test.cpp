@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/cli.hpp"
-#include "models/lockbench/schema.hpp"
-#include "models/workload/schema.hpp"
+#include "programs/lockbench/schema.hpp"
+#include "programs/aio/schema.hpp"
 
 using namespace clitest;
 using nlohmann::json;

@@ -8,8 +8,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "models/lockbench/schema.hpp"
-#include "models/workload/schema.hpp"
+#include "programs/lockbench/schema.hpp"
+#include "programs/aio/schema.hpp"
 #include "sim/config.hpp"
 #include "sim/distribution.hpp"
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "models/explore/scenario.hpp"
+#include "programs/explore/scenario.hpp"
 #include "sim/config.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -11,10 +11,10 @@
 #include <set>
 #include <string>
 
-#include "models/workload/schema.hpp"
+#include "programs/aio/schema.hpp"
 #include "sim/config.hpp"
-#include "sweep/expr.hpp"
-#include "sweep/spec.hpp"
+#include "app/sweep/expr.hpp"
+#include "app/sweep/spec.hpp"
 
 #ifndef AIOSIM_EXPERIMENTS
 #error "AIOSIM_EXPERIMENTS must name experiments/"

@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "paje_check.hpp"
+#include "tests/trace/paje_check.hpp"
 #include "tests/support/cli.hpp"
 
 #ifndef AIOSIM_BINARY

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness.hpp"
+#include "tests/app/sweep/harness.hpp"
 
 using namespace sweeptest;
 using json = nlohmann::json;

@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "sweep/expr.hpp"
+#include "app/sweep/expr.hpp"
 
 using sweep::Expr;
 using sweep::ExprError;

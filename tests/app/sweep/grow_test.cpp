@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness.hpp"
+#include "tests/app/sweep/harness.hpp"
 
 using namespace sweeptest;
 using json = nlohmann::json;

@@ -3,10 +3,10 @@
 // interval, and runs.csv / summary.csv built from run directories.
 #include <catch2/catch.hpp>
 
-#include "harness.hpp"
-#include "models/workload/schema.hpp"
+#include "tests/app/sweep/harness.hpp"
+#include "programs/aio/schema.hpp"
 #include "sim/atomic_file.hpp"
-#include "sweep/results.hpp"
+#include "app/sweep/results.hpp"
 
 using namespace sweeptest;
 using json = nlohmann::ordered_json;

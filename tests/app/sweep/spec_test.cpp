@@ -3,10 +3,10 @@
 // seeds, and errors that point at the spec's line.
 #include <catch2/catch.hpp>
 
-#include "harness.hpp"
-#include "models/workload/schema.hpp"
+#include "tests/app/sweep/harness.hpp"
+#include "programs/aio/schema.hpp"
 #include "sim/rng.hpp"
-#include "sweep/spec.hpp"
+#include "app/sweep/spec.hpp"
 
 using namespace sweeptest;
 using sim::config::ConfigError;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "models/explore/explore.hpp"
+#include "programs/explore/explore.hpp"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 
-#include "models/explore/world.hpp"
+#include "programs/explore/world.hpp"
 
 namespace models::explore {
 

@@ -30,7 +30,7 @@
 
 #include "models/aio/aio.hpp"
 #include "models/designs/registry.hpp"
-#include "models/explore/explore.hpp"
+#include "programs/explore/explore.hpp"
 
 namespace ex = models::explore;
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "models/lockbench/lockbench.hpp"
+#include "programs/lockbench/lockbench.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -9,7 +9,7 @@
 #include <boost/math/distributions/students_t.hpp>
 #include <fmt/format.h>
 
-#include "models/lockbench/schema.hpp"
+#include "programs/lockbench/schema.hpp"
 #include "sim/event.hpp"
 #include "sim/machine.hpp"
 #include "sim/machine_config.hpp"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "models/explore/world.hpp"
+#include "programs/explore/world.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "models/workload/simulation.hpp"
+#include "programs/aio/simulation.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -10,10 +10,10 @@
 
 #include "models/designs/registry.hpp"
 #include "models/devices/value_names.hpp"
-#include "models/workload/profile_result.hpp"
+#include "programs/aio/profile_result.hpp"
 #include "models/workload/roles.hpp"
 #include "models/workload/workload.hpp"
-#include "models/workload/schema.hpp"
+#include "programs/aio/schema.hpp"
 #include "sim/alloc_count.hpp"
 #include "sim/machine_config.hpp"
 #include "sim/presets.hpp"

@@ -5,7 +5,7 @@
 // calibration presets against the published table; the CLI around them.
 //
 // Every expectation is computed here from its formula, independently of the
-// simulator and of models/lockbench/theory.cpp (which `aiosim validate`
+// simulator and of programs/lockbench/theory.cpp (which `aiosim validate`
 // uses, and which is itself checked against these formulas below). Runs use
 // the driver alone (engine.clock = "internal"): SimGrid allows one Engine per
 // process, the driver any number of simulations.
@@ -19,9 +19,9 @@
 
 #include <fmt/format.h>
 
-#include "models/lockbench/lockbench.hpp"
-#include "models/lockbench/schema.hpp"
-#include "models/lockbench/theory.hpp"
+#include "programs/lockbench/lockbench.hpp"
+#include "programs/lockbench/schema.hpp"
+#include "programs/lockbench/theory.hpp"
 #include "sim/presets.hpp"
 #include "tests/support/cli.hpp"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "models/explore/scenario.hpp"
+#include "programs/explore/scenario.hpp"
 
 #include <algorithm>
 #include <cstring>

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "models/workload/simulation.hpp"  // RunReport
+#include "programs/aio/simulation.hpp"  // RunReport
 #include "sim/config.hpp"
 #include "sim/distribution.hpp"
 #include "sim/presets.hpp"

@@ -52,8 +52,8 @@
 #include <string>
 #include <vector>
 
-#include "models/explore/checker.hpp"
-#include "models/explore/scenario.hpp"
+#include "programs/explore/checker.hpp"
+#include "programs/explore/scenario.hpp"
 
 namespace models::explore {
 

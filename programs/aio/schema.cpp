@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "models/workload/schema.hpp"
+#include "programs/aio/schema.hpp"
 #include "sim/machine_config.hpp"
 
 namespace models {
@@ -11,7 +11,7 @@ using sim::config::Type;
 
 Schema make_schema() {
   Schema s;
-  s.add("scenario", Type::String, "aio", "which scenario the file describes (\"lockbench\": models/lockbench)").choices({"aio"});
+  s.add("scenario", Type::String, "aio", "which scenario the file describes (\"lockbench\": programs/lockbench)").choices({"aio"});
   s.add("seed", Type::Int, 1, "run seed; every source and lock derives its own stream from it").min(0);
 
   sim::add_machine_keys(s, "x86-2s-modern", kMaxCoresPerSocket);

@@ -3,8 +3,8 @@
 // `aiosim explore`: every interleaving of a scenario's contexts, checked.
 #include <string>
 
-#include "models/explore/checker.hpp"
-#include "models/explore/scenario.hpp"
+#include "programs/explore/checker.hpp"
+#include "programs/explore/scenario.hpp"
 
 namespace models::explore {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "models/workload/profile_result.hpp"
+#include "programs/aio/profile_result.hpp"
 
 #include <algorithm>
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "models/explore/explore.hpp"
+#include "programs/explore/explore.hpp"
 
 namespace ex = models::explore;
 

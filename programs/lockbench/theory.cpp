@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "models/lockbench/theory.hpp"
+#include "programs/lockbench/theory.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -10,7 +10,7 @@
 #include <set>
 #include <string>
 
-#include "models/explore/explore.hpp"
+#include "programs/explore/explore.hpp"
 
 namespace ex = models::explore;
 

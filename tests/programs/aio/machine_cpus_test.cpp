@@ -13,7 +13,7 @@
 
 #include "tests/support/cli.hpp"
 #include "models/workload/roles.hpp"
-#include "models/workload/schema.hpp"
+#include "programs/aio/schema.hpp"
 #include "sim/machine_config.hpp"
 #include "sim/presets.hpp"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "models/lockbench/schema.hpp"
+#include "programs/lockbench/schema.hpp"
 #include "sim/machine_config.hpp"
 
 namespace models::lockbench {

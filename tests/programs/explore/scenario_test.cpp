@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-#include "models/explore/scenario.hpp"
+#include "programs/explore/scenario.hpp"
 #include "sim/config.hpp"
 
 namespace ex = models::explore;
