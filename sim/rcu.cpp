@@ -6,10 +6,10 @@
 
 namespace sim {
 
-Rcu::Rcu() {
-  readers_.reserve(kReserve);
-  gps_.reserve(kReserve);
-  parked_.reserve(kReserve);
+void Rcu::reserve(std::size_t contexts) {
+  readers_.reserve(contexts);
+  gps_.reserve(contexts);
+  parked_.reserve(contexts);
 }
 
 Rcu::~Rcu() = default;

@@ -38,11 +38,12 @@ namespace sim {
 // itself included), and the grace periods in progress.
 class Rcu {
  public:
-  // Room for this many readers, grace periods and parked callers is made
-  // here, before a run: entering a section then allocates nothing (a
-  // run's allocation count stays what it was before RCU was a primitive).
-  static constexpr std::size_t kReserve = 64;
-  Rcu();
+  Rcu() = default;
+  // Make room, before a run, for every context of the machine to be a
+  // reader, a synchronize_rcu() caller or parked: entering a section then
+  // never allocates (a run's allocation count stays what it was before RCU
+  // was a primitive).
+  void reserve(std::size_t contexts);
   Rcu(const Rcu&) = delete;
   Rcu& operator=(const Rcu&) = delete;
   ~Rcu();
