@@ -380,7 +380,7 @@ void write_chrome_json(std::ostream& os, const Recorder& rec, const TraceInfo& i
         const auto k = static_cast<StepKind>(r.sub);
         if ((k == StepKind::Load || k == StepKind::Schedule) && !info.json_loads) break;
         const char* what = k == StepKind::Rmw ? "atomic" : to_string(k);
-        instant(r, ctx_tid(r.ctx), fmt::format("{} {}", what, name), "access",
+        instant(r, ctx_tid(r.ctx), k == StepKind::Schedule ? std::string("schedule()") : fmt::format("{} {}", what, name), "access",
                 fmt::format(R"("field":{},"old":{},"new":{},"cost_ns":{},"function":{})", esc(name), esc(value(name, r.a)),
                             esc(value(name, r.b)), to_ns(r.end - r.begin), esc(r.detail ? rec.str(r.detail) : "")));
         break;
