@@ -24,6 +24,15 @@ const char* to_string(StepKind k) {
     case StepKind::IrqOff: return "irq-off";
     case StepKind::IrqOn: return "irq-on";
     case StepKind::Wake: return "wake";
+    case StepKind::Start: return "start";
+    case StepKind::Schedule: return "schedule";
+    case StepKind::RcuReadLock: return "rcu-lock";
+    case StepKind::RcuReadUnlock: return "rcu-unlock";
+    case StepKind::RcuDereference: return "rcu-deref";
+    case StepKind::RcuAssign: return "rcu-assign";
+    case StepKind::SynchronizeRcu: return "sync-rcu";
+    case StepKind::CallRcu: return "call-rcu";
+    case StepKind::GracePeriodEnd: return "gp-end";
   }
   return "?";
 }
@@ -36,7 +45,7 @@ void Context::start(Task<void> r, Time at) {
   resume_point = root.handle();
   local = at;
   gate = nullptr;
-  pending = Step{StepKind::Load, nullptr, nullptr, "start"};
+  pending = Step{StepKind::Start, nullptr, nullptr, "start"};
   depth_ = 0;
   function_ = "?";
   if (profile_) profile_->restart(profile_ctx());

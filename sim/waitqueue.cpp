@@ -72,7 +72,7 @@ Task<void> wake_up(WaitQueue& q) {
   co_await spin_unlock_irqrestore(q.lock, flags);
 }
 
-ScheduleOp::ScheduleOp() : detail::StepAwaiter{Step{StepKind::Load, nullptr, nullptr, "schedule"}} {}
+ScheduleOp::ScheduleOp() : detail::StepAwaiter{Step{StepKind::Schedule, nullptr, nullptr, "schedule"}} {}
 
 bool ScheduleOp::pass(Context& c) {
   if (task_is_running(c)) return true;

@@ -16,6 +16,7 @@
 #include "models/aio/kioctx.hpp"
 #include "models/aio/ledger.hpp"
 #include "models/aio/slab.hpp"
+#include "sim/rcu.hpp"
 
 namespace models {
 
@@ -70,6 +71,8 @@ class AioDesign {
   void attach(sim::Machine& m, kioctx& ctx, KiocbSlab& slab, Ledger& ledger, const KernelCosts& costs);
 
   kioctx& ctx() { return *ctx_; }
+  // The kernel's RCU state: lookup_ioctx's readers, kill_ioctx's grace period.
+  sim::Rcu& rcu() { return rcu_; }
 
   // Races in the kernel code itself (not in the model): stop at the first,
   // or count them and carry on as the code would after the race.
@@ -117,6 +120,7 @@ class AioDesign {
   KiocbSlab* slab_ = nullptr;
   Ledger* ledger_ = nullptr;
   KernelCosts costs_;
+  sim::Rcu rcu_;
 
  private:
   std::string name_;

@@ -32,6 +32,7 @@ void AioDesign::attach(sim::Machine& m, kioctx& ctx, KiocbSlab& slab, Ledger& le
   slab_ = &slab;
   ledger_ = &ledger;
   costs_ = costs;
+  rcu_.reserve(2 * static_cast<std::size_t>(m.cpus()));  // each CPU's task and IRQ context
 }
 
 // list_add(&req->ki_list, &ctx->active_reqs): the new entry, the head and
@@ -64,12 +65,18 @@ Task<void> AioDesign::list_del(kiocb& req, kioctx& ctx, bool init) {
   co_await WRITE_ONCE(req.ki_list_next, init ? ListNext::Self : ListNext::Poison);
 }
 
-// lookup_ioctx(): RCU walk of mm->ioctx_list, then atomic_inc(&ctx->users).
+// lookup_ioctx() (fs/aio.c, v3.9): walk mm->ioctx_list with
+// hlist_for_each_entry_rcu inside rcu_read_lock() / rcu_read_unlock(), and
+// take a reference on the context found (atomic_inc(&ctx->users)) before
+// leaving the read-side section. The model's list holds the one context:
+// ctx->hashed says whether it is still on it.
 Task<bool> AioDesign::lookup_ioctx(kioctx& ctx) {
   KernelFunction fn{"lookup_ioctx"};
-  if (!ctx.hashed) co_return false;
-  co_await sim::atomic_inc(ctx.users);
-  co_return true;
+  sim::rcu_read_lock(rcu_);
+  bool found = sim::rcu_dereference(ctx.hashed, "ioctx_list");
+  if (found) co_await sim::atomic_inc(ctx.users);
+  sim::rcu_read_unlock(rcu_);
+  co_return found;
 }
 
 // put_ioctx(): the last reference runs free_ioctx() right here.
@@ -475,12 +482,14 @@ Task<long> AioDesign::sys_io_getevents(kioctx& ctx, long min_nr, long nr, io_eve
 }
 
 // kill_ioctx(): mark dead, unhash, and drop the initial reference
-// (kill_ioctx_work called directly).
+// (kill_ioctx_work called directly). hlist_del_rcu(&ctx->list) unpublishes
+// the context; synchronize_rcu() then waits for every lookup_ioctx() that
+// may still have found it (a read-side section begun before the call).
 Task<void> AioDesign::kill_ioctx(kioctx& ctx) {
   KernelFunction fn{"kill_ioctx"};
   if (!co_await sim::xchg(ctx.dead, 1)) {
-    ctx.hashed = false;                        // hlist_del_rcu(&ctx->list)
-    co_await sim::sleep_for(costs_.synchronize_rcu);  // synchronize_rcu(): one grace period
+    sim::rcu_assign_pointer(ctx.hashed, false, "ioctx_list");  // hlist_del_rcu(&ctx->list)
+    co_await sim::synchronize_rcu(rcu_, costs_.synchronize_rcu);  // one grace period
     co_await sim::wake_up(ctx.wait);           // kill_ioctx_work: wake_up_all
     co_await put_ioctx(ctx);
   }

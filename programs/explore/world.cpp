@@ -16,6 +16,7 @@
 #include "models/devices/usb_gadget.hpp"
 #include "models/devices/value_names.hpp"
 #include "sim/machine.hpp"
+#include "sim/mc/step_footprint.hpp"
 #include "sim/observer.hpp"
 #include "sim/presets.hpp"
 #include "sim/spinlock.hpp"
@@ -31,7 +32,8 @@ using sim::ContextState;
 using sim::StepKind;
 
 // The pending step a context is given before it runs, so that a context
-// that suspends without taking a step (a timed sleep) is recognised.
+// that suspends without taking a step (a timed sleep) is recognised by the
+// object it names.
 const char* const kNoStepWhat = "(no step)";
 const int kNoStepObject = 0;
 
@@ -49,24 +51,33 @@ ObjKey name_key(const char* what) {
   return mix(0xAAAA, h);
 }
 
-// Synthetic objects.
-enum Synthetic : std::uint64_t { kPreempt = 1, kIrqPend, kHashed, kRcu, kSlab, kLedger, kBlkHeld, kWait, kAcdevHw };
+// Synthetic objects. (Numbered as they were when RCU was a synthetic
+// object too: the keys, and so the exploration order, stay the same.)
+enum Synthetic : std::uint64_t { kPreempt = 1, kIrqPend, kSlab = 5, kLedger, kBlkHeld, kWait, kAcdevHw };
 ObjKey synth(Synthetic s, std::uint64_t i = 0) { return mix(0x5157 + s, i); }
 
 enum class Pend { Start, NoStep, Step };
 
 Pend pend_of(const Context& c) {
-  if (c.pending.what == kNoStepWhat) return Pend::NoStep;
-  if (!c.pending.object && c.pending.what && std::strcmp(c.pending.what, "start") == 0) return Pend::Start;
+  if (c.pending.object == &kNoStepObject) return Pend::NoStep;
+  if (c.pending.kind == StepKind::Start) return Pend::Start;
   return Pend::Step;
 }
 
-bool in_fn(const Context& c, const char* fn) { return std::strcmp(c.function(), fn) == 0; }
-
+// The steps of one transition: the one it was chosen for (or none: a start,
+// a delivery) and the annotation steps of its private work (RCU).
 class StepLog final : public sim::Observer {
  public:
+  struct Annotation {
+    sim::Step step;
+    std::int64_t b, a;
+  };
   void on_step(const Context& c, const sim::Step& s, sim::Time, sim::Time, std::int64_t before,
                std::int64_t after) override {
+    if (sim::is_annotation(s.kind)) {
+      notes.push_back({s, before, after});
+      return;
+    }
     ++steps;
     step = s;
     fn = c.function();
@@ -79,12 +90,14 @@ class StepLog final : public sim::Observer {
   void reset() {
     steps = 0;
     irq_name = nullptr;
+    notes.clear();
   }
   int steps = 0;
   sim::Step step{};
   const char* fn = "?";
   std::int64_t b = 0, a = 0;
   const char* irq_name = nullptr;
+  std::vector<Annotation> notes;
 };
 
 struct Region {
@@ -141,7 +154,6 @@ class World final : public System {
     return std::find(r.begin(), r.end(), &c) != r.end();
   }
   bool self_deadlock(const Context& c) const;
-  bool rcu_reader_other_than(const Context& c) const;
   bool ctx_enabled(const Context& c) const;
   bool hw_pending(const Proc& pr) const;
   void fire_hw(const Action& a);
@@ -152,6 +164,7 @@ class World final : public System {
   std::string value_of(const char* what, StepKind kind, std::int64_t v) const;
   int wait_index(const Context& c) const { return c.cpu().id() * 2 + (c.in_irq() ? 1 : 0); }
   void add_step(Footprint& f, const Context& c, const sim::Step& s) const;
+  void add_annotation(Footprint& f, const StepLog::Annotation& n) const;
   std::vector<std::uint64_t> hidden() const;
   std::vector<ObjKey> hidden_keys() const;
   std::string ledger_note(const models::Ledger::Counts& before) const;
@@ -270,6 +283,7 @@ World::World(std::shared_ptr<const Scenario> scp, bool tracing)
   add_region(usb_.get(), sizeof(UsbGadget), "ep1in", Region::Other);
   add_region(blk_.get(), sizeof(BlockDevice), "blockdev", Region::Other);
   add_region(acdev_.get(), sizeof(AsyncCancelDevice), "acdev", Region::Other);
+  add_region(&aio_->rcu(), sizeof(sim::Rcu), "rcu", Region::Other);
   for (int c = 0; c < sc.cpus; ++c) add_region(&markers_[c], sizeof(sim::Shared<int>), fmt::format("cpu{}", c), Region::Other);
   std::sort(regions_.begin(), regions_.end(), [](const Region& a, const Region& b) { return a.base < b.base; });
 
@@ -406,16 +420,10 @@ bool World::self_deadlock(const Context& c) const {
   return h == &c || (c.in_irq() && h && &h->cpu() == &c.cpu());
 }
 
-bool World::rcu_reader_other_than(const Context& c) const {
-  for (int i = 0; i < m_.cpus(); ++i)
-    for (const Context* x : {&m_.cpu(i).task(), &m_.cpu(i).irq()})
-      if (x != &c && x->state() != ContextState::Idle && in_fn(*x, "lookup_ioctx")) return true;
-  return false;
-}
-
+// A context waiting at a gate (a lock, schedule(), synchronize_rcu()'s
+// grace period) is enabled when the gate would let it pass.
 bool World::ctx_enabled(const Context& c) const {
   if (!runnable(c)) return false;
-  if (pend_of(c) == Pend::NoStep && in_fn(c, "kill_ioctx") && rcu_reader_other_than(c)) return false;
   if (!c.gate || c.gate->can_pass(c)) return true;
   return self_deadlock(c);  // it will spin forever: let it, to get the report
 }
@@ -482,23 +490,23 @@ bool World::enabled(int p) const {
   return false;
 }
 
+// What a step touches: sim::mc::add_step_access decides from its kind, on
+// the key of its object (schedule(): the sleeper's task state).
 void World::add_step(Footprint& f, const Context& c, const sim::Step& s) const {
-  if (!s.object) {
-    // schedule() tests the task state and sleeps on TASK_INTERRUPTIBLE: a
-    // write, as its outcome depends on whether a wake-up's TASK_RUNNING
-    // (a read: task_state_write) came first.
-    if (s.what && std::strcmp(s.what, "schedule") == 0) f.add(synth(kWait, wait_index(c)), true);
-    else f.global = true;
-  } else {
-    f.add(key_of(s.object, s.what), s.writes(),
-          s.kind == StepKind::LockAcquire   ? sim::mc::LockOp::Acquire
-          : s.kind == StepKind::LockRelease ? sim::mc::LockOp::Release
-                                            : sim::mc::LockOp::None);
-    if (s.line == &marker_line_) {  // a syscall's entry: lookup_ioctx's test of ctx->hashed follows
-      f.add(synth(kHashed), false);
-      f.add(synth(kRcu), true);
-    }
+  if (s.kind == StepKind::Schedule) {
+    sim::mc::add_step_access(f, s.kind, synth(kWait, wait_index(c)));
+    return;
   }
+  if (!s.object) {
+    f.global = true;  // a step that names no object: dependent with everything
+    return;
+  }
+  sim::mc::add_step_access(f, s.kind, key_of(s.object, s.what));
+}
+
+// RCU's annotation steps, run inside the transition (sim/mc/step_footprint.hpp).
+void World::add_annotation(Footprint& f, const StepLog::Annotation& n) const {
+  sim::mc::add_step_access(f, n.step.kind, key_of(n.step.object, n.step.what), n.a);
 }
 
 Footprint World::next_footprint(int p) const {
@@ -528,11 +536,7 @@ Footprint World::next_footprint(int p) const {
     case Pend::Start:
       if (c.in_irq()) f.add(synth(kIrqPend, pr.cpu), true);
       break;
-    case Pend::NoStep:
-      // synchronize_rcu() returns once no reader is inside: like a lock's
-      // acquire, it follows the end of each read-side section.
-      if (in_fn(c, "kill_ioctx")) f.add(synth(kRcu), false, sim::mc::LockOp::Acquire);
-      break;
+    case Pend::NoStep: break;  // the end of a timed sleep: it touches nothing
     case Pend::Step: add_step(f, c, c.pending); break;
   }
   // A task step can be preempted only with IRQs on: inside a region with
@@ -558,11 +562,10 @@ std::uint64_t World::next_signature(int p) const {
 }
 
 // hidden() and hidden_keys(): the entries before the tasks' states.
-constexpr std::size_t kFirstTaskState = 4;
+constexpr std::size_t kFirstTaskState = 3;
 
 std::vector<std::uint64_t> World::hidden() const {
   std::vector<std::uint64_t> v;
-  v.push_back(ctx_.hashed);
   v.push_back(slab_.in_use());
   const Ledger::Counts& n = ledger_.counts();
   v.push_back(mix(mix(mix(n.submitted, n.results), mix(n.ring_events, n.cancel_results)),
@@ -593,7 +596,7 @@ bool task_state_write(std::uint64_t before, std::uint64_t after) {
 }
 
 std::vector<ObjKey> World::hidden_keys() const {
-  std::vector<ObjKey> k = {synth(kHashed), synth(kSlab), synth(kLedger), synth(kBlkHeld)};
+  std::vector<ObjKey> k = {synth(kSlab), synth(kLedger), synth(kBlkHeld)};
   for (int c = 0; c < m_.cpus(); ++c)
     for (int irq = 0; irq < 2; ++irq) k.push_back(synth(kWait, c * 2 + irq));
   return k;
@@ -637,12 +640,16 @@ Footprint World::execute(int p) {
       } else {
         const Pend k = pend_of(c);
         const sim::Step pending = c.pending;
-        const bool rcu_reader = (k == Pend::Step && pending.line == &marker_line_) || in_fn(c, "lookup_ioctx");
         c.pending = sim::Step{StepKind::Load, &kNoStepObject, nullptr, kNoStepWhat};
         std::string fn_before = k == Pend::NoStep ? c.function() : "";
         auto step_row = [&] {
           if (!fast_) add_step(f, c, log_.step);
           if (!tracing_) return;  // the row's strings cost more than the step
+          if (log_.step.kind == StepKind::GracePeriodEnd) {
+            row(c.name(), log_.fn, "resume", "", "synchronize_rcu() returns");
+            return;
+          }
+          // Display only: a step outside every kernel function is user space's.
           row(c.name(), std::strcmp(log_.fn, "?") == 0 ? "(user)" : log_.fn, sim::to_string(log_.step.kind),
               label_of(log_.step.object, log_.step.what),
               log_.step.kind == StepKind::Load
@@ -650,25 +657,30 @@ Footprint World::execute(int p) {
                   : value_of(log_.step.what, log_.step.kind, log_.b) + " -> " +
                         value_of(log_.step.what, log_.step.kind, log_.a));
         };
+        auto notes = [&] {
+          if (!fast_)
+            for (const StepLog::Annotation& n : log_.notes) add_annotation(f, n);
+        };
         try {
           d_.step(c);
         } catch (...) {
+          notes();
           if (log_.steps) step_row();
           else if (k == Pend::Step && tracing_) row(c.name(), c.function(), sim::to_string(pending.kind), label_of(pending.object, pending.what), "");
           throw;
         }
+        notes();
         if (log_.steps) {
           step_row();
         } else if (k == Pend::Start && tracing_) {
           const std::string what = c.in_irq() ? std::string("handler starts")
                                               : sc_.contexts[pr.context].action.describe();
-          row(c.name(), c.state() == ContextState::Idle || in_fn(c, "?") ? "(user)" : c.function(), "start", "", what);
+          // Display only: outside every kernel function is user space.
+          const bool user = c.state() == ContextState::Idle || std::strcmp(c.function(), "?") == 0;
+          row(c.name(), user ? "(user)" : c.function(), "start", "", what);
         } else if (k == Pend::NoStep && tracing_) {
-          row(c.name(), fn_before, "resume", "", fn_before == "kill_ioctx" ? "synchronize_rcu() returns" : "sleep ends");
+          row(c.name(), fn_before, "resume", "", "sleep ends");
         }
-        // The transition that leaves lookup_ioctx ends the RCU read-side
-        // section: the release synchronize_rcu()'s return waits for.
-        if (rcu_reader && !in_fn(c, "lookup_ioctx")) f.add(synth(kRcu), true, sim::mc::LockOp::Release);
         if (c.state() == ContextState::Idle && c.in_irq()) {
           f.add(synth(kPreempt, pr.cpu), true);
           f.add(synth(kIrqPend, pr.cpu), true);
@@ -722,7 +734,7 @@ std::optional<ViolationInfo> World::at_end() {
       else if (x->pending.kind == StepKind::LockAcquire && x->pending.object) {
         const auto* l = static_cast<const sim::LockBase*>(x->pending.object);
         why = fmt::format("waits for {} held by {}", l->name(), l->holder() ? l->holder()->name() : "nobody");
-      } else if (x->pending.what && std::strcmp(x->pending.what, "schedule") == 0) {
+      } else if (x->pending.kind == StepKind::Schedule) {
         why = "asleep in schedule(), never woken";
       } else {
         why = fmt::format("waits at {}", x->pending.what ? x->pending.what : "?");

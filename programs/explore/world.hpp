@@ -25,7 +25,7 @@
 //   - the device queue the hardware takes the request from (the UDC lock,
 //     the async device's lock, the block device's held list).
 //   - hidden model state written between steps (not a Shared field): the
-//     slab's free list, ctx->hashed (kill_ioctx), each task's wait state
+//     slab's free list, each task's wait state
 //     (prepare_to_wait / try_to_wake_up), the ledger's counts, the block
 //     device's held list. Found by comparing snapshots around each
 //     transition: a change is a write. A task's state also holds a count of
@@ -35,19 +35,19 @@
 //     read; TASK_INTERRUPTIBLE (prepare_to_wait), schedule()'s test and
 //     its going to sleep or being woken from it are writes. So a waker and the wakee's
 //     own finish_wait are independent in either order, not in one only.
-//   - RCU: lookup_ioctx tests ctx->hashed and takes a reference as one RCU
-//     read-side section; kill_ioctx's synchronize_rcu() (a timed sleep in
-//     the model) may return only when no context is inside one. A syscall's
-//     entry (an explorer marker step) reads HASHED and writes RCU; the
-//     transition that leaves lookup_ioctx releases RCU, and
-//     synchronize_rcu's return acquires it (sim::mc::LockOp: ordered after
-//     every release, never a race with one).
+//   - RCU: from the steps of sim/rcu.hpp (sim::mc::add_step_access):
+//     lookup_ioctx's rcu_read_lock / rcu_dereference(ioctx_list) /
+//     rcu_read_unlock and kill_ioctx's hlist_del_rcu and synchronize_rcu()
+//     run inside the transitions around them; a grace period's start and
+//     a reader's start are dependent, two readers are not, and the end of a
+//     section a grace period waits for is ordered before synchronize_rcu()'s
+//     return (sim::mc::LockOp). Nothing here looks at a function's name.
 //   - lock steps are marked as acquires and releases (sim::mc::LockOp); so
 //     is the task turning its CPU's IRQs off and on (IRQ flag), which the
 //     delivery waits for like an acquire. A task step reads PREEMPT(c) only
 //     with IRQs on: no delivery comes inside a region with IRQs off.
-//   - schedule() tests the sleeper's wait state: a write, since a wake-up's
-//     TASK_RUNNING is a read.
+//   - schedule() (a step of kind Schedule) tests the sleeper's wait state:
+//     a write, since a wake-up's TASK_RUNNING is a read.
 #include <memory>
 #include <string>
 #include <vector>

@@ -110,11 +110,14 @@ void Recorder::instant(Record r) {
 }
 
 void Recorder::on_step(const Context& c, const Step& step, Time at, Time cost, std::int64_t before, std::int64_t after) {
+  // RCU's steps cost nothing and the function spans (lookup_ioctx,
+  // kill_ioctx) already show where they are: a timeline keeps to accesses.
+  if (is_annotation(step.kind) || step.kind == StepKind::GracePeriodEnd) return;
   ++seq_;
   maybe_open(at);
   if (!opt_.window.contains(at)) return;
   if (step.kind == StepKind::LockAcquire || step.kind == StepKind::LockRelease) return;  // on_lock tells more
-  if (step.kind == StepKind::Load && !opt_.loads) return;
+  if ((step.kind == StepKind::Load || step.kind == StepKind::Schedule) && !opt_.loads) return;
   CtxState& s = ctx(c);
   Record r;
   r.kind = RecordKind::Step;

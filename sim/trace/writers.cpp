@@ -94,6 +94,7 @@ void narrate(const Recorder& rec, const Record& r, std::vector<Line>& out) {
       std::string text;
       switch (static_cast<StepKind>(r.sub)) {
         case StepKind::Load: text = fmt::format("load {} = {}  ({}{})", name, value(name, r.a), cost, fn); break;
+        case StepKind::Schedule: text = fmt::format("schedule()  ({}{})", cost, fn); break;
         case StepKind::Store:
           text = fmt::format("store {}: {} -> {}  ({}{})", name, value(name, r.a), value(name, r.b), cost, fn);
           break;
@@ -377,9 +378,9 @@ void write_chrome_json(std::ostream& os, const Recorder& rec, const TraceInfo& i
         break;
       case RecordKind::Step: {
         const auto k = static_cast<StepKind>(r.sub);
-        if (k == StepKind::Load && !info.json_loads) break;
+        if ((k == StepKind::Load || k == StepKind::Schedule) && !info.json_loads) break;
         const char* what = k == StepKind::Rmw ? "atomic" : to_string(k);
-        instant(r, ctx_tid(r.ctx), fmt::format("{} {}", what, name), "access",
+        instant(r, ctx_tid(r.ctx), k == StepKind::Schedule ? std::string("schedule()") : fmt::format("{} {}", what, name), "access",
                 fmt::format(R"("field":{},"old":{},"new":{},"cost_ns":{},"function":{})", esc(name), esc(value(name, r.a)),
                             esc(value(name, r.b)), to_ns(r.end - r.begin), esc(r.detail ? rec.str(r.detail) : "")));
         break;
