@@ -412,9 +412,10 @@ set = ["workload.kiocbs=1500", "workload.batch=8"]
   CHECK(c.out.find("\nbatch 8    lazy-cancel ") != std::string::npos);
 
   // Run 3 is `aiosim run` of the base with the point's and the value's --set: same seed, same result.
-  const auto r = aiosim({"run", "base.toml", "--set", "workload.kiocbs=1500", "--set", "workload.batch=8", "--set",
+  const auto r = aiosim({"run", (w.s / "base.toml").string(), "--set", "workload.kiocbs=1500", "--set", "workload.batch=8", "--set",
                          "kioctx.design=lazy-cancel", "--quiet", "--out", w.out("one")},
                         w.s.path());
+  INFO(r.err);
   REQUIRE(r.status == 0);
   const json a = json::parse(read_file(out / "runs/000003/result.json"));
   const json b = json::parse(read_file(fs::path(w.out("one")) / "result.json"));
