@@ -1,22 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // `aiosim compare SPEC`: the same base config under each value of one key,
-// at several points, side by side. Each run is its own process (SimGrid
-// allows one simulation per process).
-#include <sys/wait.h>
+// at several points, side by side. A thin front for a sweep: the spec is
+// read by the shared config reader (its keys are a schema, `aiosim keys
+// compare`), each (point, value) becomes one point of a sweep plan whose runs
+// keep the base config's seed -- exactly `aiosim run BASE --set ...` -- and
+// the plan runs in aiosim sweep's process pool into a sweep directory
+// (sweep.json, runs/NNNNNN/, runs.csv, summary.csv, results.sqlite). Compare
+// adds its console table and DIR/comparison.csv.
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <toml++/toml.h>
 
+#include "app/cmd_sweep.hpp"
 #include "app/commands.hpp"
 #include "app/scenario.hpp"
 #include "sim/atomic_file.hpp"
+#include "sim/config.hpp"
+#include "app/sweep/spec.hpp"
 
 namespace fs = std::filesystem;
 
@@ -24,88 +29,54 @@ namespace app {
 
 namespace {
 
+using sim::config::Config;
+using sim::config::Schema;
+using sim::config::Type;
+
+constexpr std::size_t kMaxValues = 64, kMaxPoints = 64;
+
 struct Point {
   std::string label;
   std::vector<std::string> sets;
 };
 
-constexpr std::size_t kMaxValues = 64, kMaxPoints = 64;
-
 struct Spec {
+  std::string file;
   fs::path base;
   std::string vary;
   std::vector<std::string> values;
   std::vector<Point> points;
 };
 
-[[noreturn]] void spec_error(const std::string& file, const toml::node* n, const std::string& key, const std::string& msg) {
-  throw sim::config::ConfigError(file, n ? static_cast<int>(n->source().begin.line) : 0, key, msg);
-}
-
 Spec load_spec(const std::string& file) {
-  const toml::table t = sim::config::parse_toml_file(file);
+  const Config cfg = Config::load(compare_schema(), file);
   Spec s;
-  const toml::table* c = t["compare"].as_table();
-  if (!c) spec_error(file, nullptr, "compare", "missing [compare] table");
-  for (const auto& [k, v] : t)
-    if (k != "compare") spec_error(file, &v, std::string(k.str()), "unknown key (known: compare)");
-  for (const auto& [k, v] : *c)
-    if (k != "base" && k != "vary" && k != "values" && k != "point")
-      spec_error(file, &v, "compare." + std::string(k.str()), "unknown key (known: base, vary, values, point)");
-  auto base = c->get_as<std::string>("base");
-  if (!base) spec_error(file, c->get("base"), "compare.base", "expected a config file name (string)");
-  s.base = fs::path(file).parent_path() / base->get();
-  auto vary = c->get_as<std::string>("vary");
-  if (!vary) spec_error(file, c->get("vary"), "compare.vary", "expected a config key (string)");
-  s.vary = vary->get();
-  const toml::array* values = c->get_as<toml::array>("values");
-  if (!values || values->empty()) spec_error(file, c->get("values"), "compare.values", "expected a non-empty array of strings");
-  if (values->size() > kMaxValues) spec_error(file, values, "compare.values", fmt::format("at most {} values", kMaxValues));
-  for (const auto& v : *values) {
-    if (!v.is_string()) spec_error(file, &v, "compare.values", "expected strings");
-    s.values.push_back(*v.value<std::string>());
-  }
-  const toml::array* points = c->get_as<toml::array>("point");
-  if (!points || points->empty()) spec_error(file, c->get("point"), "compare.point", "expected [[compare.point]] tables");
-  if (points->size() > kMaxPoints) spec_error(file, points, "compare.point", fmt::format("at most {} points", kMaxPoints));
-  for (const auto& pn : *points) {
-    const toml::table* p = pn.as_table();
-    if (!p) spec_error(file, &pn, "compare.point", "expected a table");
-    Point pt;
-    for (const auto& [k, v] : *p)
-      if (k != "label" && k != "set") spec_error(file, &v, "compare.point." + std::string(k.str()), "unknown key (known: label, set)");
-    auto label = p->get_as<std::string>("label");
-    if (!label) spec_error(file, p->get("label"), "compare.point.label", "expected a string");
-    pt.label = label->get();
-    if (const toml::node* set = p->get("set")) {
-      const toml::array* sets = set->as_array();
-      if (!sets) spec_error(file, set, "compare.point.set", "expected an array of \"key=value\" strings");
-      for (const auto& v : *sets) {
-        if (!v.is_string()) spec_error(file, &v, "compare.point.set", "expected \"key=value\" strings");
-        pt.sets.push_back(*v.value<std::string>());
-      }
-    }
-    s.points.push_back(std::move(pt));
-  }
+  s.file = file;
+  s.base = fs::path(file).parent_path() / cfg.get_string("compare.base");
+  s.vary = cfg.get_string("compare.vary");
+  s.values = cfg.get_string_list("compare.values");
+  if (s.values.empty()) throw cfg.error_at("compare.values", "expected a non-empty array of strings");
+  if (s.values.size() > kMaxValues) throw cfg.error_at("compare.values", fmt::format("at most {} values", kMaxValues));
+  const auto& points = cfg.get_table_array("compare.point");
+  if (points.empty()) throw cfg.error_at("compare.point", "expected [[compare.point]] tables");
+  if (points.size() > kMaxPoints) throw cfg.error_at("compare.point", fmt::format("at most {} points", kMaxPoints));
+  for (const Config& p : points) s.points.push_back({p.get_string("label"), p.get_string_list("set")});
   return s;
 }
 
-struct Job {
-  std::size_t point, value;
-  fs::path out;
-  std::vector<std::string> argv;
-};
-
-pid_t spawn(const std::vector<std::string>& args) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
+// Point-major, as the table reads: run = point * values + value. Every run's
+// config is checked here, before --out is created or anything runs.
+sweep::Plan plan_of(const Spec& spec) {
+  std::vector<sweep::ExplicitPoint> points;
+  for (const Point& pt : spec.points)
+    for (const std::string& value : spec.values) {
+      sweep::ExplicitPoint e;
+      e.parameters = {{"label", pt.label}, {spec.vary, value}};
+      e.sets = pt.sets;
+      e.sets.push_back(spec.vary + "=" + value);
+      points.push_back(std::move(e));
+    }
+  return sweep::make_explicit_plan(spec.base, {"label", spec.vary}, points, schema_for, check_config);
 }
 
 // A CSV field: quoted when it holds a comma, a quote or a line break.
@@ -125,79 +96,18 @@ double get(const nlohmann::json& j, std::initializer_list<const char*> path) {
   return p->is_number() ? p->get<double>() : 0.0;
 }
 
-
-// Every run's config is checked before --out is created or anything runs.
-void check_runs(const Spec& spec) {
-  for (const Point& pt : spec.points)
-    for (const std::string& value : spec.values) {
-      std::vector<std::string> sets = pt.sets;
-      sets.push_back(spec.vary + "=" + value);
-      check_config(sim::config::Config::load(schema_for(spec.base.string(), sets), spec.base, sets));
-    }
-}
-
-}  // namespace
-
-std::size_t check_compare_spec(const std::string& file) {
-  const Spec spec = load_spec(file);
-  check_runs(spec);
-  return spec.points.size() * spec.values.size();
-}
-
-int cmd_compare(const CompareArgs& a, const std::string& self) {
-  const Spec spec = load_spec(a.spec);
-  check_runs(spec);
-  fs::path out = a.out;
-  bool temp = false;
-  if (out.empty()) {
-    char tmpl[] = "/tmp/aiosim-compare-XXXXXX";
-    if (!mkdtemp(tmpl)) throw std::runtime_error("cannot create a temporary directory");
-    out = tmpl;
-    temp = true;
-  }
-  sim::OutputDir::ensure(out);
-  std::vector<Job> jobs;
-  for (std::size_t p = 0; p < spec.points.size(); ++p)
-    for (std::size_t v = 0; v < spec.values.size(); ++v) {
-      // Directory names from indices only: values are user text ("/../x").
-      Job j{p, v, out / fmt::format("point{}-value{}", p, v), {}};
-      j.argv = {self, "run", spec.base.string(), "--quiet", "--out", j.out.string()};
-      for (const auto& s : spec.points[p].sets) j.argv.insert(j.argv.end(), {"--set", s});
-      j.argv.insert(j.argv.end(), {"--set", spec.vary + "=" + spec.values[v]});
-      jobs.push_back(std::move(j));
-    }
-
-  // Run them, at most a.jobs at a time.
-  std::map<pid_t, std::size_t> running;
-  std::size_t next = 0, done = 0;
-  int worst = kExitOk;
-  while (done < jobs.size()) {
-    while (next < jobs.size() && static_cast<int>(running.size()) < a.jobs) {
-      running[spawn(jobs[next].argv)] = next;
-      ++next;
-    }
-    int status = 0;
-    pid_t pid = wait(&status);
-    if (pid < 0) break;
-    std::size_t i = running[pid];
-    running.erase(pid);
-    ++done;
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : kExitIo;
-    fmt::print(stderr, "[{}/{}] {} / {}={}: {}\n", done, jobs.size(), spec.points[jobs[i].point].label, spec.vary,
-               spec.values[jobs[i].value], code == 0 ? "ok" : fmt::format("failed (exit {})", code));
-    if (code != 0 && worst == kExitOk) worst = code;
-  }
-
+// The console table and comparison.csv, from each run's result.json.
+std::pair<std::string, std::string> tables(const Spec& spec, const sweep::Plan& plan, const fs::path& dir) {
   std::string table = fmt::format("{:<10} {:<14} {:>14} {:>15} {:>16} {:>18} {:>11} {:>6}\n", "point", spec.vary.substr(spec.vary.find('.') + 1),
                                   "completions/s", "ctx_lock/compl", "ctx_lock p99 ns", "compl_lock p99 ns", "spinning %", "lost");
   // The console abbreviates; comparison.csv's columns are result.json's dotted names, in its units (docs/results.md).
   std::string csv = "point," + csv_field(spec.vary) +
                     ",throughput.completed_per_s,per_completion.ctx_lock_acquisitions,locks.ctx_lock.wait_ns.p99,"
                     "locks.completion_lock.wait_ns.p99,cpu_share.spinning,correctness.lost,correctness.kernel_races.total\n";
-  for (const Job& j : jobs) {
-    std::ifstream in(j.out / "result.json");
-    const std::string& label = spec.points[j.point].label;
-    const std::string& value = spec.values[j.value];
+  for (const sweep::PlannedRun& run : plan.runs) {
+    const std::string& label = spec.points[run.point / spec.values.size()].label;
+    const std::string& value = spec.values[run.point % spec.values.size()];
+    std::ifstream in(dir / run.dir / "result.json");
     if (!in) {
       table += fmt::format("{:<10} {:<14} {:>14}\n", label, value, "(failed)");
       continue;
@@ -221,10 +131,50 @@ int cmd_compare(const CompareArgs& a, const std::string& self) {
     csv += fmt::format("{},{},{:.1f},{:.4f},{:.1f},{},{:.5f},{:.0f},{:.0f}\n", csv_field(label), csv_field(value), cps, per, p99,
                        split ? fmt::format("{:.1f}", cp99) : std::string(""), spin / 100.0, lost, races);
   }
-  fmt::print("{}", table);
-  if (!temp) sim::write_file_atomically(out / "comparison.csv", csv);
-  else fs::remove_all(out);
-  return worst;
+  return {table, csv};
+}
+
+}  // namespace
+
+const Schema& compare_schema() {
+  static const Schema schema = [] {
+    Schema point;
+    point.add_required("label", Type::String, "the point's name in the table and in comparison.csv");
+    point.add("set", Type::StringList, toml::array{}, "\"key=value\" overrides of the base config at this point");
+    Schema s;
+    s.add_required("compare.base", Type::String, "the base config, relative to the spec");
+    s.add_required("compare.vary", Type::String, "the config key whose values are compared");
+    s.add_required("compare.values", Type::StringList, "its values, side by side at every point (1 to 64)");
+    s.add_table_array("compare.point", std::move(point), "[[compare.point]]: the points (1 to 64), each a label and overrides");
+    return s;
+  }();
+  return schema;
+}
+
+std::size_t check_compare_spec(const std::string& file) { return plan_of(load_spec(file)).runs.size(); }
+
+int cmd_compare(const CompareArgs& a, const std::string& self) {
+  const Spec spec = load_spec(a.spec);
+  const sweep::Plan plan = plan_of(spec);
+  PlanRunOptions o;
+  o.out = a.out;
+  o.jobs = a.jobs;
+  // Without --out: a temporary sweep directory, the table alone.
+  const bool temp = a.out.empty();
+  if (temp) {
+    char tmpl[] = "/tmp/aiosim-compare-XXXXXX";
+    if (!mkdtemp(tmpl)) throw std::runtime_error("cannot create a temporary directory");
+    o.out = tmpl;
+    o.quiet = true;
+  }
+  const int code = run_plan(spec.file, spec.base, plan, o, self);
+  if (code == kExitOk || code == kExitViolation) {  // every run ran (some may have failed)
+    const auto [table, csv] = tables(spec, plan, o.out);
+    fmt::print("{}", table);
+    if (!temp) sim::write_file_atomically(o.out / "comparison.csv", csv);
+  }
+  if (temp) fs::remove_all(o.out);
+  return code;
 }
 
 }  // namespace app

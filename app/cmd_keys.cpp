@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// `aiosim keys [aio|lockbench|explore|sweep] [--toml]`: every key a file of
+// `aiosim keys [aio|lockbench|explore|sweep|compare] [--toml]`: every key a file of
 // that kind accepts, with type, default, range or choices and description --
-// for aio and lockbench straight from the schemas the loaders check against;
+// straight from the schemas the loaders check against;
 // with --toml, a default config, every key commented, that loads as it is.
 #include <map>
 #include <sstream>
@@ -10,6 +10,8 @@
 
 #include "app/commands.hpp"
 #include "app/errors.hpp"
+#include "app/sweep/spec.hpp"
+#include "programs/explore/scenario.hpp"
 #include "programs/registry.hpp"
 #include "sim/config.hpp"
 
@@ -52,64 +54,39 @@ std::string range_text(const KeyDef& d) {
   return "";
 }
 
-std::vector<Row> rows_of(const Schema& s) {
-  std::vector<Row> rows;
+// Nested sections list their tables' keys: "setup[].cpu", "context.<name>.cpu", "axes.<key>".
+void add_rows(const Schema& s, const std::string& prefix, std::vector<Row>& rows) {
   for (const KeyDef& d : s.keys()) {
     Row r;
-    r.key = d.is_map ? d.path + ".<name>" : d.path;
+    r.key = prefix + d.path;
+    r.doc = d.doc;
+    switch (d.nested) {
+      case KeyDef::Nested::TableArray:
+        add_rows(*d.item, prefix + d.path + "[].", rows);
+        continue;
+      case KeyDef::Nested::TableSet:
+        add_rows(*d.item, prefix + d.path + ".<name>.", rows);
+        continue;
+      case KeyDef::Nested::Tree:
+        r.key = d.path.empty() ? prefix + "<key>" : prefix + d.path + ".<key>";
+        r.type = d.leaf_table_keys.empty() ? "any" : "array|range";
+        r.range = "the base's keys";
+        rows.push_back(std::move(r));
+        continue;
+      case KeyDef::Nested::None: break;
+    }
+    if (d.is_map) r.key += ".<name>";
     r.type = std::string(sim::config::type_name(d.type));
     r.def = d.default_value ? node_text(*d.default_value) : d.required ? "(required)" : "(unset)";
     r.range = range_text(d);
-    r.doc = d.doc;
     rows.push_back(std::move(r));
   }
+}
+
+std::vector<Row> rows_of(const Schema& s) {
+  std::vector<Row> rows;
+  add_rows(s, "", rows);
   return rows;
-}
-
-// The keys of a sweep spec (app/sweep/spec.cpp reads them by hand).
-std::vector<Row> sweep_rows() {
-  return {
-      {"sweep.base", "string", "(required)", "", "the base config, relative to the spec"},
-      {"sweep.replications", "int", "1", "[1, 100000]", "runs per grid point (--replications overrides)"},
-      {"sweep.seed", "int", "1", ">= 0", "root of every run's derived seed"},
-      {"sweep.common_seeds", "string list", "[]", "axis keys", "axes left out of the seed: their values see the same random numbers"},
-      {"sweep.constraints", "string list", "[]", "", "expressions over axis values; a point for which one is false is dropped"},
-      {"sweep.description", "string", "(unset)", "", "free text"},
-      {"set.<key>", "any", "", "the base's keys", "a config key fixed for every run, laid out like a config (--set adds more)"},
-      {"axes.<key>", "array|range", "", "the base's keys", "the values of one axis: an array, or {from, to, step|factor|num}"},
-      {"zip.<key>", "array", "", "the base's keys", "[[zip]]: arrays of equal length varied in lockstep, one axis of the product"},
-  };
-}
-
-// The keys of an explorer scenario (programs/explore/scenario.cpp reads them by hand).
-std::vector<Row> explore_rows() {
-  return {
-      {"description", "string", "\"\"", "", "what the scenario shows"},
-      {"machine.cpus", "int", "2", "[1, 16]", "CPUs of the explored machine"},
-      {"kioctx.design", "string", "\"lazy-cancel\"", "aiosim designs", "kioctx design (--design overrides)"},
-      {"kioctx.nr_events", "int", "16", "[1, 4096]", "io_setup(nr_events)"},
-      {"kioctx.lock", "string", "\"qspinlock\"", "ticket|qspinlock|tas", "spinlock implementation"},
-      {"kioctx.lazy_list", "bool", "(the design's)", "", "seed hunk override, as in a run config"},
-      {"kioctx.completion_lock", "bool", "(the design's)", "", "seed hunk override"},
-      {"kioctx.cancel_xchg", "bool", "(the design's)", "", "seed hunk override"},
-      {"kioctx.zero_alloc", "bool", "(the design's)", "", "seed hunk override"},
-      {"invariants.kernel_races", "string", "\"stop\"", "stop|count", "gadgetfs' own io_cancel races: a violation, or counted"},
-      {"explore.max_preemptions", "int", "-1", "[-1, 1000]", "preemption bound per schedule (-1: none; --max-preemptions overrides)"},
-      {"explore.max_schedules", "int", "0", ">= 0", "stop after this many schedules (0: no limit)"},
-      {"explore.max_steps", "int", "20000", "[10, 10000000]", "steps of one schedule before it counts as a livelock"},
-      {"setup[].action", "string", "(required)", "io_submit|io_cancel|io_destroy|io_getevents|complete",
-       "[[setup]]: actions run in order before the exploration, on CPU 0's task"},
-      {"setup[].cpu", "int", "0", "[0, 63]", "the CPU of a set-up action"},
-      {"setup[].iocbs", "string list", "", "usb|block|async", "io_submit: one request per entry (1 to 8)"},
-      {"setup[].request", "int", "", ">= 0", "io_cancel, or complete of a block/async request: the request number"},
-      {"setup[].device", "string", "", "usb|block|async", "complete: which device finishes"},
-      {"setup[].min_nr", "int", "0", "", "io_getevents min_nr"},
-      {"setup[].nr", "int", "8", "", "io_getevents nr"},
-      {"context.<name>.cpu", "int", "(required)", "[0, 63]", "the context's CPU (one task context per CPU)"},
-      {"context.<name>.kind", "string", "\"task\"", "task|irq", "a task, or a hard-IRQ handler (action = \"complete\")"},
-      {"context.<name>.action", "string", "(required)", "io_submit|io_cancel|io_destroy|io_getevents|complete",
-       "what the context does; its other keys are those of setup[]"},
-  };
 }
 
 void print_rows(const std::vector<Row>& rows) {
@@ -172,11 +149,14 @@ int cmd_keys(const KeysArgs& a) {
   const Schema* schema = program ? &program->schema() : nullptr;
   if (a.toml) {
     if (!schema) throw InputError(fmt::format("keys {}: --toml is for aio and lockbench configs (a {} file has no default)", kind,
-                                              kind == "sweep" ? "sweep spec" : "scenario"));
+                                              kind == "explore" ? "scenario" : kind + " spec"));
     fmt::print("{}", commented_toml(*schema, kind));
     return kExitOk;
   }
-  print_rows(schema ? rows_of(*schema) : kind == "sweep" ? sweep_rows() : explore_rows());
+  print_rows(rows_of(schema            ? *schema
+                     : kind == "sweep"   ? sweep::spec_schema()
+                     : kind == "compare" ? compare_schema()
+                                         : models::explore::scenario_schema()));
   return kExitOk;
 }
 

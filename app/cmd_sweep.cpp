@@ -148,6 +148,83 @@ void clear_temporaries(const fs::path& dir) {
 
 }  // namespace
 
+int run_plan(const std::string& spec_file, const fs::path& base, const sweep::Plan& plan, const PlanRunOptions& o,
+             const std::string& self) {
+  const sweep::RunEnv env = make_env(o.out, self, o.backend);
+  check_sweep_dir(env.dir);
+
+  json stored;
+  const bool exists = read_sweep_json(env.dir, stored);
+  if (o.resume && !exists) {
+    fmt::print(stderr, "aiosim: --resume: {} holds no sweep (no sweep.json)\n", env.dir.string());
+    return kExitBadInput;
+  }
+  // A campaign may grow: same runs plus new ones (sweep/grow.hpp).
+  const bool grows = exists && !plan.same_as(stored);
+  std::optional<sweep::Plan> old;
+  if (exists) old = plan_of(env.dir, stored);
+  if (grows) {
+    if (const auto why = sweep::growth_refusal(*old, plan, env.dir)) {
+      print_error_line(fmt::format("{} holds a different sweep: {}; a sweep directory can only grow (more axis values or "
+                                   "replications, looser constraints): choose another --out or remove it",
+                                   env.dir.string(), *why));
+      return kExitBadInput;
+    }
+  }
+  if (o.dry_run) {
+    fmt::print("{}", sweep::dry_run_text(env.dir, plan, old ? &*old : nullptr));
+    return kExitOk;
+  }
+  sim::OutputDir::ensure(env.dir);
+
+  // One local sweep at a time per directory (the lock goes with the process, SIGKILL included).
+  const int lock = ::open((env.dir / ".sweep.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  if (lock < 0 || ::flock(lock, LOCK_EX | LOCK_NB) != 0) {
+    fmt::print(stderr, "aiosim: {}: another sweep is running in this directory\n", env.dir.string());
+    return kExitIo;
+  }
+  clear_temporaries(env.dir);
+  if (grows || (exists && sweep::has_pending_moves(env.dir))) {
+    sweep::move_runs_into_place(env.dir, plan);
+    if (!o.quiet && grows)
+      fmt::print(stderr, "sweep: {} grows from {} to {} runs\n", env.dir.string(), old->runs.size(), plan.runs.size());
+  }
+  // The grown sweep's record is the one a fresh sweep of this spec writes.
+  if (!exists || grows) sim::write_file_atomically(env.dir / "sweep.json", plan.to_json(spec_file, base.string()).dump(2) + "\n");
+
+  if (o.backend == "slurm") {
+    sweep::SlurmOptions opt;
+    opt.chunk = o.chunk;
+    opt.sbatch_args = o.sbatch_args;
+    std::size_t tasks = 0;
+    const std::string job = sweep::submit(env, plan, opt, &tasks);
+    if (job.empty()) {
+      if (!o.quiet) fmt::print(stderr, "sweep: every run is complete: nothing to submit\n");
+    } else {
+      if (!o.quiet)
+        fmt::print(stderr, "sweep: submitted job array {} ({} task{} of up to {} run{}); merge with: aiosim collect {}\n", job, tasks,
+                   tasks == 1 ? "" : "s", o.chunk, o.chunk == 1 ? "" : "s", env.dir.string());
+      fmt::print("{}\n", job);
+      if (!o.wait) return kExitOk;
+      sweep::wait_for_job(env, plan, job, o.quiet);
+    }
+    return finish(env, plan, o.quiet);
+  }
+
+  const int jobs = o.jobs > 0 ? o.jobs : std::max(1, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)));
+  const sweep::PoolStats st = sweep::run_local(env, plan, jobs, o.quiet);
+  if (st.interrupted) {
+    // What completed is merged; the rest runs on resume.
+    (void)finish(env, plan, true);
+    print_error_line(fmt::format("sweep interrupted by {}: {} of {} runs complete (runs.csv, summary.csv and results.sqlite hold them); "
+                                 "resume with: aiosim sweep {} --out {}",
+                                 sigabbrev_np(st.interrupted) ? std::string("SIG") + sigabbrev_np(st.interrupted) : "a signal",
+                                 st.skipped + st.ok + st.failed, plan.runs.size(), spec_file, env.dir.string()));
+    return 128 + st.interrupted;
+  }
+  return finish(env, plan, o.quiet);
+}
+
 SweepCommands::SweepCommands(CLI::App& cli) {
   sweep_ = cli.add_subcommand("sweep", "run a parameter sweep (axes, constraints, replications) locally or on Slurm");
   sweep_->add_option("spec", spec_, "sweep spec (TOML)")->required();
@@ -204,80 +281,17 @@ int SweepCommands::sweep(const std::string& self) const {
     fmt::print(stderr, "aiosim: {}: every grid point is dropped by the constraints: nothing to run\n", spec_);
     return kExitBadInput;
   }
-  const fs::path out = out_.empty() ? default_out(spec_) : fs::path(out_);
-  const sweep::RunEnv env = make_env(out, self, backend_);
-  check_sweep_dir(env.dir);
-
-  json stored;
-  const bool exists = read_sweep_json(env.dir, stored);
-  if (resume_ && !exists) {
-    fmt::print(stderr, "aiosim: --resume: {} holds no sweep (no sweep.json)\n", env.dir.string());
-    return kExitBadInput;
-  }
-  // A campaign may grow: same runs plus new ones (sweep/grow.hpp).
-  const bool grows = exists && !plan.same_as(stored);
-  std::optional<sweep::Plan> old;
-  if (exists) old = plan_of(env.dir, stored);
-  if (grows) {
-    if (const auto why = sweep::growth_refusal(*old, plan, env.dir)) {
-      print_error_line(fmt::format("{} holds a different sweep: {}; a sweep directory can only grow (more axis values or "
-                                   "replications, looser constraints): choose another --out or remove it",
-                                   env.dir.string(), *why));
-      return kExitBadInput;
-    }
-  }
-  if (dry_run_) {
-    fmt::print("{}", sweep::dry_run_text(env.dir, plan, old ? &*old : nullptr));
-    return kExitOk;
-  }
-  sim::OutputDir::ensure(env.dir);
-
-  // One local sweep at a time per directory (the lock goes with the process, SIGKILL included).
-  const int lock = ::open((env.dir / ".sweep.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-  if (lock < 0 || ::flock(lock, LOCK_EX | LOCK_NB) != 0) {
-    fmt::print(stderr, "aiosim: {}: another sweep is running in this directory\n", env.dir.string());
-    return kExitIo;
-  }
-  clear_temporaries(env.dir);
-  if (grows || (exists && sweep::has_pending_moves(env.dir))) {
-    sweep::move_runs_into_place(env.dir, plan);
-    if (!quiet_ && grows)
-      fmt::print(stderr, "sweep: {} grows from {} to {} runs\n", env.dir.string(), old->runs.size(), plan.runs.size());
-  }
-  // The grown sweep's record is the one a fresh sweep of this spec writes.
-  if (!exists || grows) sim::write_file_atomically(env.dir / "sweep.json", plan.to_json(spec_, spec.base.string()).dump(2) + "\n");
-
-  if (backend_ == "slurm") {
-    sweep::SlurmOptions opt;
-    opt.chunk = chunk_;
-    opt.sbatch_args = sbatch_args_;
-    std::size_t tasks = 0;
-    const std::string job = sweep::submit(env, plan, opt, &tasks);
-    if (job.empty()) {
-      if (!quiet_) fmt::print(stderr, "sweep: every run is complete: nothing to submit\n");
-    } else {
-      if (!quiet_)
-        fmt::print(stderr, "sweep: submitted job array {} ({} task{} of up to {} run{}); merge with: aiosim collect {}\n", job, tasks,
-                   tasks == 1 ? "" : "s", chunk_, chunk_ == 1 ? "" : "s", env.dir.string());
-      fmt::print("{}\n", job);
-      if (!wait_) return kExitOk;
-      sweep::wait_for_job(env, plan, job, quiet_);
-    }
-    return finish(env, plan, quiet_);
-  }
-
-  const int jobs = jobs_ > 0 ? jobs_ : std::max(1, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)));
-  const sweep::PoolStats st = sweep::run_local(env, plan, jobs, quiet_);
-  if (st.interrupted) {
-    // What completed is merged; the rest runs on resume.
-    (void)finish(env, plan, true);
-    print_error_line(fmt::format("sweep interrupted by {}: {} of {} runs complete (runs.csv, summary.csv and results.sqlite hold them); "
-                                 "resume with: aiosim sweep {} --out {}",
-                                 sigabbrev_np(st.interrupted) ? std::string("SIG") + sigabbrev_np(st.interrupted) : "a signal",
-                                 st.skipped + st.ok + st.failed, plan.runs.size(), spec_, env.dir.string()));
-    return 128 + st.interrupted;
-  }
-  return finish(env, plan, quiet_);
+  PlanRunOptions o;
+  o.out = out_.empty() ? default_out(spec_) : fs::path(out_);
+  o.backend = backend_;
+  o.jobs = jobs_;
+  o.resume = resume_;
+  o.dry_run = dry_run_;
+  o.wait = wait_;
+  o.quiet = quiet_;
+  o.chunk = chunk_;
+  o.sbatch_args = sbatch_args_;
+  return run_plan(spec_, spec.base, plan, o, self);
 }
 
 int SweepCommands::collect() const {

@@ -8,6 +8,10 @@
 
 #include "sim/mc/dpor.hpp"
 
+namespace sim::config {
+class Schema;
+}
+
 namespace app {
 
 inline constexpr int kExitOk = 0;
@@ -33,6 +37,8 @@ struct CompareArgs {
 int cmd_compare(const CompareArgs& a, const std::string& self_exe);
 // Every check `aiosim compare` makes before it runs; returns the number of runs.
 std::size_t check_compare_spec(const std::string& file);
+// The keys of a compare spec (`aiosim keys compare`).
+const sim::config::Schema& compare_schema();
 
 // `aiosim check FILE|DIR...` (app/cmd_check.cpp): every check the command
 // that takes each file makes before it runs, without running anything.

@@ -71,10 +71,11 @@ void add_run_commands(CLI::App& cli, Options& o, Commands& cmds) {
   r->add_flag("--quiet", o.run.quiet, "print nothing but errors");
   cmds.emplace_back(r, [&o] { return app::cmd_run(o.run); });
 
-  auto* c = cli.add_subcommand("compare", "run a side-by-side comparison spec (e.g. experiments/default.toml)");
+  auto* c = cli.add_subcommand("compare", "run a side-by-side comparison spec (e.g. experiments/default.toml) as a sweep");
   c->add_option("spec", o.cmp.spec, "comparison spec (TOML)")->required();
   c->add_option("--out", o.cmp.out,
-                 "directory for each run's results and comparison.csv (columns: throughput.completed_per_s, "
+                 "sweep directory: sweep.json, runs/NNNNNN/ (run = point * values + value), runs.csv, summary.csv, "
+                 "results.sqlite as aiosim sweep writes them, and comparison.csv (columns: throughput.completed_per_s, "
                  "per_completion.ctx_lock_acquisitions, locks.ctx_lock.wait_ns.p99, locks.completion_lock.wait_ns.p99, "
                  "cpu_share.spinning (0..1; the console's \"spinning %\" is 100 times it), correctness.lost, "
                  "correctness.kernel_races.total: docs/results.md)");
@@ -176,11 +177,12 @@ void add_report_commands(CLI::App& cli, Options& o, Commands& cmds) {
   pf->add_flag("--no-svg", o.prof.no_svg, "print the table only");
   cmds.emplace_back(pf, [&o] { return app::cmd_profile(o.prof); });
 
-  auto* k = cli.add_subcommand("keys", "every key of a config, scenario or sweep spec: type, default, range, description");
+  auto* k = cli.add_subcommand("keys", "every key of a config, scenario, sweep or compare spec: type, default, range, description");
   std::vector<std::string> kinds;
   for (const programs::Program& p : programs::all()) kinds.push_back(p.name);
-  kinds.insert(kinds.end(), {"explore", "sweep"});
-  k->add_option("kind", o.keys.kind, "aio (a run config, the default), lockbench, explore (a scenario) or sweep (a spec)")
+  kinds.insert(kinds.end(), {"explore", "sweep", "compare"});
+  k->add_option("kind", o.keys.kind,
+                "aio (a run config, the default), lockbench, explore (a scenario), sweep or compare (a spec)")
       ->check(CLI::IsMember(kinds));
   k->add_flag("--toml", o.keys.toml, "print a default config, every key commented, that aiosim run loads as it is");
   cmds.emplace_back(k, [&o] { return app::cmd_keys(o.keys); });

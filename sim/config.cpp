@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <sstream>
 
@@ -655,6 +656,7 @@ KeyBuilder Schema::add_def(std::string path, Type type, std::shared_ptr<const to
   if (!is_bare_path(path))
     throw std::logic_error("config schema: bad key path \"" + path +
                            "\" (dotted components of A-Z a-z 0-9 _ -)");
+  if (root_tree()) throw std::logic_error("config schema: a root tree must be the only entry");
   if (index_.count(path)) throw std::logic_error("config schema: \"" + path + "\" declared twice");
   if (sections_.count(path))
     throw std::logic_error("config schema: \"" + path + "\" is already a section of other keys");
@@ -679,9 +681,52 @@ KeyBuilder Schema::add_def(std::string path, Type type, std::shared_ptr<const to
   return KeyBuilder(*this, defs_.size() - 1);
 }
 
+void Schema::add_table_array(std::string prefix, Schema item, std::string doc) {
+  add_nested(std::move(prefix), KeyDef::Nested::TableArray, std::make_shared<const Schema>(std::move(item)), std::move(doc));
+}
+
+void Schema::add_table_set(std::string prefix, Schema item, std::string doc) {
+  add_nested(std::move(prefix), KeyDef::Nested::TableSet, std::make_shared<const Schema>(std::move(item)), std::move(doc));
+}
+
+void Schema::add_tree(std::string prefix, std::string doc, std::vector<std::string> leaf_table_keys) {
+  if (prefix.empty()) {
+    // The whole table is open: nothing else can be declared beside it.
+    if (!defs_.empty()) throw std::logic_error("config schema: a root tree must be the only entry");
+    KeyDef d;
+    d.nested = KeyDef::Nested::Tree;
+    d.doc = std::move(doc);
+    d.leaf_table_keys = std::move(leaf_table_keys);
+    index_.emplace("", 0);
+    defs_.push_back(std::move(d));
+    return;
+  }
+  add_nested(std::move(prefix), KeyDef::Nested::Tree, nullptr, std::move(doc), std::move(leaf_table_keys));
+}
+
+void Schema::add_nested(std::string prefix, KeyDef::Nested kind, std::shared_ptr<const Schema> item, std::string doc,
+                        std::vector<std::string> leaf_table_keys) {
+  if (root_tree()) throw std::logic_error("config schema: a root tree must be the only entry");
+  add_def(std::move(prefix), Type::String, nullptr, false, std::move(doc));
+  KeyDef& d = defs_.back();
+  d.nested = kind;
+  d.item = std::move(item);
+  d.leaf_table_keys = std::move(leaf_table_keys);
+}
+
+const KeyDef* Schema::root_tree() const {
+  return defs_.size() == 1 && defs_[0].path.empty() && defs_[0].nested == KeyDef::Nested::Tree ? &defs_[0] : nullptr;
+}
+
 const KeyDef* Schema::find(std::string_view path) const {
   const auto it = index_.find(path);
-  if (it == index_.end() || defs_[it->second].is_map) return nullptr;
+  if (it == index_.end() || defs_[it->second].is_map || defs_[it->second].nested != KeyDef::Nested::None) return nullptr;
+  return &defs_[it->second];
+}
+
+const KeyDef* Schema::find_nested(std::string_view prefix) const {
+  const auto it = index_.find(prefix);
+  if (it == index_.end() || defs_[it->second].nested == KeyDef::Nested::None) return nullptr;
   return &defs_[it->second];
 }
 
@@ -698,26 +743,40 @@ bool Schema::is_section(std::string_view path) const { return sections_.count(pa
 
 class Config::Builder {
  public:
-  Builder(Config& cfg) : cfg_(cfg), schema_(*cfg.schema_) {}
+  explicit Builder(Config& cfg) : cfg_(cfg), schema_(*cfg.schema_) {}
 
-  void apply_document(const toml::table& root, const std::string& file) {
+  // `doc` stays alive with the config: tree leaves point into it.
+  void apply_document(std::shared_ptr<const toml::table> doc, const std::string& file) {
+    cfg_.docs_.push_back(doc);
+    apply_table(*doc, file);
+  }
+
+  void apply_table(const toml::table& root, const std::string& file) {
+    const bool is_set = file == kSetSource;
+    if (const KeyDef* tree = schema_.root_tree()) {
+      apply_tree(*tree, root, file, is_set);
+      return;
+    }
     std::vector<Leaf> leaves;
     walk(root, "", nullptr, leaves);
     // Report the first problem in file order, not toml++'s (sorted) key order.
-    std::stable_sort(leaves.begin(), leaves.end(), [](const Leaf& a, const Leaf& b) {
-      return std::pair(a.line, a.column) < std::pair(b.line, b.column);
-    });
-    const bool is_set = file == kSetSource;
+    sort_by_place(leaves);
     for (const Leaf& leaf : leaves) {
       const int line = is_set ? 0 : leaf.line;
-      if (!leaf.error.empty()) throw ConfigError(file, line, leaf.path, leaf.error);
+      if (!leaf.error.empty()) throw ConfigError(file, line, cfg_.prefix_ + leaf.path, leaf.error);
+      if (leaf.def->nested != KeyDef::Nested::None) {
+        apply_nested(leaf, file, line);
+        continue;
+      }
       Value v;
       try {
         v = normalize(*leaf.def, *leaf.node);
       } catch (const BadValue& e) {
-        throw ConfigError(file, line, leaf.path, e.message);
+        throw ConfigError(file, line, cfg_.prefix_ + leaf.path, e.message);
       }
-      Entry entry{std::move(v), file, line, true};
+      Entry entry{std::move(v), file, line, true, {}};
+      if (const toml::array* a = leaf.node->as_array(); a && !is_set)
+        for (const toml::node& e : *a) entry.element_lines.push_back(line_of(e));
       if (leaf.def->is_map) {
         auto& items = cfg_.maps_[leaf.def->path].items;
         const auto it = std::find_if(items.begin(), items.end(),
@@ -769,11 +828,23 @@ class Config::Builder {
         throw ConfigError(std::string(kSetSource), 0, key, "invalid value: " + std::string(e.description()));
       }
     }
-    apply_document(*doc, std::string(kSetSource));
+    apply_document(std::make_shared<const toml::table>(std::move(*doc)), std::string(kSetSource));
   }
 
   void finish() {
     for (const KeyDef& def : schema_.keys()) {
+      switch (def.nested) {
+        case KeyDef::Nested::None: break;
+        case KeyDef::Nested::TableArray:
+          for (Config& sub : cfg_.arrays_[def.path]) Builder(sub).finish();
+          continue;
+        case KeyDef::Nested::TableSet:
+          for (auto& [name, sub] : cfg_.sets_[def.path]) Builder(sub).finish();
+          continue;
+        case KeyDef::Nested::Tree:
+          cfg_.trees_[def.path];  // present even when empty
+          continue;
+      }
       if (def.is_map) {
         cfg_.maps_[def.path];  // present even when empty
         continue;
@@ -787,8 +858,8 @@ class Config::Builder {
         }
       }
       if (cfg_.values_.count(def.path)) continue;
-      if (def.required) throw ConfigError(cfg_.source_, 0, def.path, "required key is missing");
-      cfg_.values_[def.path] = Entry{std::move(dv), "", 0, false};
+      if (def.required) throw ConfigError(cfg_.source_, cfg_.line_, cfg_.prefix_ + def.path, "required key is missing");
+      cfg_.values_[def.path] = Entry{std::move(dv), "", 0, false, {}};
     }
   }
 
@@ -812,7 +883,7 @@ class Config::Builder {
       leaf.line = static_cast<int>(where.begin.line);
       leaf.column = static_cast<int>(where.begin.column);
       leaf.node = &node;
-      if ((leaf.def = schema_.find(leaf.path))) {
+      if ((leaf.def = schema_.find(leaf.path)) || (leaf.def = schema_.find_nested(leaf.path))) {
         out.push_back(std::move(leaf));
       } else if (const KeyDef* map = schema_.find_map(leaf.path)) {
         if (const auto* t = node.as_table())
@@ -831,9 +902,118 @@ class Config::Builder {
         out.push_back(std::move(leaf));
       } else {
         std::string msg = "unknown key";
-        if (const std::string s = suggest(leaf.path); !s.empty()) msg += "; did you mean \"" + s + "\"?";
+        if (const std::string s = suggest(leaf.path); !s.empty())
+          msg += "; did you mean \"" + cfg_.prefix_ + s + "\"?";
         out.push_back(error(std::move(leaf), std::move(msg)));
       }
+    }
+  }
+
+  static int line_of(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
+
+  template <class T>
+  static void sort_by_place(std::vector<T>& v) {
+    std::stable_sort(v.begin(), v.end(), [](const T& a, const T& b) {
+      return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+    });
+  }
+
+  // A nested table's config: its schema, where it is and how its keys are named.
+  static Config nested_config(const KeyDef& def, const std::string& file, int line, std::string prefix) {
+    Config sub;
+    sub.schema_ = def.item;
+    sub.source_ = file;
+    sub.line_ = line;
+    sub.prefix_ = std::move(prefix);
+    return sub;
+  }
+
+  void apply_nested(const Leaf& leaf, const std::string& file, int line) {
+    const KeyDef& def = *leaf.def;
+    const std::string key = cfg_.prefix_ + leaf.path;
+    const bool is_set = file == kSetSource;
+    if (def.nested == KeyDef::Nested::TableArray) {
+      const toml::array* a = leaf.node->as_array();
+      if (!a || !a->is_array_of_tables())
+        throw ConfigError(file, line, key, "expected an array of tables ([[" + key + "]] entries), got " + describe(*leaf.node));
+      std::vector<Config>& items = cfg_.arrays_[def.path];
+      items.clear();  // --set gives the whole array
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        const toml::node& e = *a->get(i);
+        items.push_back(nested_config(def, file, is_set ? 0 : line_of(e), key + "[" + std::to_string(i) + "]."));
+        items.back().docs_ = cfg_.docs_;  // a table's trees point into them
+        Builder(items.back()).apply_table(*e.as_table(), file);
+      }
+      return;
+    }
+    const toml::table* t = leaf.node->as_table();
+    if (!t) throw ConfigError(file, line, key, "expected a table, got " + describe(*leaf.node));
+    if (def.nested == KeyDef::Nested::Tree) {
+      apply_tree(def, *t, file, is_set);
+      return;
+    }
+    // A table set: each named table in file order; --set changes one or adds one.
+    struct Named {
+      std::string name;
+      const toml::node* node;
+      int line, column;
+    };
+    std::vector<Named> named;
+    for (auto&& [k, node] : *t) {
+      const toml::source_region& where = k.source().begin.line ? k.source() : node.source();
+      named.push_back({std::string(k.str()), &node, static_cast<int>(where.begin.line), static_cast<int>(where.begin.column)});
+    }
+    sort_by_place(named);
+    auto& items = cfg_.sets_[def.path];
+    for (const Named& n : named) {
+      const std::string sub_key = key + "." + n.name;
+      const int at = is_set ? 0 : n.line;
+      const toml::table* sub = n.node->as_table();
+      if (!sub) throw ConfigError(file, at, sub_key, "expected a table, got " + describe(*n.node));
+      auto it = std::find_if(items.begin(), items.end(), [&](const auto& p) { return p.first == n.name; });
+      if (it == items.end()) {
+        items.emplace_back(n.name, nested_config(def, file, at, sub_key + "."));
+        it = items.end() - 1;
+      }
+      it->second.docs_ = cfg_.docs_;
+      Builder(it->second).apply_table(*sub, file);
+    }
+  }
+
+  // The leaves of an open tree, kept raw; a later one of the same path wins.
+  void apply_tree(const KeyDef& def, const toml::table& t, const std::string& file, bool is_set) {
+    struct Raw {
+      std::string path;
+      const toml::node* node;
+      int line, column;
+    };
+    std::vector<Raw> raw;
+    const std::function<void(const toml::table&, const std::string&)> collect = [&](const toml::table& tab,
+                                                                                     const std::string& prefix) {
+      for (auto&& [k, node] : tab) {
+        const std::string path = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+        const toml::table* sub = node.as_table();
+        const bool leaf_table =
+            sub && std::any_of(def.leaf_table_keys.begin(), def.leaf_table_keys.end(),
+                               [&](const std::string& lk) { return sub->contains(lk); });
+        if (sub && !leaf_table) {
+          collect(*sub, path);
+          continue;
+        }
+        const toml::source_region& where = k.source().begin.line ? k.source() : node.source();
+        raw.push_back({path, &node, static_cast<int>(where.begin.line), static_cast<int>(where.begin.column)});
+      }
+    };
+    collect(t, "");
+    sort_by_place(raw);
+    auto& leaves = cfg_.trees_[def.path];
+    for (const Raw& r : raw) {
+      TreeLeaf leaf{r.path, r.node, file, is_set ? 0 : r.line};
+      const auto it = std::find_if(leaves.begin(), leaves.end(), [&](const TreeLeaf& l) { return l.path == r.path; });
+      if (it != leaves.end())
+        *it = std::move(leaf);
+      else
+        leaves.push_back(std::move(leaf));
     }
   }
 
@@ -947,7 +1127,7 @@ Config Config::from_string(const Schema& schema, std::string_view toml_text, std
   Config cfg;
   cfg.schema_ = std::make_shared<const Schema>(schema);
   cfg.source_ = std::move(source_name);
-  const toml::table root = parse_toml(toml_text, cfg.source_);
+  auto root = std::make_shared<const toml::table>(parse_toml(toml_text, cfg.source_));
   Builder b(cfg);
   b.apply_document(root, cfg.source_);
   for (const std::string& s : sets) b.apply_set(s);
@@ -1020,6 +1200,29 @@ std::vector<std::pair<std::string, std::string>> Config::get_map(std::string_vie
   return out;
 }
 
+namespace {
+
+const KeyDef& nested_def(const Schema& schema, std::string_view prefix, KeyDef::Nested kind) {
+  const KeyDef* def = schema.find_nested(prefix);
+  if (!def || def->nested != kind)
+    throw std::logic_error("config: \"" + std::string(prefix) + "\" is not a declared section of that kind");
+  return *def;
+}
+
+}  // namespace
+
+const std::vector<Config>& Config::get_table_array(std::string_view prefix) const {
+  return arrays_.at(nested_def(*schema_, prefix, KeyDef::Nested::TableArray).path);
+}
+
+const std::vector<std::pair<std::string, Config>>& Config::get_table_set(std::string_view prefix) const {
+  return sets_.at(nested_def(*schema_, prefix, KeyDef::Nested::TableSet).path);
+}
+
+const std::vector<TreeLeaf>& Config::get_tree(std::string_view prefix) const {
+  return trees_.at(nested_def(*schema_, prefix, KeyDef::Nested::Tree).path);
+}
+
 bool Config::has(std::string_view path) const {
   if (const KeyDef* d = schema_->find(path)) return !std::holds_alternative<std::monostate>(values_.at(d->path).value);
   if (find_entry(path)) return true;
@@ -1030,17 +1233,26 @@ bool Config::has(std::string_view path) const {
   throw std::logic_error("config: key \"" + std::string(path) + "\" is not declared");
 }
 
+int Config::line_of(std::string_view key, std::size_t i) const {
+  const int whole = line_of(key);
+  const Entry* e = find_entry(key);
+  return e && i < e->element_lines.size() && e->element_lines[i] > 0 ? e->element_lines[i] : whole;
+}
+
 bool Config::is_set_explicitly(std::string_view path) const {
   if (!has(path)) return false;  // throws for undeclared keys
   return find_entry(path)->explicit_set;
 }
 
-ConfigError Config::error_at(std::string_view key, std::string msg) const {
+ConfigError Config::error_at(std::string_view key, std::string msg, std::string shown_key) const {
+  const std::string name = prefix_ + (shown_key.empty() ? std::string(key) : shown_key);
   const Entry* e = find_entry(key);
-  if (e && e->explicit_set) return ConfigError(e->file, e->line, std::string(key), std::move(msg));
-  // Defaulted keys, maps, sections and absent map entries point at the file.
-  if (!e && !schema_->find_map(key) && !schema_->is_section(key)) (void)has(key);  // throws if undeclared
-  return ConfigError(source_, 0, std::string(key), std::move(msg));
+  if (e && e->explicit_set) return ConfigError(e->file, e->line, name, std::move(msg));
+  // Defaulted keys, maps, sections and absent map entries point at the file
+  // (or at the nested table holding them).
+  if (!e && !schema_->find_map(key) && !schema_->is_section(key) && !schema_->find_nested(key))
+    (void)has(key);  // throws if undeclared
+  return ConfigError(source_, line_, name, std::move(msg));
 }
 
 // ---------------------------------------------------------------------------
@@ -1049,6 +1261,7 @@ ConfigError Config::error_at(std::string_view key, std::string msg) const {
 nlohmann::ordered_json Config::to_json() const {
   nlohmann::ordered_json root = nlohmann::ordered_json::object();
   for (const KeyDef& def : schema_->keys()) {
+    if (def.nested != KeyDef::Nested::None) continue;  // scenarios and specs are not echoed
     const std::vector<std::string> comps = split_path(def.path);
     nlohmann::ordered_json* cur = &root;
     for (std::size_t i = 0; i + 1 < comps.size(); ++i) {
@@ -1081,6 +1294,7 @@ std::string Config::to_toml() const {
     return sections.emplace_back(name, std::vector<std::string>{}).second;
   };
   for (const KeyDef& def : schema_->keys()) {
+    if (def.nested != KeyDef::Nested::None) continue;  // scenarios and specs are not echoed
     const std::vector<std::string> comps = split_path(def.path);
     if (def.is_map) {
       auto& lines = section(comps, comps.size());

@@ -11,6 +11,13 @@
 //
 //   experiments/x.toml:12: kioctx.lock: expected one of ticket, qspinlock, tas, got "tiket"
 //
+// Nested sections have schemas too: an array of tables (`[[setup]]`), a
+// set of named tables (`[context.NAME]`), each checked against a schema of
+// its own, and an open tree (a sweep's `[set]`/`[axes]`, whose keys are
+// another file's) kept as located raw TOML for its reader. Every file kind
+// -- run and lockbench configs, sweep specs, explorer scenarios -- is read
+// here, once, with the same `--set` handling and the same messages.
+//
 // Nothing here knows what the keys mean; the model layers declare them.
 // Output (to_json, to_toml) follows schema declaration order, so the same
 // config always serialises to the same bytes.
@@ -66,6 +73,8 @@ enum class Type {
 
 std::string_view type_name(Type t);
 
+class Schema;
+
 struct KeyDef {
   std::string path;  // "section.key"; for a map, the prefix
   Type type = Type::String;
@@ -80,6 +89,12 @@ struct KeyDef {
   std::vector<std::string> choices;
   std::string doc;
   bool is_map = false;  // declared with add_map: free-form sub-keys `path.<name>`
+  // A nested section (add_table_array, add_table_set, add_tree); `item` is
+  // the schema of each table (table arrays and sets).
+  enum class Nested { None, TableArray, TableSet, Tree };
+  Nested nested = Nested::None;
+  std::shared_ptr<const Schema> item;
+  std::vector<std::string> leaf_table_keys;  // Tree: a table holding one of these is a leaf
 };
 
 // The checked value of a Type::CpuSet key.
@@ -129,9 +144,22 @@ class Schema {
   KeyBuilder add_optional(std::string path, Type type, std::string doc);
   // An open table: any `prefix.<name>` is accepted, each value of `type`.
   KeyBuilder add_map(std::string prefix, Type type, std::string doc);
+  // `[[prefix]]`: an array of tables, each checked against `item`
+  // (Config::get_table_array; keys are named "prefix[i].key" in errors).
+  void add_table_array(std::string prefix, Schema item, std::string doc);
+  // `[prefix.NAME]`: tables by name, each checked against `item`
+  // (Config::get_table_set; "prefix.NAME.key" in errors). `--set
+  // prefix.NAME.key=v` changes a table or adds one.
+  void add_table_set(std::string prefix, Schema item, std::string doc);
+  // An open tree: any dotted key under `prefix` (under the whole table when
+  // `prefix` is empty, then the only entry), each kept as located raw TOML
+  // for the reader to check (Config::get_tree). A table holding one of
+  // `leaf_table_keys` is a leaf itself (a sweep axis' {from, to, ...}).
+  void add_tree(std::string prefix, std::string doc, std::vector<std::string> leaf_table_keys = {});
 
-  const KeyDef* find(std::string_view path) const;      // declared key (not a map)
+  const KeyDef* find(std::string_view path) const;      // declared key (not a map or nested section)
   const KeyDef* find_map(std::string_view prefix) const;
+  const KeyDef* find_nested(std::string_view prefix) const;  // a table array, table set or tree
   const std::vector<KeyDef>& keys() const { return defs_; }  // declaration order
 
  private:
@@ -140,10 +168,23 @@ class Schema {
   KeyBuilder add_def(std::string path, Type type, std::shared_ptr<const toml::node> def,
                      bool required, std::string doc, bool is_map = false);
   bool is_section(std::string_view path) const;  // a proper prefix of a key or map
+  void add_nested(std::string prefix, KeyDef::Nested kind, std::shared_ptr<const Schema> item, std::string doc,
+                  std::vector<std::string> leaf_table_keys = {});
+  const KeyDef* root_tree() const;  // add_tree("") : every key of the table
 
   std::vector<KeyDef> defs_;
   std::map<std::string, std::size_t, std::less<>> index_;  // path -> defs_ index
   std::set<std::string, std::less<>> sections_;  // proper prefixes of declared paths
+};
+
+// A leaf of an open tree (Schema::add_tree): its dotted path under the
+// tree, its raw value (owned by the Config that holds it) and where it was
+// given ("--set" and line 0 for an override).
+struct TreeLeaf {
+  std::string path;
+  const toml::node* node = nullptr;
+  std::string file;
+  int line = 0;
 };
 
 class Config {
@@ -175,14 +216,28 @@ class Config {
   // strings verbatim; other types in their canonical text form.
   std::vector<std::pair<std::string, std::string>> get_map(std::string_view prefix) const;
 
+  // Nested sections: the tables of a table array in file order; the named
+  // tables of a table set in file order (then those --set adds); the leaves
+  // of an open tree in file order (then --set's).
+  const std::vector<Config>& get_table_array(std::string_view prefix) const;
+  const std::vector<std::pair<std::string, Config>>& get_table_set(std::string_view prefix) const;
+  const std::vector<TreeLeaf>& get_tree(std::string_view prefix) const;
+
   bool has(std::string_view path) const;  // has a value (given or defaulted)
+  // The line where `key` was given; 0 when defaulted or given by --set.
+  int line_of(std::string_view key) const { return error_at(key, {}).line; }
+  // For an array value: the line of its element `i` (an array may span lines).
+  int line_of(std::string_view key, std::size_t i) const;
   bool is_set_explicitly(std::string_view path) const;  // given in the file or by --set
 
   // An error located where `key` was set (file:line, or --set), or at the
   // file without a line if it was defaulted. For cross-key checks.
-  ConfigError error_at(std::string_view key, std::string msg) const;
+  // Inside a nested table the key is named in full ("context.udc.cpu") and
+  // a defaulted key points at the table's line. `shown_key`, when given,
+  // names the key instead ("sweep.constraints[2]").
+  ConfigError error_at(std::string_view key, std::string msg, std::string shown_key = {}) const;
 
-  // Every declared key with its effective value, nested by section, in
+  // Every declared key (nested sections left out) with its effective value, nested by section, in
   // declaration order. Durations as canonical strings ("1.5ms"), CPU lists
   // as int arrays, distributions canonical; unset optional keys are null.
   nlohmann::ordered_json to_json() const;
@@ -192,6 +247,10 @@ class Config {
 
   const std::string& source_file() const { return source_; }
   const Schema& schema() const { return *schema_; }
+  // A nested table: where its header is (0 at the top level), and the prefix
+  // its keys carry in errors ("setup[0].", "context.udc.").
+  int line() const { return line_; }
+  const std::string& key_prefix() const { return prefix_; }
 
  private:
   struct Entry {
@@ -199,6 +258,7 @@ class Config {
     std::string file;  // where it was set; empty if defaulted/unset
     int line = 0;
     bool explicit_set = false;
+    std::vector<int> element_lines;  // of an array value given in a file
   };
   struct MapEntries {
     std::vector<std::pair<std::string, Entry>> items;  // file order
@@ -212,6 +272,13 @@ class Config {
   std::string source_;
   std::map<std::string, Entry, std::less<>> values_;
   std::map<std::string, MapEntries, std::less<>> maps_;
+  // Nested sections, and the documents whose nodes the trees point into.
+  std::string prefix_;
+  int line_ = 0;
+  std::map<std::string, std::vector<Config>, std::less<>> arrays_;
+  std::map<std::string, std::vector<std::pair<std::string, Config>>, std::less<>> sets_;
+  std::map<std::string, std::vector<TreeLeaf>, std::less<>> trees_;
+  std::vector<std::shared_ptr<const toml::table>> docs_;
 };
 
 // Input limits (docs/input-limits.md).

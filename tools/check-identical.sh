@@ -72,6 +72,24 @@ EOF
   find "$dir" -name 'report.md' -exec sed -i -e 's/[0-9.]* s\. The same command/N s. The same command/' -e 's/(aiosim [^)]*([0-9a-f]*))/(aiosim VERSION)/' {} +
 }
 
+# `aiosim compare` runs a sweep (runs/NNNNNN, run = point * values + value,
+# with sweep.json, manifests and the merged CSVs); before that it wrote
+# point<P>-value<V>/ alone. Either binary's output is brought to the runs'
+# own files under the older names, comparison.csv and the table, so
+# that a binary of either kind compares with one of the other.
+compare_layout() {
+  local dir=$1 values=$2
+  if [ -d "$dir/runs" ]; then
+    for run in "$dir"/runs/[0-9]*; do
+      n=$((10#$(basename "$run")))
+      # The sweep's own records of a run: its config text, manifest and stderr.
+      rm -f "$run/config.toml" "$run/manifest.json" "$run/stderr.txt"
+      mv "$run" "$dir/point$((n / values))-value$((n % values))"
+    done
+    rm -rf "$dir/runs" "$dir/sweep.json" "$dir/runs.csv" "$dir/summary.csv" "$dir/results.sqlite" "$dir/.sweep.lock"
+  fi
+}
+
 # One side: every command into $work/<side>. Console output (stdout) is kept too,
 # with its wall-time words removed.
 run_side() {
@@ -83,7 +101,8 @@ run_side() {
       -e 's/set = \["machine.cpus=16", "machine.sockets=2"\]/set = ["machine.cpus=16", "machine.sockets=2", "workload.kiocbs=6000"]/' \
       -e "s|base = \"mixed.toml\"|base = \"$src/experiments/mixed.toml\"|" \
       experiments/default.toml > "$work/default.toml"
-  "$bin" compare "$work/default.toml" --out "$out/default" -j 2 2>/dev/null > "$out/default.stdout"
+  "$bin" compare "$work/default.toml" --out "$out/default" -j 2 2>/dev/null | grep -v '^sweep: ' > "$out/default.stdout"
+  compare_layout "$out/default" 2
   # Every bench config, small.
   for cfg in experiments/bench/*.toml; do
     name=$(basename "$cfg" .toml)

@@ -33,31 +33,7 @@ std::string shortest(double v) {
 // 12 significant digits: 0.1 + 2 * 0.1 is 0.3 in a range, not 0.30000000000000004.
 double round12(double v) { return std::stod(fmt::format("{:.12g}", v)); }
 
-struct Leaf {
-  std::string path;
-  const toml::node* node;
-  int line, column;
-};
-
-// Leaves of a table in file order; with `ranges`, a table holding "from" is a leaf.
-void walk(const toml::table& t, const std::string& prefix, bool ranges, std::vector<Leaf>& out) {
-  for (auto&& [k, v] : t) {
-    const std::string path = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-    const toml::source_region& where = k.source().begin.line ? k.source() : v.source();
-    const toml::table* sub = v.as_table();
-    if (sub && !(ranges && (sub->contains("from") || sub->contains("to"))))
-      walk(*sub, path, ranges, out);
-    else
-      out.push_back({path, &v, static_cast<int>(where.begin.line), static_cast<int>(where.begin.column)});
-  }
-}
-
-std::vector<Leaf> leaves(const toml::table& t, bool ranges) {
-  std::vector<Leaf> out;
-  walk(t, "", ranges, out);
-  std::stable_sort(out.begin(), out.end(), [](const Leaf& a, const Leaf& b) { return std::pair(a.line, a.column) < std::pair(b.line, b.column); });
-  return out;
-}
+using Leaf = sim::config::TreeLeaf;
 
 struct Reader {
   std::string file;
@@ -225,43 +201,9 @@ std::vector<std::string> Spec::parameters() const {
 
 namespace {
 
-// [sweep]: the base config, replications and seed (--replications overrides
-// the file's); returns the table for its later keys.
-const toml::table& read_sweep_table(const Reader& rd, const toml::table& root, const std::string& file,
-                                    std::optional<int> replications, Spec& s) {
-  const toml::table* sw = root["sweep"].as_table();
-  if (!sw) rd.fail(root.contains("sweep") ? line_of(*root.get("sweep")) : 0, "sweep", "missing [sweep] table");
-  for (auto&& [k, v] : *sw)
-    if (k != "base" && k != "replications" && k != "seed" && k != "constraints" && k != "common_seeds" && k != "description")
-      rd.fail(line_of(v), "sweep." + std::string(k.str()),
-              "unknown key (known: base, replications, seed, constraints, common_seeds, description)");
-  const auto* base = sw->get_as<std::string>("base");
-  if (!base) rd.fail(sw->contains("base") ? line_of(*sw->get("base")) : line_of(*sw), "sweep.base", "expected the base config file (a string)");
-  s.base = fs::path(file).parent_path() / base->get();
-  if (const toml::node* n = sw->get("replications")) {
-    const auto* i = n->as_integer();
-    if (!i || i->get() < 1 || i->get() > 100000) rd.fail(line_of(*n), "sweep.replications", "expected an integer in [1, 100000]");
-    s.replications = static_cast<int>(i->get());
-  }
-  if (replications) {
-    if (*replications < 1 || *replications > 100000) throw ConfigError("--replications", 0, "", "expected an integer in [1, 100000]");
-    s.replications = *replications;
-  }
-  if (const toml::node* n = sw->get("seed")) {
-    const auto* i = n->as_integer();
-    if (!i || i->get() < 0) rd.fail(line_of(*n), "sweep.seed", "expected an integer >= 0");
-    s.seed = static_cast<std::uint64_t>(i->get());
-  }
-  return *sw;
-}
-
 // [set]: fixed overrides.
-void read_fixed(const Reader& rd, const toml::table& root, Spec& s) {
-  const toml::node* n = root.get("set");
-  if (!n) return;
-  const toml::table* t = n->as_table();
-  if (!t) rd.fail(line_of(*n), "set", "expected a table of config keys");
-  for (const Leaf& l : leaves(*t, false)) {
+void read_fixed(const Reader& rd, const std::vector<Leaf>& set, Spec& s) {
+  for (const Leaf& l : set) {
     if (l.path == "seed") rd.fail(l.line, "seed", "each run's seed is derived from sweep.seed: set that instead");
     s.fixed.emplace_back(l.path, rd.toml_text(*l.node, l.path));
     s.fixed_lines[l.path] = l.line;
@@ -283,12 +225,8 @@ struct AxisKeys {
 };
 
 // [axes]: one axis per key.
-void read_axes(Reader& rd, const toml::table& root, AxisKeys& keys, Spec& s) {
-  const toml::node* n = root.get("axes");
-  if (!n) return;
-  const toml::table* t = n->as_table();
-  if (!t) rd.fail(line_of(*n), "axes", "expected a table of config keys");
-  for (const Leaf& l : leaves(*t, true)) {
+void read_axes(Reader& rd, const std::vector<Leaf>& axes, AxisKeys& keys, Spec& s) {
+  for (const Leaf& l : axes) {
     keys.add(l.path, l.line);
     Axis a;
     a.keys = {l.path};
@@ -300,19 +238,13 @@ void read_axes(Reader& rd, const toml::table& root, AxisKeys& keys, Spec& s) {
 }
 
 // [[zip]]: each group one axis whose keys take their values together.
-void read_zips(Reader& rd, const toml::table& root, AxisKeys& keys, Spec& s) {
-  const toml::node* n = root.get("zip");
-  if (!n) return;
-  const toml::array* groups = n->as_array();
-  if (!groups) rd.fail(line_of(*n), "zip", "expected [[zip]] tables");
-  for (const auto& g : *groups) {
-    const toml::table* t = g.as_table();
-    if (!t) rd.fail(line_of(g), "zip", "expected a table");
+void read_zips(Reader& rd, const std::vector<sim::config::Config>& groups, AxisKeys& keys, Spec& s) {
+  for (const sim::config::Config& g : groups) {
     Axis a;
     a.zipped = true;
-    a.line = line_of(g);
+    a.line = g.line();
     std::vector<std::vector<AxisValue>> cols;
-    for (const Leaf& l : leaves(*t, true)) {
+    for (const Leaf& l : g.get_tree("")) {
       keys.add(l.path, l.line);
       cols.push_back(rd.axis_values(l));
       a.keys.push_back(l.path);
@@ -322,7 +254,7 @@ void read_zips(Reader& rd, const toml::table& root, AxisKeys& keys, Spec& s) {
                 fmt::format("zipped keys need as many values each: {} has {}, {} has {}", a.keys.front(), cols.front().size(),
                             l.path, cols.back().size()));
     }
-    if (cols.empty()) rd.fail(line_of(g), "zip", "an empty [[zip]] group");
+    if (cols.empty()) rd.fail(g.line(), "zip", "an empty [[zip]] group");
     for (std::size_t i = 0; i < cols.front().size(); ++i) {
       std::vector<AxisValue> pos;
       for (auto& c : cols) pos.push_back(c[i]);
@@ -346,53 +278,71 @@ void apply_cli_sets(const std::vector<std::string>& cli_sets, const std::set<std
 }
 
 // sweep.common_seeds and sweep.constraints, which name axes.
-void read_axis_references(const Reader& rd, const toml::table& sw, const std::set<std::string>& axis_keys, Spec& s) {
+void read_axis_references(const sim::config::Config& cfg, const std::set<std::string>& axis_keys, Spec& s) {
   std::set<std::string, std::less<>> names(axis_keys.begin(), axis_keys.end());
-  if (const toml::node* n = sw.get("common_seeds")) {
-    const toml::array* a = n->as_array();
-    if (!a) rd.fail(line_of(*n), "sweep.common_seeds", "expected an array of axis keys");
-    for (const auto& e : *a) {
-      const auto* str = e.as_string();
-      if (!str || !names.count(str->get())) rd.fail(line_of(e), "sweep.common_seeds", "expected axis keys (strings naming an axis)");
-      s.common_seeds.push_back(str->get());
-    }
+  for (const std::string& k : cfg.get_string_list("sweep.common_seeds")) {
+    if (!names.count(k))
+      throw cfg.error_at("sweep.common_seeds", fmt::format("expected axis keys (strings naming an axis), got \"{}\"", k));
+    s.common_seeds.push_back(k);
   }
-  if (const toml::node* n = sw.get("constraints")) {
-    const toml::array* a = n->as_array();
-    if (!a) rd.fail(line_of(*n), "sweep.constraints", "expected an array of expressions (strings)");
-    for (std::size_t i = 0; i < a->size(); ++i) {
-      const toml::node& e = *a->get(i);
-      const std::string key = fmt::format("sweep.constraints[{}]", i);
-      const auto* str = e.as_string();
-      if (!str) rd.fail(line_of(e), key, "expected an expression (a string)");
-      try {
-        s.constraints.push_back({Expr::parse(str->get(), names), line_of(e), i});
-      } catch (const ExprError& x) {
-        rd.fail(line_of(e), key, fmt::format("{} at column {} of \"{}\"", x.message, x.column, str->get()));
-      }
+  const std::vector<std::string> constraints = cfg.get_string_list("sweep.constraints");
+  for (std::size_t i = 0; i < constraints.size(); ++i) {
+    const int line = cfg.line_of("sweep.constraints", i);
+    try {
+      s.constraints.push_back({Expr::parse(constraints[i], names), line, i});
+    } catch (const ExprError& x) {
+      // At the constraint's own line (a list of them may span lines); a spec takes no --set.
+      throw ConfigError(cfg.source_file(), line, fmt::format("sweep.constraints[{}]", i),
+                        fmt::format("{} at column {} of \"{}\"", x.message, x.column, constraints[i]));
     }
   }
 }
 
 }  // namespace
 
+const sim::config::Schema& spec_schema() {
+  using sim::config::Type;
+  static const sim::config::Schema schema = [] {
+    sim::config::Schema s;
+    s.add_required("sweep.base", Type::String, "the base config, relative to the spec");
+    s.add("sweep.replications", Type::Int, 1, "runs per grid point (--replications overrides)").range(1, 100000);
+    s.add("sweep.seed", Type::Int, 1, "root of every run's derived seed").min(0);
+    s.add("sweep.common_seeds", Type::StringList, toml::array{},
+          "axis keys left out of the seed: their values see the same random numbers");
+    s.add("sweep.constraints", Type::StringList, toml::array{},
+          "expressions over axis values; a point for which one is false is dropped");
+    s.add_optional("sweep.description", Type::String, "free text");
+    s.add_tree("set", "config keys fixed for every run, laid out like a config (--set adds more)");
+    s.add_tree("axes", "one axis per config key: an array of values, or a range {from, to, step|factor|num}",
+               {"from", "to"});
+    sim::config::Schema zip;
+    zip.add_tree("", "config keys with arrays of equal length, varied in lockstep", {"from", "to"});
+    s.add_table_array("zip", std::move(zip), "[[zip]]: keys varied in lockstep, one axis of the product");
+    return s;
+  }();
+  return schema;
+}
+
 Spec load_spec(const std::string& file, const std::vector<std::string>& cli_sets, std::optional<int> replications) {
   Reader rd{file};
-  const toml::table root = sim::config::parse_toml_file(file);
+  const sim::config::Config cfg = sim::config::Config::load(spec_schema(), file);
   Spec s;
   s.file = file;
-  for (auto&& [k, v] : root)
-    if (k != "sweep" && k != "set" && k != "axes" && k != "zip")
-      rd.fail(line_of(v), std::string(k.str()), "unknown key (a sweep spec has [sweep], [set], [axes] and [[zip]])");
-  const toml::table& sw = read_sweep_table(rd, root, file, replications, s);
-  read_fixed(rd, root, s);
+  s.base = fs::path(file).parent_path() / cfg.get_string("sweep.base");
+  s.replications = static_cast<int>(cfg.get_int("sweep.replications"));
+  if (replications) {
+    if (*replications < 1 || *replications > 100000) throw ConfigError("--replications", 0, "", "expected an integer in [1, 100000]");
+    s.replications = *replications;
+  }
+  s.seed = static_cast<std::uint64_t>(cfg.get_int("sweep.seed"));
+  read_fixed(rd, cfg.get_tree("set"), s);
   // Axes and zipped groups, in file order.
   AxisKeys keys{rd, s, {}};
-  read_axes(rd, root, keys, s);
-  read_zips(rd, root, keys, s);
+  read_axes(rd, cfg.get_tree("axes"), keys, s);
+  read_zips(rd, cfg.get_table_array("zip"), keys, s);
   std::stable_sort(s.axes.begin(), s.axes.end(), [](const Axis& a, const Axis& b) { return a.line < b.line; });
   apply_cli_sets(cli_sets, keys.keys, s);
-  read_axis_references(rd, sw, keys.keys, s);
+  read_axis_references(cfg, keys.keys, s);
   return s;
 }
 
@@ -531,6 +481,32 @@ Plan make_plan(const Spec& spec, const SchemaFor& schema_for, const CheckConfig&
       plan.runs.push_back(std::move(run));
     }
   }
+  return plan;
+}
+
+Plan make_explicit_plan(const fs::path& base, const std::vector<std::string>& parameters, const std::vector<ExplicitPoint>& points,
+                        const SchemaFor& schema_for, const CheckConfig& check) {
+  Plan plan;
+  plan.parameters = parameters;
+  plan.grid_points = points.size();
+  if (points.size() > kMaxTotalRuns) throw std::logic_error("sweep: more explicit points than a sweep may have");
+  for (const ExplicitPoint& pt : points) {
+    const sim::config::Config cfg = sim::config::Config::load(schema_for(base.string(), pt.sets), base, pt.sets);
+    if (check) check(cfg);
+    PlannedRun run;
+    run.run = run.point = plan.points.size();
+    run.seed = static_cast<std::uint64_t>(cfg.get_int("seed"));
+    run.dir = fmt::format("runs/{:06}", run.run);
+    std::string seed_line = fmt::format("\nseed = {}\n", run.seed);
+    plan.point_configs.push_back("\n" + cfg.to_toml());
+    if (plan.point_configs.back().find(seed_line) == std::string::npos)
+      throw std::logic_error("sweep: a config's seed line is not where the plan expects it");
+    plan.point_seed_lines.push_back(std::move(seed_line));
+    plan.points.push_back(pt.parameters);
+    run.config_hash = fnv1a64_hex(plan.config_toml(run));
+    plan.runs.push_back(std::move(run));
+  }
+  if (!plan.runs.empty()) plan.seed = plan.runs.front().seed;
   return plan;
 }
 

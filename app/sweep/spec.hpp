@@ -78,6 +78,10 @@ struct Spec {
   std::vector<std::string> parameters() const;  // every axis key, in axis order
 };
 
+// The keys of a spec ([sweep], [set], [axes], [[zip]]), read by the shared
+// config reader; `aiosim keys sweep` prints them.
+const sim::config::Schema& spec_schema();
+
 // Reads and checks a spec. `cli_sets` ("key=value") override [set];
 // `replications` overrides sweep.replications.
 Spec load_spec(const std::string& file, const std::vector<std::string>& cli_sets = {},
@@ -121,6 +125,18 @@ struct Plan {
 using CheckConfig = std::function<void(const sim::config::Config&)>;
 inline constexpr std::size_t kMaxTotalRuns = 100000;
 Plan make_plan(const Spec& spec, const SchemaFor& schema_for, const CheckConfig& check = {});
+
+// A point given outright (aiosim compare): its parameters and its "key=value"
+// overrides of the base config.
+struct ExplicitPoint {
+  nlohmann::ordered_json parameters;  // {name: value}, in the order of `parameters`
+  std::vector<std::string> sets;
+};
+// The plan of explicit points, one run each. Every run keeps the seed its
+// config has (the base's, unless a point sets one): each run is exactly
+// `aiosim run BASE --set ...`. The same checks as make_plan, before anything runs.
+Plan make_explicit_plan(const std::filesystem::path& base, const std::vector<std::string>& parameters,
+                        const std::vector<ExplicitPoint>& points, const SchemaFor& schema_for, const CheckConfig& check = {});
 
 // The seed of replication r of a point: Rng::derive_seed(sweep.seed, name, r)
 // with the top bit cleared (configs take seeds in [0, 2^63)), where name lists

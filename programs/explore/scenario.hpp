@@ -22,7 +22,8 @@
 // request `request` of the block or async-cancel device, and raises the
 // device's interrupt on the context's CPU.
 //
-// Any bad input is one sim::config::ConfigError, "file:line: key: message".
+// Contexts run in file order, then those --set adds. Any bad input is one
+// sim::config::ConfigError, "file:line: key: message".
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -33,6 +34,9 @@
 
 namespace models {
 class AioDesign;
+}
+namespace sim::config {
+class Schema;
 }
 
 namespace models::explore {
@@ -82,6 +86,10 @@ struct Scenario {
   // `design` (switch overrides still apply).
   std::function<std::unique_ptr<AioDesign>()> custom_design;
 };
+
+// The keys of a scenario file, read by the shared config reader
+// (sim/config); `aiosim keys explore` prints them.
+const sim::config::Schema& scenario_schema();
 
 // Reads and checks a scenario; `sets` are "dotted.key=value" overrides
 // (the value a TOML value, or a bare string), e.g. "context.udc.cpu=0".

@@ -50,6 +50,13 @@ TEST_CASE("aiosim keys lists every key of the schemas; --toml writes a config th
   CHECK(std::regex_search(sweep, std::regex("\\nsweep\\.replications +int +1 +\\[1, 100000\\]")));
   const std::string explore = aiosim({"keys", "explore"}, dir).out;
   CHECK(std::regex_search(explore, std::regex("\\nexplore\\.max_preemptions +int +-1 +\\[-1, 1000\\]")));
+  // Nested sections list their tables' keys, from the same declarations the reader checks.
+  CHECK(std::regex_search(explore, std::regex("\\nsetup\\[\\]\\.cpu +int +0 +\\[0, 63\\] ")));
+  CHECK(std::regex_search(explore, std::regex("\\ncontext\\.<name>\\.cpu +int +\\(required\\) +\\[0, 63\\] ")));
+  CHECK(std::regex_search(explore, std::regex("\\ncontext\\.<name>\\.kind +string +\\(required\\) +task\\|irq ")));
+  CHECK(std::regex_search(sweep, std::regex("\\naxes\\.<key> +array\\|range ")));
+  CHECK(std::regex_search(sweep, std::regex("\\nzip\\[\\]\\.<key> +array\\|range ")));
+  CHECK(std::regex_search(sweep, std::regex("\\nset\\.<key> +any ")));
   CHECK(aiosim({"keys", "sweep", "--toml"}, dir).status == 2);
   CHECK(aiosim({"keys", "bogus"}, dir).status == 2);
 

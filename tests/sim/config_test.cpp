@@ -473,3 +473,109 @@ TEST_CASE("OutputDir creates directories", "[atomic_file]") {
   CHECK_THROWS_AS(sim::OutputDir::ensure(t.path / "file"), std::runtime_error);
   CHECK_THROWS_AS(sim::OutputDir::ensure(t.path / "file" / "sub"), std::runtime_error);
 }
+
+namespace {
+
+// A file with nested sections: steps ([[step]]), named workers
+// ([worker.NAME]) and an open tree of raw values ([vary], where a table
+// holding "from" is one value).
+Schema nested_schema() {
+  Schema step;
+  step.add_required("action", Type::String, "what the step does").choices({"go", "stop"});
+  step.add("cpu", Type::Int, 0, "where").range(0, 3);
+  Schema worker;
+  worker.add_required("cpu", Type::Int, "where").range(0, 3);
+  worker.add_optional("label", Type::String, "a name to print");
+  Schema s;
+  s.add("name", Type::String, "", "free text");
+  s.add_table_array("step", std::move(step), "steps in order");
+  s.add_table_set("worker", std::move(worker), "workers by name");
+  s.add_tree("vary", "raw values", {"from"});
+  return s;
+}
+
+Config nested(std::string_view text, std::vector<std::string> sets = {}) {
+  return Config::from_string(nested_schema(), text, "n.toml", sets);
+}
+
+std::string nested_err(std::string_view text, std::vector<std::string> sets = {}) {
+  return error_of([&] { nested(text, sets); });
+}
+
+}  // namespace
+
+TEST_CASE("table arrays: each table checked against its schema, keys named step[i].key", "[config]") {
+  const Config c = nested("[[step]]\naction = \"go\"\ncpu = 2\n[[step]]\naction = \"stop\"\n");
+  const auto& steps = c.get_table_array("step");
+  REQUIRE(steps.size() == 2);
+  CHECK(steps[0].get_string("action") == "go");
+  CHECK(steps[0].get_int("cpu") == 2);
+  CHECK(steps[1].get_int("cpu") == 0);  // the default
+  CHECK(steps[1].line() == 4);          // its [[step]] header
+  CHECK(nested("").get_table_array("step").empty());
+  // Errors: line of the value, key with its index; a missing key at the table's header.
+  CHECK(nested_err("[[step]]\naction = \"go\"\n[[step]]\naction = \"go\"\ncpu = 9\n") ==
+        "n.toml:5: step[1].cpu: expected a value in [0, 3], got 9");
+  CHECK(nested_err("[[step]]\naction = \"go\"\n[[step]]\ncpu = 1\n") == "n.toml:3: step[1].action: required key is missing");
+  CHECK(nested_err("[[step]]\nactoin = \"go\"\n") == "n.toml:2: step[0].actoin: unknown key; did you mean \"step[0].action\"?");
+  CHECK(nested_err("step = 3\n") == "n.toml:1: step: expected an array of tables ([[step]] entries), got integer 3");
+  // error_at inside a table: the full key; a defaulted key points at the header.
+  const Config d = nested("name = \"x\"\n[[step]]\naction = \"go\"\n");
+  CHECK(std::string(d.get_table_array("step")[0].error_at("cpu", "busy").what()) == "n.toml:2: step[0].cpu: busy");
+  CHECK(std::string(d.get_table_array("step")[0].error_at("action", "no").what()) == "n.toml:3: step[0].action: no");
+}
+
+TEST_CASE("table sets: named tables in file order; --set changes one or adds one", "[config]") {
+  const std::string text = "[worker.zed]\ncpu = 1\n[worker.alpha]\ncpu = 2\nlabel = \"a\"\n";
+  const Config c = nested(text, {"worker.alpha.cpu=3", "worker.mid.cpu=0"});
+  const auto& w = c.get_table_set("worker");
+  REQUIRE(w.size() == 3);
+  CHECK(w[0].first == "zed");  // file order, not name order
+  CHECK(w[1].first == "alpha");
+  CHECK(w[1].second.get_int("cpu") == 3);  // --set wins
+  CHECK(w[1].second.get_string("label") == "a");
+  CHECK(w[2].first == "mid");  // added by --set, after the file's
+  CHECK_FALSE(w[2].second.has("label"));
+  CHECK(std::string(w[1].second.error_at("cpu", "taken").what()) == "--set: worker.alpha.cpu: taken");
+  CHECK(std::string(w[0].second.error_at("cpu", "taken").what()) == "n.toml:2: worker.zed.cpu: taken");
+  CHECK(nested_err(text, {"worker.alpha.cpu=7"}) == "--set: worker.alpha.cpu: expected a value in [0, 3], got 7");
+  CHECK(nested_err("[worker.a]\nlabel = \"x\"\n") == "n.toml:1: worker.a.cpu: required key is missing");
+  CHECK(nested_err("[worker]\na = 1\n") == "n.toml:2: worker.a: expected a table, got integer 1");
+}
+
+TEST_CASE("open trees keep located raw values; a table holding a leaf key is one value", "[config]") {
+  const Config c = nested("[vary]\nb.x = [1, 2]\na = {from = 1, to = 4}\n[vary.c]\nd = \"s\"\n");
+  const auto& t = c.get_tree("vary");
+  REQUIRE(t.size() == 3);
+  CHECK(t[0].path == "b.x");
+  CHECK(t[0].line == 2);
+  CHECK(t[0].node->as_array()->size() == 2);
+  CHECK(t[1].path == "a");  // a range table: one leaf
+  CHECK(t[1].node->is_table());
+  CHECK(t[2].path == "c.d");
+  CHECK(t[2].line == 5);
+  CHECK(t[2].file == "n.toml");
+  CHECK(nested("").get_tree("vary").empty());
+  CHECK(nested_err("vary = 1\n") == "n.toml:1: vary: expected a table, got integer 1");
+}
+
+TEST_CASE("nested sections are declared once, and nothing beside a root tree", "[config]") {
+  Schema s;
+  s.add_table_set("worker", Schema{}, "x");
+  CHECK_THROWS_AS(s.add("worker", Type::Int, 1, "again"), std::logic_error);
+  CHECK_THROWS_AS(s.add("worker.cpu", Type::Int, 1, "under it"), std::logic_error);
+  Schema r;
+  r.add_tree("", "every key");
+  CHECK_THROWS_AS(r.add("x", Type::Int, 1, "beside"), std::logic_error);
+  CHECK(nested("").get_table_set("worker").empty());
+  CHECK_THROWS_AS(nested("").get_tree("worker"), std::logic_error);  // not a tree
+}
+
+TEST_CASE("line_of gives an array element's own line", "[config]") {
+  const Config c = cfg_str("[output]\nformats = [\n  \"json\",\n  \"csv\",\n]\n");
+  CHECK(c.line_of("output.formats") == 2);
+  CHECK(c.line_of("output.formats", 1) == 4);
+  CHECK(c.line_of("output.formats", 9) == 2);  // no such element: the key's line
+  CHECK(cfg_str("", {"output.formats=[\"csv\"]"}).line_of("output.formats", 0) == 0);  // --set has no line
+  CHECK(cfg_str("").line_of("output.formats", 0) == 0);                                  // defaulted
+}

@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -27,9 +28,11 @@ TEST_CASE("the default experiment: every role runs under both designs at every p
   int runs = 0;
   for (int point = 0; point < 3; ++point)
     for (const char* design : {"v3.9", "lazy-cancel"}) {
-      // compare names a run's directory by indices: the design is value 0 or 1 of default.toml.
+      // compare runs a sweep: run = point * values + value, the design being value 0 or 1 of default.toml.
       const int value = std::string(design) == "v3.9" ? 0 : 1;
-      const fs::path file = out / ("point" + std::to_string(point) + "-value" + std::to_string(value)) / "result.json";
+      char run_dir[32];
+      std::snprintf(run_dir, sizeof run_dir, "runs/%06d", point * 2 + value);
+      const fs::path file = out / run_dir / "result.json";
       REQUIRE(fs::exists(file));
       const json res = json::parse(read_file(file));
       // The roles as the run resolved them (default.toml and mixed.toml give counts and shares).

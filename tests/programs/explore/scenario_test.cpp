@@ -105,7 +105,7 @@ TEST_CASE("bad scenarios are one file:line: key: message error", "[explore][scen
   };
   CHECK(error_of(with("cpus = 2", "cpus = \"two\"")) ==
         "x.toml:3: machine.cpus: expected an integer, got string \"two\"");
-  CHECK(error_of(with("cpus = 2", "cpus = 99")) == "x.toml:3: machine.cpus: must be between 1 and 16, got 99");
+  CHECK(error_of(with("cpus = 2", "cpus = 99")) == "x.toml:3: machine.cpus: expected a value in [1, 16], got 99");
   CHECK(error_of(with("cpu = 1\n", "cpuu = 1\n")) ==
         "x.toml:13: context.udc.cpuu: unknown key; did you mean \"context.udc.cpu\"?");
   CHECK(error_of(with("cpu = 1\n", "cpu = 5\n")) == "x.toml:13: context.udc.cpu: CPU 5 does not exist (machine.cpus = 2)");
@@ -117,7 +117,7 @@ TEST_CASE("bad scenarios are one file:line: key: message error", "[explore][scen
         "x.toml:17: context.udc.request: the USB endpoint finishes its head transfer; no request number");
   CHECK(error_of(with("kind = \"irq\"", "kind = \"task\"\ncpu = 0")).find("x.toml:") == 0);
   CHECK(error_of(with("iocbs = [\"usb\"]", "iocbs = [\"usb\", \"floppy\"]")) ==
-        "x.toml:6: setup[0].iocbs: expected one of usb, block, async, got \"floppy\"");
+        "x.toml:6: setup[0].iocbs: element 1: expected one of usb, block, async, got \"floppy\"");
   CHECK(error_of(with("[machine]", "[kioctx]\ndesign = \"v4.0\"\n[machine]")).rfind(
             "x.toml:3: kioctx.design: expected one of v3.9, lazy-cancel, ", 0) == 0);
   CHECK(error_of(with("cpus = 2", "cpus = = 2")).rfind("x.toml:3: Error while parsing", 0) == 0);  // TOML syntax: no key
@@ -127,5 +127,26 @@ TEST_CASE("bad scenarios are one file:line: key: message error", "[explore][scen
   // Errors in --set values are located at --set.
   CHECK(error_of(kGood, {"context.udc.cpu=7"}) == "--set: context.udc.cpu: CPU 7 does not exist (machine.cpus = 2)");
   CHECK(error_of(kGood, {"kioctx.lazy_list=maybe"}) == "--set: kioctx.lazy_list: expected a boolean, got string \"maybe\"");
-  CHECK(error_of(kGood, {"nonsense"}) == "--set: nonsense: expected key=value");
+  CHECK(error_of(kGood, {"nonsense"}) == "--set: nonsense: expected key=value, got \"nonsense\"");
+}
+
+TEST_CASE("contexts run in file order, then those --set adds; a table's missing key points at its header", "[explore][scenario]") {
+  // "udc" is declared after "canceller"; --set adds "b", which sorts first by name but comes last.
+  const ex::Scenario sc =
+      ex::parse_scenario(kGood, "x.toml", {"context.b.cpu=1", "context.b.kind=task", "context.b.action=io_destroy"});
+  REQUIRE(sc.contexts.size() == 3);
+  CHECK(sc.contexts[0].name == "canceller");
+  CHECK(sc.contexts[1].name == "udc");
+  CHECK(sc.contexts[2].name == "b");
+  CHECK(sc.contexts[2].action.kind == ex::ActionKind::Destroy);
+  CHECK(sc.contexts[2].cpu == 1);
+
+  std::string no_action = kGood;
+  no_action.erase(no_action.find("action = \"io_cancel\"\n"), std::string("action = \"io_cancel\"\n").size());
+  // [context.canceller] is line 7 of kGood.
+  CHECK(error_of(no_action) == "x.toml:7: context.canceller.action: required key is missing");
+  CHECK(error_of("description = \"x\"\n") == "x.toml: context: a scenario needs at least one context ([context.<name>])");
+  // A --set context without its kind: the table came from --set.
+  CHECK(error_of(kGood, {"context.c.cpu=1", "context.c.action=io_destroy"}) ==
+        "--set: context.c.kind: required key is missing");
 }

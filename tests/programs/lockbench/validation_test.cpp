@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// The lock micro-benchmark (models/lockbench) against theory, in short runs:
+// The lock micro-benchmark (programs/lockbench) against theory, in short runs:
 // M/M/1 and M/D/1 waits, the machine-repairman throughput, the ticket-lock
 // collapse point of the Boyd-Wickizer et al. chain, and Little's law; the
 // calibration presets against the published table; the CLI around them.
