@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "errors.hpp"
+#include "models/explore/scenario.hpp"
 #include "models/lockbench/schema.hpp"
 #include "models/workload/schema.hpp"
 #include "sim/config.hpp"
@@ -82,18 +83,12 @@ std::vector<Row> sweep_rows() {
   };
 }
 
-// The keys of an explorer scenario (models/explore/scenario.cpp reads them by hand).
+// The keys of an explorer scenario (models/explore/scenario.cpp reads them by
+// hand, but [kioctx] and [costs] through make_design()'s declarations).
 std::vector<Row> explore_rows() {
-  return {
+  std::vector<Row> rows = {
       {"description", "string", "\"\"", "", "what the scenario shows"},
       {"machine.cpus", "int", "2", "[1, 16]", "CPUs of the explored machine"},
-      {"kioctx.design", "string", "\"lazy-cancel\"", "aiosim designs", "kioctx design (--design overrides)"},
-      {"kioctx.nr_events", "int", "16", "[1, 4096]", "io_setup(nr_events)"},
-      {"kioctx.lock", "string", "\"qspinlock\"", "ticket|qspinlock|tas", "spinlock implementation"},
-      {"kioctx.lazy_list", "bool", "(the design's)", "", "seed hunk override, as in a run config"},
-      {"kioctx.completion_lock", "bool", "(the design's)", "", "seed hunk override"},
-      {"kioctx.cancel_xchg", "bool", "(the design's)", "", "seed hunk override"},
-      {"kioctx.zero_alloc", "bool", "(the design's)", "", "seed hunk override"},
       {"invariants.kernel_races", "string", "\"stop\"", "stop|count", "gadgetfs' own io_cancel races: a violation, or counted"},
       {"explore.max_preemptions", "int", "-1", "[-1, 1000]", "preemption bound per schedule (-1: none; --max-preemptions overrides)"},
       {"explore.max_schedules", "int", "0", ">= 0", "stop after this many schedules (0: no limit)"},
@@ -111,6 +106,9 @@ std::vector<Row> explore_rows() {
       {"context.<name>.action", "string", "(required)", "io_submit|io_cancel|io_destroy|io_getevents|complete",
        "what the context does; its other keys are those of setup[]"},
   };
+  const std::vector<Row> design = rows_of(models::explore::scenario_design_schema());
+  rows.insert(rows.begin() + 2, design.begin(), design.end());
+  return rows;
 }
 
 void print_rows(const std::vector<Row>& rows) {

@@ -703,33 +703,27 @@ class Config::Builder {
   void apply_document(const toml::table& root, const std::string& file) {
     std::vector<Leaf> leaves;
     walk(root, "", nullptr, leaves);
-    // Report the first problem in file order, not toml++'s (sorted) key order.
-    std::stable_sort(leaves.begin(), leaves.end(), [](const Leaf& a, const Leaf& b) {
-      return std::pair(a.line, a.column) < std::pair(b.line, b.column);
-    });
-    const bool is_set = file == kSetSource;
-    for (const Leaf& leaf : leaves) {
-      const int line = is_set ? 0 : leaf.line;
-      if (!leaf.error.empty()) throw ConfigError(file, line, leaf.path, leaf.error);
-      Value v;
-      try {
-        v = normalize(*leaf.def, *leaf.node);
-      } catch (const BadValue& e) {
-        throw ConfigError(file, line, leaf.path, e.message);
-      }
-      Entry entry{std::move(v), file, line, true};
-      if (leaf.def->is_map) {
-        auto& items = cfg_.maps_[leaf.def->path].items;
-        const auto it = std::find_if(items.begin(), items.end(),
-                                     [&](const auto& p) { return p.first == leaf.map_name; });
-        if (it != items.end())
-          it->second = std::move(entry);
-        else
-          items.emplace_back(leaf.map_name, std::move(entry));
+    apply_leaves(leaves, file, false);
+  }
+
+  // Only the tables `sections` of `root`; a key whose source is "--set" (an
+  // override merged into the document) is located as --set.
+  void apply_sections(const toml::table& root, const std::string& file, const std::vector<std::string>& sections) {
+    std::vector<Leaf> leaves;
+    for (const std::string& name : sections) {
+      const toml::node* n = root.get(name);
+      if (!n) continue;
+      if (const auto* t = n->as_table(); t && schema_.is_section(name)) {
+        walk(*t, name, nullptr, leaves);
       } else {
-        cfg_.values_[leaf.def->path] = std::move(entry);
+        Leaf leaf;
+        leaf.path = name;
+        leaf.node = n;
+        leaf.line = static_cast<int>(n->source().begin.line);
+        leaves.push_back(error(std::move(leaf), "expected a table, got " + describe(*n)));
       }
     }
+    apply_leaves(leaves, file, true);
   }
 
   void apply_set(const std::string& arg) {
@@ -798,6 +792,7 @@ class Config::Builder {
     const toml::node* node = nullptr;
     int line = 0;
     int column = 0;
+    bool set_source = false;  // the key came from a --set document
     const KeyDef* def = nullptr;  // the key, or the map for a map entry
     std::string map_name;
     std::string error;  // set: report this instead
@@ -811,6 +806,7 @@ class Config::Builder {
       const toml::source_region& where = k.source().begin.line ? k.source() : node.source();
       leaf.line = static_cast<int>(where.begin.line);
       leaf.column = static_cast<int>(where.begin.column);
+      leaf.set_source = where.path && *where.path == kSetSource;
       leaf.node = &node;
       if ((leaf.def = schema_.find(leaf.path))) {
         out.push_back(std::move(leaf));
@@ -840,6 +836,37 @@ class Config::Builder {
   static Leaf error(Leaf leaf, std::string msg) {
     leaf.error = std::move(msg);
     return leaf;
+  }
+
+  void apply_leaves(std::vector<Leaf>& leaves, const std::string& doc_file, bool per_key_source) {
+    // Report the first problem in file order, not toml++'s (sorted) key order.
+    std::stable_sort(leaves.begin(), leaves.end(), [](const Leaf& a, const Leaf& b) {
+      return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+    });
+    for (const Leaf& leaf : leaves) {
+      const bool node_set = per_key_source && leaf.set_source;
+      const std::string file = node_set ? std::string(kSetSource) : doc_file;
+      const int line = file == kSetSource ? 0 : leaf.line;
+      if (!leaf.error.empty()) throw ConfigError(file, line, leaf.path, leaf.error);
+      Value v;
+      try {
+        v = normalize(*leaf.def, *leaf.node);
+      } catch (const BadValue& e) {
+        throw ConfigError(file, line, leaf.path, e.message);
+      }
+      Entry entry{std::move(v), file, line, true};
+      if (leaf.def->is_map) {
+        auto& items = cfg_.maps_[leaf.def->path].items;
+        const auto it = std::find_if(items.begin(), items.end(),
+                                     [&](const auto& p) { return p.first == leaf.map_name; });
+        if (it != items.end())
+          it->second = std::move(entry);
+        else
+          items.emplace_back(leaf.map_name, std::move(entry));
+      } else {
+        cfg_.values_[leaf.def->path] = std::move(entry);
+      }
+    }
   }
 
   // A declared key, map or section within a small edit distance (a typo);
@@ -951,6 +978,17 @@ Config Config::from_string(const Schema& schema, std::string_view toml_text, std
   Builder b(cfg);
   b.apply_document(root, cfg.source_);
   for (const std::string& s : sets) b.apply_set(s);
+  b.finish();
+  return cfg;
+}
+
+Config Config::from_sections(const Schema& schema, const toml::table& root, std::string source_name,
+                             const std::vector<std::string>& sections) {
+  Config cfg;
+  cfg.schema_ = std::make_shared<const Schema>(schema);
+  cfg.source_ = std::move(source_name);
+  Builder b(cfg);
+  b.apply_sections(root, cfg.source_, sections);
   b.finish();
   return cfg;
 }

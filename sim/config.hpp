@@ -159,6 +159,12 @@ class Config {
                      const std::vector<std::string>& sets = {});
   static Config from_string(const Schema& schema, std::string_view toml_text,
                             std::string source_name, const std::vector<std::string>& sets = {});
+  // The tables `sections` of a document another reader parsed (and merged
+  // its --set overrides into), checked against `schema`: e.g. an explorer
+  // scenario's [kioctx] and [costs]. A node whose TOML source is "--set" is
+  // located as --set; other sections of `root` are not looked at.
+  static Config from_sections(const Schema& schema, const toml::table& root, std::string source_name,
+                              const std::vector<std::string>& sections);
 
   // Getters. An undeclared key, a getter of the wrong type, or reading an
   // unset optional key throws std::logic_error (a programming error).

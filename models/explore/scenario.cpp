@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
-#include "models/designs/registry.hpp"
+#include "models/designs/make_design.hpp"
 #include "sim/config.hpp"
 
 namespace models::explore {
@@ -264,23 +264,11 @@ RawAction read_action(const Checker& ck, const toml::table& t, const std::string
   return r;
 }
 
-// The one-table sections: machine, kioctx, invariants, explore.
+// The one-table sections: machine, invariants, explore ([kioctx] and [costs]: read_design).
 void read_settings(Checker& ck, toml::table& root, Scenario& sc) {
   if (const toml::table* m = ck.table(root, "", "machine")) {
     ck.only(*m, "machine", {"cpus"});
     sc.cpus = static_cast<int>(ck.int_of(*m, "machine", "cpus", 1, 16).value_or(2));
-  }
-  if (const toml::table* k = ck.table(root, "", "kioctx")) {
-    ck.only(*k, "kioctx", {"design", "nr_events", "lock", "lazy_list", "completion_lock", "cancel_xchg", "zero_alloc"});
-    std::vector<std::string> names;
-    for (const auto& d : designs()) names.push_back(d.name);
-    sc.design = ck.string_of(*k, "kioctx", "design", names).value_or(sc.design);
-    sc.nr_events = static_cast<unsigned>(ck.int_of(*k, "kioctx", "nr_events", 1, 4096).value_or(16));
-    sc.lock = ck.string_of(*k, "kioctx", "lock", {"ticket", "qspinlock", "tas"}).value_or(sc.lock);
-    sc.lazy_list = ck.bool_of(*k, "kioctx", "lazy_list");
-    sc.completion_lock = ck.bool_of(*k, "kioctx", "completion_lock");
-    sc.cancel_xchg = ck.bool_of(*k, "kioctx", "cancel_xchg");
-    sc.zero_alloc = ck.bool_of(*k, "kioctx", "zero_alloc");
   }
   if (const toml::table* i = ck.table(root, "", "invariants")) {
     ck.only(*i, "invariants", {"kernel_races"});
@@ -292,6 +280,21 @@ void read_settings(Checker& ck, toml::table& root, Scenario& sc) {
     sc.max_schedules = static_cast<std::uint64_t>(
         ck.int_of(*e, "explore", "max_schedules", 0, std::numeric_limits<std::int64_t>::max()).value_or(0));
     sc.max_steps = static_cast<std::size_t>(ck.int_of(*e, "explore", "max_steps", 10, 10'000'000).value_or(20000));
+  }
+}
+
+// [kioctx] and [costs], with the declarations `aiosim run` uses. The design
+// is built once here so that an unknown name is an input error of the file.
+void read_design(const Checker& ck, const toml::table& root, const std::string& file, Scenario& sc) {
+  try {
+    auto cfg = std::make_shared<const sim::config::Config>(
+        sim::config::Config::from_sections(scenario_design_schema(), root, file, {"kioctx", "costs"}));
+    make_design(*cfg);
+    sc.design_config = std::move(cfg);
+  } catch (const ConfigError& e) {
+    // A value --set replaced in the file's table keeps the file's location.
+    if (ck.from_set(e.key)) throw ConfigError(std::string(kSet), 0, e.key, e.message);
+    throw;
   }
 }
 
@@ -409,9 +412,10 @@ Scenario check(toml::table& root, const std::string& file, std::set<std::string>
   Scenario sc;
   sc.file = file;
   sc.name = std::filesystem::path(file).stem().string();
-  ck.only(root, "", {"description", "machine", "kioctx", "invariants", "explore", "setup", "context"});
+  ck.only(root, "", {"description", "machine", "kioctx", "costs", "invariants", "explore", "setup", "context"});
   sc.description = ck.string_of(root, "", "description").value_or("");
   read_settings(ck, root, sc);
+  read_design(ck, root, file, sc);
   std::vector<RawAction> setup = read_setup(ck, root);
   const auto ordered = contexts_in_order(ck, root);
 
@@ -475,6 +479,16 @@ toml::table parse_with_sets(const std::string& text, const std::string& source, 
 }
 
 }  // namespace
+
+const sim::config::Schema& scenario_design_schema() {
+  static const sim::config::Schema s = [] {
+    sim::config::Schema s;
+    add_kioctx_keys(s, DesignKeyDefaults::explorer());
+    add_cost_keys(s, DesignKeyDefaults::explorer());
+    return s;
+  }();
+  return s;
+}
 
 Scenario parse_scenario(const std::string& text, const std::string& source_name, const std::vector<std::string>& sets) {
   std::set<std::string> set_paths;
