@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "app/commands.hpp"
 #include "models/designs/registry.hpp"
@@ -16,14 +17,31 @@ int cmd_presets() {
   return kExitOk;
 }
 
-int cmd_designs() {
+// `aiosim designs [--json]`: each design's name, kernel tag and line; with
+// --json, an array of {name, tag, description, planted_bug, era_lock,
+// switches} in registry order (for scripts: plots/figures.py).
+int cmd_designs(bool json) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const auto& d : models::designs()) {
     auto a = d.make();
     const auto& s = a->switches();
-    fmt::print("{}{}\n  {}\n  lazy_list={} completion_lock={} cancel_xchg={} zero_alloc={}\n", d.name,
+    if (json) {
+      out.push_back({{"name", d.name},
+                     {"tag", d.tag},
+                     {"description", d.description},
+                     {"planted_bug", d.planted_bug},
+                     {"era_lock", sim::to_string(d.era_lock)},
+                     {"switches", {{"lazy_list", s.lazy_list},
+                                   {"completion_lock", s.completion_lock},
+                                   {"cancel_xchg", s.cancel_xchg},
+                                   {"zero_alloc", s.zero_alloc}}}});
+      continue;
+    }
+    fmt::print("{}  ({}){}\n  {}\n  lazy_list={} completion_lock={} cancel_xchg={} zero_alloc={}\n", d.name, d.tag,
                d.planted_bug ? " [planted bug: for the explorer]" : "", d.description, s.lazy_list, s.completion_lock,
                s.cancel_xchg, s.zero_alloc);
   }
+  if (json) fmt::print("{}\n", out.dump(2));
   return kExitOk;
 }
 

@@ -125,7 +125,7 @@ struct ProfileArgs {
 int cmd_profile(const ProfileArgs& a);  // app/cmd_profile.cpp
 
 int cmd_presets();
-int cmd_designs();
+int cmd_designs(bool json);
 
 std::string version_string();
 

@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -205,7 +206,10 @@ int run_main(int argc, char** argv) {
   add_report_commands(cli, o, cmds);
   app::SweepCommands sweeps(cli);  // sweep, collect, sweep-task (app/cmd_sweep.cpp)
   cmds.emplace_back(cli.add_subcommand("presets", "list the machine presets and their costs"), [] { return app::cmd_presets(); });
-  cmds.emplace_back(cli.add_subcommand("designs", "list the kioctx designs"), [] { return app::cmd_designs(); });
+  auto* designs = cli.add_subcommand("designs", "list the kioctx designs: name, kernel tag, what changed");
+  auto designs_json = std::make_shared<bool>(false);
+  designs->add_flag("--json", *designs_json, "print them as a JSON array (name, tag, description, planted_bug, ...)");
+  cmds.emplace_back(designs, [designs_json] { return app::cmd_designs(*designs_json); });
 
   try {
     cli.parse(argc, argv);

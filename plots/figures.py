@@ -68,18 +68,10 @@ def find_aiosim(given):
 
 
 def registered_designs(aiosim):
-    """{(lazy_list, completion_lock, cancel_xchg, zero_alloc): name} of the
-    designs `aiosim designs` lists, planted bugs left out."""
-    out = subprocess.run([aiosim, "designs"], capture_output=True, text=True, check=True).stdout
-    names = {}
-    name = None
-    for line in out.splitlines():
-        if line and not line.startswith(" "):
-            name = None if "[planted bug" in line else line.strip()
-        m = re.match(r"\s+lazy_list=(\w+) completion_lock=(\w+) cancel_xchg=(\w+) zero_alloc=(\w+)", line)
-        if m and name:
-            names.setdefault(tuple(v == "true" for v in m.groups()), name)
-    return names
+    """The designs of the registry, in its order, as `aiosim designs --json`
+    lists them: [{name, tag, description, planted_bug, era_lock, switches}]."""
+    out = subprocess.run([aiosim, "designs", "--json"], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
 
 
 def cpu_ticks(ax, shapes, cpus):
@@ -113,10 +105,21 @@ class Figures:
                                  f"--out {d}` (or tools/make-figures.sh) first")
         return sweepdata.Sweep(d)
 
-    def design_names(self):
+    def designs(self):
+        """The registry's designs (planted bugs left out), in its order; the
+        series of every figure are ranked in this order too."""
         if self._designs is None:
-            self._designs = registered_designs(find_aiosim(self.aiosim))
+            self._designs = [d for d in registered_designs(find_aiosim(self.aiosim)) if not d["planted_bug"]]
+            style.set_design_order([d["name"] for d in self._designs])
         return self._designs
+
+    def design_names(self):
+        """{(lazy_list, completion_lock, cancel_xchg, zero_alloc): name}, the
+        first registered design with exactly these switches."""
+        names = {}
+        for d in self.designs():
+            names.setdefault(tuple(d["switches"][k.split(".")[1]] for k in SWITCHES), d["name"])
+        return names
 
     def design_of(self, row):
         """The subset of hunks a run has on: a registered design's name when
@@ -146,8 +149,12 @@ class Figures:
         plt.close(fig)
 
     def reference_pair(self, names):
-        """The two designs every figure compares: the seed's parent and the seed."""
-        return [d for d in style.order_names(names) if d in style.REFERENCE_ORDER]
+        """The two designs the ablation figures compare, the two ends of the
+        seed commit: the registered designs with none and with all four of its
+        hunks (the seed's parent and the seed), those of `names` present."""
+        by_switches = self.design_names()
+        ends = [by_switches.get((False,) * 4), by_switches.get((True,) * 4)]
+        return [d for d in ends if d is not None and d in set(names)]
 
     # -- the figures ------------------------------------------------------
 
@@ -177,7 +184,7 @@ class Figures:
         a.set_ylabel("completions/s (millions)")
         a.set_ylim(bottom=0, top=a.get_ylim()[1] * 1.12)
         a.legend(loc="upper right", ncol=2)
-        a.set_title("(a) v3.9 vs. the commit (lazy-cancel)", loc="left")
+        a.set_title(f"(a) {pair[0]} vs. the commit ({pair[-1]})" if len(pair) == 2 else "(a)", loc="left")
 
         # (b) every correct subset: completions/s, millions, annotated.
         st = sweepdata.group_stats(ok, y, ["design", "cpus"])

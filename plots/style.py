@@ -43,9 +43,17 @@ ACTIVITY = {
 LOCK_COLOURS = ["#cb181d", "#6a51a3", "#238b45", "#2171b5", "#8c510a"]
 LOCK_HATCHES = [None, "xxxx", "\\\\\\\\", "----", "||||"]
 
-# The designs the paper compares, first in every ordering: the seed's parent,
-# then the seed (see `aiosim designs`). Any other name sorts after them.
+# The designs ranked first in every ordering, in this order; any other name
+# sorts after them. plots/figures.py sets it to the registry's order
+# (`aiosim designs --json`, set_design_order); without that, the seed's
+# parent, then the seed.
 REFERENCE_ORDER = ("v3.9", "lazy-cancel")
+
+
+def set_design_order(names):
+    """Ranks these design names first, in this order (the registry's)."""
+    global REFERENCE_ORDER
+    REFERENCE_ORDER = tuple(names)
 
 # Two-sided 95% Student-t critical values, t_{0.975, df}, df = 1..30; the
 # normal 1.959964 beyond (at df = 30 the difference is 4%). aiosim's

@@ -30,10 +30,35 @@ class IrqUnsafeCancel final : public AioDesign {
 
 }  // namespace
 
+// kiocb_cancel's spin_unlock_irq/spin_lock_irq around the cancel method
+// leaves IRQs off after the plain spin_unlock.
+const char* const kIrqsOff = "irq-state: cpu0/task returns to user space with IRQs disabled";
+
 DesignInfo broken_irq_unsafe_cancel() {
-  return {"broken-irq-unsafe-cancel",
-          "PLANTED BUG: io_cancel takes ctx_lock with spin_lock (IRQs left on) while aio_complete takes it in IRQ",
-          true, [] { return std::make_unique<IrqUnsafeCancel>(); }};
+  return {
+      .name = "broken-irq-unsafe-cancel",
+      .tag = "lazy-cancel (the seed) with a planted bug",
+      .description = "io_cancel takes ctx_lock with spin_lock (IRQs left on) while aio_complete takes it in IRQ",
+      .planted_bug = true,
+      .make = [] { return std::make_unique<IrqUnsafeCancel>(); },
+      .era_lock = sim::LockKind::Ticket,
+      // The seed's lock paths: the planted bug moves no lock.
+      .path_locks = seed_era_path_locks(Switches{true, true, true, true}),
+      .explore = {{"async-cancel-irq", {kIrqsOff}},
+                  {"block-cancel-irq", {}},  // no cancel method: io_cancel never unlocks/relocks
+                  // The async IRQ lands on the canceller's CPU: it spins on the
+                  // ctx_lock its own task holds, and the other tasks wait forever.
+                  {"cancel-complete-destroy-reap",
+                   {"deadlock: cpu0/irq spins on ctx_lock held by cpu0/task on the same CPU 0",
+                    "global-deadlock: deadlock: no context can run, but cpu1/task has not finished",
+                    "global-deadlock: deadlock: no context can run, but cpu2/task has not finished", kIrqsOff}},
+                  {"recycle", {}},
+                  {"submit-vs-cancel", {"irq-state: cpu2/task returns to user space with IRQs disabled"}},
+                  {"two-kiocbs", {}},
+                  {"two-submitters-full-ring", {"invariant: ring overcommitted"}},  // as lazy-cancel
+                  {"usb-cancel-destroy", gadgetfs_races_and({kIrqsOff})},
+                  {"usb-cancel-irq", gadgetfs_races_and({kIrqsOff})}},
+  };
 }
 
 }  // namespace models

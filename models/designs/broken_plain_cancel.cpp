@@ -47,9 +47,25 @@ class PlainCancel final : public PlainCancelDesign {
 }  // namespace
 
 DesignInfo broken_plain_cancel() {
-  return {"broken-plain-cancel",
-          "PLANTED BUG: lazy-cancel with a plain load/test/store of ki_cancel instead of xchg/cmpxchg", true,
-          [] { return std::make_unique<PlainCancel>(); }};
+  return {
+      .name = "broken-plain-cancel",
+      .tag = "lazy-cancel (the seed) with a planted bug",
+      .description = "lazy-cancel with a plain load/test/store of ki_cancel instead of xchg/cmpxchg (serialised by ctx_lock: clean)",
+      .planted_bug = true,
+      .make = [] { return std::make_unique<PlainCancel>(); },
+      .era_lock = sim::LockKind::Ticket,
+      // The seed's lock paths: the planted bug moves no lock.
+      .path_locks = seed_era_path_locks(Switches{true, true, true, true}),
+      .explore = {{"async-cancel-irq", {}},
+                  {"block-cancel-irq", {}},
+                  {"cancel-complete-destroy-reap", {}},
+                  {"recycle", {}},
+                  {"submit-vs-cancel", {}},
+                  {"two-kiocbs", {}},
+                  {"two-submitters-full-ring", {"invariant: ring overcommitted"}},  // as lazy-cancel
+                  {"usb-cancel-destroy", gadgetfs_races()},
+                  {"usb-cancel-irq", gadgetfs_races()}},
+  };
 }
 
 }  // namespace models

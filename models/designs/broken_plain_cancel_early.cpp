@@ -53,11 +53,28 @@ class PlainCancelEarly final : public PlainCancelDesign {
 
 }  // namespace
 
+const char* const kSecondResult = "invariant: request req0 yields a second result";
+
 DesignInfo broken_plain_cancel_early() {
-  return {"broken-plain-cancel-early",
-          "PLANTED BUG: broken-plain-cancel with aio_complete's plain test of ki_cancel moved before its "
-          "ctx_lock-protected list_del",
-          true, [] { return std::make_unique<PlainCancelEarly>(); }};
+  return {
+      .name = "broken-plain-cancel-early",
+      .tag = "lazy-cancel (the seed) with a planted bug",
+      .description = "broken-plain-cancel with aio_complete's plain test of ki_cancel moved before its ctx_lock-protected list_del",
+      .planted_bug = true,
+      .make = [] { return std::make_unique<PlainCancelEarly>(); },
+      .era_lock = sim::LockKind::Ticket,
+      // The seed's lock paths: the planted bug moves no lock.
+      .path_locks = seed_era_path_locks(Switches{true, true, true, true}),
+      .explore = {{"async-cancel-irq", {kSecondResult}},
+                  {"block-cancel-irq", {}},
+                  {"cancel-complete-destroy-reap", {}},
+                  {"recycle", {}},
+                  {"submit-vs-cancel", {kSecondResult}},
+                  {"two-kiocbs", {}},
+                  {"two-submitters-full-ring", {"invariant: ring overcommitted"}},  // as lazy-cancel
+                  {"usb-cancel-destroy", gadgetfs_races()},
+                  {"usb-cancel-irq", gadgetfs_races()}},
+  };
 }
 
 }  // namespace models

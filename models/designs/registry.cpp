@@ -1,16 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "models/designs/registry.hpp"
 
+// Every design, in the order `aiosim designs` lists them: one line each,
+// naming the function (defined in the design's own file here) that returns
+// its DesignInfo.
+#define AIOSIM_DESIGNS(X)     \
+  X(seed_era_v39)             \
+  X(seed_era_lazy_cancel)     \
+  X(broken_plain_cancel)      \
+  X(broken_irq_unsafe_cancel) \
+  X(broken_plain_cancel_early)
+
 namespace models {
 
+#define AIOSIM_DECLARE_DESIGN(fn) DesignInfo fn();
+AIOSIM_DESIGNS(AIOSIM_DECLARE_DESIGN)
+#undef AIOSIM_DECLARE_DESIGN
+
 const std::vector<DesignInfo>& designs() {
-  static const std::vector<DesignInfo> all = {
-      seed_era_v39(),
-      seed_era_lazy_cancel(),
-      broken_plain_cancel(),
-      broken_irq_unsafe_cancel(),
-      broken_plain_cancel_early(),
-  };
+#define AIOSIM_CALL_DESIGN(fn) fn(),
+  static const std::vector<DesignInfo> all = {AIOSIM_DESIGNS(AIOSIM_CALL_DESIGN)};
+#undef AIOSIM_CALL_DESIGN
   return all;
 }
 

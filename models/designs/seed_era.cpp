@@ -5,18 +5,84 @@
 
 namespace models {
 
+// fs/aio.c of the mm tree, April 2013 (the seed's parent) and of the seed;
+// each count is one spin_lock*(&ctx->ctx_lock) or (&ctx->completion_lock).
+PathLocks seed_era_path_locks(const Switches& sw) {
+  PathLocks p;
+  // io_submit -> aio_get_req -> kiocb_batch_refill: one spin_lock_irq(ctx_lock)
+  // for the ring-space check (and, before the seed, the list_add of every
+  // kiocb). kiocb_batch_free returns before locking when the batch is used up.
+  p.io_submit = {1, 0};
+  // The seed: ep_aio_rwtail -> kiocb_set_cancel_fn lists the kiocb under
+  // ctx_lock (irqsave). Before it, the kiocb was listed at allocation and
+  // ki_cancel was stored without a lock.
+  p.cancellable_submit = {sw.lazy_list ? 1 : 0, 0};
+  // aio_complete: before the seed, spin_lock_irqsave(ctx_lock) around the
+  // whole body; with completion_lock, ctx_lock only around the list_del of a
+  // listed kiocb (never a block one with lazy_list), and completion_lock
+  // around the ring write.
+  const int ring_lock_completion = sw.completion_lock ? 1 : 0;
+  p.plain_completion = {!sw.completion_lock || !sw.lazy_list ? 1 : 0, ring_lock_completion};
+  p.cancellable_completion = {1, ring_lock_completion};
+  // io_getevents: lookup_ioctx is RCU, the ring is read under ring_lock (a
+  // mutex); neither kioctx spinlock.
+  p.io_getevents = {0, 0};
+  return p;
+}
+
+namespace {
+const char* const kRingOvercommitted = "invariant: ring overcommitted";
+}  // namespace
+
 DesignInfo seed_era_v39() {
-  return {"v3.9",
-          "fs/aio.c just before the seed (mm tree, April 2013): every kiocb on active_reqs, "
-          "aio_complete under ctx_lock (irqsave), KIF_CANCELLED flag",
-          false, [] { return std::make_unique<AioDesign>("v3.9", Switches{false, false, false, false}); }};
+  const Switches sw{false, false, false, false};
+  return {
+      .name = "v3.9",
+      .tag = "mm tree, April 2013 (seed's parent)",
+      .description = "every kiocb on active_reqs, aio_complete under ctx_lock (irqsave), KIF_CANCELLED flag",
+      .planted_bug = false,
+      .make = [sw] { return std::make_unique<AioDesign>("v3.9", sw); },
+      .era_lock = sim::LockKind::Ticket,
+      .path_locks = seed_era_path_locks(sw),
+      // Before the seed, io_cancel sets KIF_CANCELLED even on a request with
+      // no cancel method and returns -EINVAL: its completion then drops the
+      // event (block-cancel-irq), also on a recycled kiocb found by its
+      // stale ki_obj.user (recycle, submit-vs-cancel).
+      .explore = {{"async-cancel-irq", {}},
+                  {"block-cancel-irq", {"invariant: request req0 is lost"}},
+                  {"cancel-complete-destroy-reap", {}},
+                  {"recycle", {"invariant: request req1 is lost"}},
+                  {"submit-vs-cancel", {"invariant: request req1 is lost"}},
+                  {"two-kiocbs", {}},
+                  {"two-submitters-full-ring", {}},  // one gets the last slot, the other -EAGAIN
+                  {"usb-cancel-destroy", gadgetfs_races()},
+                  {"usb-cancel-irq", gadgetfs_races()}},
+  };
 }
 
 DesignInfo seed_era_lazy_cancel() {
-  return {"lazy-cancel",
-          "the seed, \"aio: use cancellation list lazily\": only cancellable kiocbs listed, "
-          "xchg/cmpxchg on ki_cancel, ring under completion_lock, __GFP_ZERO",
-          false, [] { return std::make_unique<AioDesign>("lazy-cancel", Switches{true, true, true, true}); }};
+  const Switches sw{true, true, true, true};
+  return {
+      .name = "lazy-cancel",
+      .tag = "the seed",
+      .description = "\"aio: use cancellation list lazily\": only cancellable kiocbs listed, xchg/cmpxchg on "
+                     "ki_cancel, ring under completion_lock, __GFP_ZERO",
+      .planted_bug = false,
+      .make = [sw] { return std::make_unique<AioDesign>("lazy-cancel", sw); },
+      .era_lock = sim::LockKind::Ticket,
+      .path_locks = seed_era_path_locks(sw),
+      .explore = {{"async-cancel-irq", {}},
+                  {"block-cancel-irq", {}},
+                  {"cancel-complete-destroy-reap", {}},
+                  {"recycle", {}},
+                  {"submit-vs-cancel", {}},
+                  {"two-kiocbs", {}},
+                  // kiocb_batch_refill's ring-space check no longer counts the
+                  // listed kiocbs: two submitters both take the last slot.
+                  {"two-submitters-full-ring", {kRingOvercommitted}},
+                  {"usb-cancel-destroy", gadgetfs_races()},
+                  {"usb-cancel-irq", gadgetfs_races()}},
+  };
 }
 
 }  // namespace models

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "programs/aio/schema.hpp"
+#include "models/designs/make_design.hpp"
 #include "sim/machine_config.hpp"
 
 namespace models {
@@ -20,15 +21,7 @@ Schema make_schema() {
         "width of the kernel's long: 64 (x86-64, LP64) or 32 (i386, where kiocb_batch_refill's BUG_ON(avail < 0) can fire)")
       .range(32, 64);
 
-  s.add("kioctx.design", Type::String, "lazy-cancel", "kioctx design (aiosim designs lists them)");
-  s.add("kioctx.lock", Type::String, "era",
-        "spinlock implementation; era: the design's kernel's (ticket before v4.2, so for every 2013 design)")
-      .choices({"era", "ticket", "qspinlock", "tas"});
-  s.add("kioctx.nr_events", Type::Int, 4096, "io_setup(nr_events): ring size requested").range(1, 65536);
-  s.add_optional("kioctx.lazy_list", Type::Bool, "seed hunk: only cancellable kiocbs go on active_reqs");
-  s.add_optional("kioctx.completion_lock", Type::Bool, "seed hunk: the ring is written under completion_lock");
-  s.add_optional("kioctx.cancel_xchg", Type::Bool, "seed hunk: cancel/complete race settled by xchg/cmpxchg on ki_cancel");
-  s.add_optional("kioctx.zero_alloc", Type::Bool, "seed hunk: kiocbs allocated with __GFP_ZERO");
+  add_kioctx_keys(s);  // kioctx.design, .lock, .nr_events and the seed switches (models/designs/make_design.cpp)
   s.add("kioctx.layout_preset", Type::String, "packed", "kioctx field layout")
       .choices({"packed", "cacheline-aligned"});
   s.add_map("kioctx.layout", Type::String, "move one kioctx field to a named cache line");
@@ -94,16 +87,7 @@ Schema make_schema() {
   s.add("teardown.at", Type::Duration, "0ns", "io_destroy at this simulated time (0: never)").min(0);
   s.add("teardown.cpu", Type::Int, -1, "CPU whose task calls io_destroy (-1: the last CPU)").range(-1, kMaxCpus - 1);
 
-  s.add("costs.syscall", Type::Duration, "100ns", "syscall entry and exit").min(0);
-  s.add("costs.copy_iocb", Type::Duration, "60ns", "copy_from_user of one iocb and its checks").min(0);
-  s.add("costs.copy_event", Type::Duration, "20ns", "copy_to_user of one io_event").min(0);
-  s.add("costs.submit_io", Type::Duration, "400ns", "ki_retry: the filesystem and block layer submit path").min(0);
-  // TREE_RCU (v3.9) ends a grace period only after every CPU has reported a
-  // quiescent state, noticed at its scheduling-clock tick: two to three
-  // jiffies, 8-12 ms at HZ=250 (2-3 ms at HZ=1000).
-  s.add("costs.synchronize_rcu", Type::Duration, "8ms",
-        "one RCU grace period (kill_ioctx waits one before dropping its reference): 2 jiffies at HZ=250")
-      .min(0);
+  add_cost_keys(s);  // costs.* (models/designs/make_design.cpp)
 
   s.add("engine.clock", Type::String, "simgrid", "drive time from SimGrid's clock or the driver alone")
       .choices({"simgrid", "internal"});

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "models/designs/registry.hpp"
+#include "models/designs/make_design.hpp"
 #include "models/devices/value_names.hpp"
 #include "programs/aio/profile_result.hpp"
 #include "models/workload/roles.hpp"
@@ -104,24 +104,7 @@ ordered_json lock_json(const sim::LockBase& l, double window_ps) {
 
 // ---- Building the run from the config ----
 
-const DesignInfo& design_info(const Config& cfg) {
-  const DesignInfo* info = find_design(cfg.get_string("kioctx.design"));
-  if (!info) {
-    std::vector<std::string> names;
-    for (const auto& d : designs()) names.push_back(d.name);
-    throw cfg.error_at("kioctx.design", fmt::format("unknown design \"{}\"; known: {}", cfg.get_string("kioctx.design"), join(names)));
-  }
-  return *info;
-}
 
-// The design's own seed switches, each overridden by its kioctx.* key when the config sets it.
-Switches switches_from(const Config& cfg, Switches sw) {
-  if (cfg.has("kioctx.lazy_list")) sw.lazy_list = cfg.get_bool("kioctx.lazy_list");
-  if (cfg.has("kioctx.completion_lock")) sw.completion_lock = cfg.get_bool("kioctx.completion_lock");
-  if (cfg.has("kioctx.cancel_xchg")) sw.cancel_xchg = cfg.get_bool("kioctx.cancel_xchg");
-  if (cfg.has("kioctx.zero_alloc")) sw.zero_alloc = cfg.get_bool("kioctx.zero_alloc");
-  return sw;
-}
 
 // CPUs of the roles the workload does not run itself: the devices' interrupts.
 struct IrqPlacement {
@@ -198,15 +181,6 @@ void check_workload(const Config& cfg, const WorkloadConfig& wc, unsigned nr_eve
     throw cfg.error_at("usb.cancellers", "block cancels are configured but no canceller CPU is given");
 }
 
-KernelCosts kernel_costs_from(const Config& cfg) {
-  KernelCosts kc;
-  kc.syscall = cfg.get_duration_ps("costs.syscall");
-  kc.copy_iocb = cfg.get_duration_ps("costs.copy_iocb");
-  kc.copy_event = cfg.get_duration_ps("costs.copy_event");
-  kc.submit_io = cfg.get_duration_ps("costs.submit_io");
-  kc.synchronize_rcu = cfg.get_duration_ps("costs.synchronize_rcu");
-  return kc;
-}
 
 int word_bits_from(const Config& cfg) {
   const int word_bits = static_cast<int>(cfg.get_int("machine.word_bits"));
@@ -528,14 +502,12 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   sim::TimedDriver driver(m);
 
   // The kioctx design and its switches.
-  const DesignInfo& info = design_info(cfg);
-  std::unique_ptr<AioDesign> aio = info.make();
-  const Switches sw = switches_from(cfg, aio->switches());
-  aio->set_switches(sw);
+  BuiltDesign design = make_design(cfg);
+  std::unique_ptr<AioDesign> aio = std::move(design.aio);
+  const Switches sw = aio->switches();
   const Layout layout = layout_from(cfg);
-  const std::string lock_name = cfg.get_string("kioctx.lock");
-  const sim::LockKind lock_kind = lock_name == "era" ? info.era_lock : sim::lock_kind_from_string(lock_name);
-  const auto nr_events = static_cast<unsigned>(cfg.get_int("kioctx.nr_events"));
+  const sim::LockKind lock_kind = design.lock;
+  const unsigned nr_events = design.nr_events;
   kioctx ctx(m, nr_events, lock_kind, layout);
 
   // Roles, their CPUs and the workload (the objects are created in this
@@ -551,7 +523,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   const bool count_races = cfg.get_string("invariants.kernel_races") == "count";
   KiocbSlab slab;
   Ledger ledger(count_races ? LostPolicy::Count : LostPolicy::Stop);
-  const KernelCosts kc = kernel_costs_from(cfg);
+  const KernelCosts& kc = design.costs;
   aio->attach(m, ctx, slab, ledger, kc);
   const int word_bits = word_bits_from(cfg);
   aio->set_word_bits(word_bits);

@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "models/designs/registry.hpp"
+#include "models/designs/make_design.hpp"
 #include "sim/config.hpp"
 
 namespace models::explore {
@@ -88,12 +88,6 @@ Schema action_schema(bool context) {
   return s;
 }
 
-std::vector<std::string> design_names() {
-  std::vector<std::string> names;
-  for (const auto& d : designs()) names.push_back(d.name);
-  return names;
-}
-
 Device device_of(const std::string& v) {
   if (v == "usb") return Device::Usb;
   if (v == "block") return Device::Block;
@@ -160,18 +154,13 @@ RawAction read_action(const Config& t) {
   return r;
 }
 
-// The one-table sections: machine, kioctx, invariants, explore.
+// The one-table sections: machine, kioctx and costs (make_design's), invariants, explore.
 void read_settings(const Config& cfg, Scenario& sc) {
   sc.description = cfg.get_string("description");
   sc.cpus = static_cast<int>(cfg.get_int("machine.cpus"));
-  sc.design = cfg.get_string("kioctx.design");
-  sc.nr_events = static_cast<unsigned>(cfg.get_int("kioctx.nr_events"));
-  sc.lock = cfg.get_string("kioctx.lock");
-  auto flag = [&](const char* key) { return cfg.has(key) ? std::optional<bool>(cfg.get_bool(key)) : std::nullopt; };
-  sc.lazy_list = flag("kioctx.lazy_list");
-  sc.completion_lock = flag("kioctx.completion_lock");
-  sc.cancel_xchg = flag("kioctx.cancel_xchg");
-  sc.zero_alloc = flag("kioctx.zero_alloc");
+  // Built once here, so that an unknown design is an input error of the file.
+  make_design(cfg);
+  sc.design_config = std::make_shared<const Config>(cfg);
   sc.count_kernel_races = cfg.get_string("invariants.kernel_races") == "count";
   sc.max_preemptions = static_cast<int>(cfg.get_int("explore.max_preemptions"));
   sc.max_schedules = static_cast<std::uint64_t>(cfg.get_int("explore.max_schedules"));
@@ -284,13 +273,8 @@ const Schema& scenario_schema() {
     Schema s;
     s.add("description", Type::String, "", "what the scenario shows");
     s.add("machine.cpus", Type::Int, 2, "CPUs of the explored machine").range(1, 16);
-    s.add("kioctx.design", Type::String, "lazy-cancel", "kioctx design (--design overrides)").choices(design_names());
-    s.add("kioctx.nr_events", Type::Int, 16, "io_setup(nr_events)").range(1, 4096);
-    s.add("kioctx.lock", Type::String, "qspinlock", "spinlock implementation").choices({"ticket", "qspinlock", "tas"});
-    s.add_optional("kioctx.lazy_list", Type::Bool, "seed hunk override, as in a run config (unset: the design's)");
-    s.add_optional("kioctx.completion_lock", Type::Bool, "seed hunk override (unset: the design's)");
-    s.add_optional("kioctx.cancel_xchg", Type::Bool, "seed hunk override (unset: the design's)");
-    s.add_optional("kioctx.zero_alloc", Type::Bool, "seed hunk override (unset: the design's)");
+    add_kioctx_keys(s, DesignKeyDefaults::explorer());
+    add_cost_keys(s, DesignKeyDefaults::explorer());
     s.add("invariants.kernel_races", Type::String, "stop", "gadgetfs' own io_cancel races: a violation, or counted")
         .choices({"stop", "count"});
     s.add("explore.max_preemptions", Type::Int, -1, "preemption bound per schedule (-1: none; --max-preemptions overrides)")

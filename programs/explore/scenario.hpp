@@ -7,6 +7,7 @@
 //   description = "..."
 //   [machine]    cpus = 3
 //   [kioctx]     design = "lazy-cancel"   nr_events = 16   (lazy_list = true ... overrides)
+//   [costs]      synchronize_rcu = "20us" ...
 //   [invariants] kernel_races = "stop" | "count"
 //   [explore]    max_preemptions = -1     max_schedules = 0   max_steps = 20000
 //   [[setup]]    action = "io_submit"  iocbs = ["usb"]          # on CPU 0's task
@@ -22,6 +23,11 @@
 // request `request` of the block or async-cancel device, and raises the
 // device's interrupt on the context's CPU.
 //
+// [kioctx] and [costs] are the keys `aiosim run` reads through make_design()
+// (models/designs/make_design.hpp), with the same ranges and choices; only
+// some defaults differ, all set in DesignKeyDefaults::explorer(): a ring of
+// nr_events = 16, lock = "qspinlock", costs.synchronize_rcu = "20us".
+//
 // Contexts run in file order, then those --set adds. Any bad input is one
 // sim::config::ConfigError, "file:line: key: message".
 #include <cstdint>
@@ -36,6 +42,7 @@ namespace models {
 class AioDesign;
 }
 namespace sim::config {
+class Config;
 class Schema;
 }
 
@@ -70,10 +77,9 @@ struct Scenario {
   std::string name;         // file stem
   std::string description;
   int cpus = 2;
-  std::string design = "lazy-cancel";
-  std::optional<bool> lazy_list, completion_lock, cancel_xchg, zero_alloc;
-  std::string lock = "qspinlock";
-  unsigned nr_events = 16;
+  // [kioctx] and [costs], checked against scenario_schema(): what
+  // make_design() builds the World's design, kioctx and costs from.
+  std::shared_ptr<const sim::config::Config> design_config;
   bool count_kernel_races = false;
   int max_preemptions = -1;
   std::uint64_t max_schedules = 0;
@@ -88,7 +94,8 @@ struct Scenario {
 };
 
 // The keys of a scenario file, read by the shared config reader
-// (sim/config); `aiosim keys explore` prints them.
+// (sim/config); [kioctx] and [costs] are make_design()'s declarations with
+// the explorer's defaults. `aiosim keys explore` prints them.
 const sim::config::Schema& scenario_schema();
 
 // Reads and checks a scenario; `sets` are "dotted.key=value" overrides

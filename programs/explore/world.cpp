@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "models/aio/aio.hpp"
-#include "models/designs/registry.hpp"
+#include "models/designs/make_design.hpp"
 #include "models/devices/async_cancel_device.hpp"
 #include "models/devices/block_device.hpp"
 #include "models/devices/usb_gadget.hpp"
@@ -143,7 +143,6 @@ class World final : public System {
     int context;  // scenario context index (Task, Hw), -1 for Irq
   };
 
-  static std::unique_ptr<AioDesign> make_design(const Scenario& sc);
   static sim::Task<void> run_action(World& w, const Action& a, int slot);
 
   Context& ctx_of(const Proc& pr) const {
@@ -181,6 +180,7 @@ class World final : public System {
   bool tracing_;
   mutable sim::Machine m_;
   sim::StepDriver d_;
+  BuiltDesign design_;  // [kioctx] and [costs], as `aiosim run` builds them; aio_ takes its design
   models::kioctx ctx_;
   models::KiocbSlab slab_;
   models::Ledger ledger_;
@@ -209,24 +209,6 @@ class World final : public System {
   bool fast_ = false;  // replay_step: no footprint
 };
 
-std::unique_ptr<AioDesign> World::make_design(const Scenario& sc) {
-  std::unique_ptr<AioDesign> aio;
-  if (sc.custom_design) {
-    aio = sc.custom_design();
-  } else {
-    const DesignInfo* d = find_design(sc.design);
-    if (!d) throw std::invalid_argument("unknown design " + sc.design);
-    aio = d->make();
-  }
-  Switches s = aio->switches();
-  if (sc.lazy_list) s.lazy_list = *sc.lazy_list;
-  if (sc.completion_lock) s.completion_lock = *sc.completion_lock;
-  if (sc.cancel_xchg) s.cancel_xchg = *sc.cancel_xchg;
-  if (sc.zero_alloc) s.zero_alloc = *sc.zero_alloc;
-  aio->set_switches(s);
-  return aio;
-}
-
 const sim::CoherenceCosts& zero_costs() {
   static const sim::CoherenceCosts c = [] {
     const sim::MachinePreset* p = sim::find_preset("zero");
@@ -242,19 +224,17 @@ World::World(std::shared_ptr<const Scenario> scp, bool tracing)
       tracing_(tracing),
       m_(sim::Topology{1, sc_.cpus, 1}, zero_costs()),
       d_(m_),
-      ctx_(m_, sc_.nr_events, sim::lock_kind_from_string(sc_.lock), packed_layout()),
+      design_(make_design(*sc_.design_config, sc_.custom_design)),
+      ctx_(m_, design_.nr_events, design_.lock, packed_layout()),
       ledger_(sc_.count_kernel_races ? LostPolicy::Count : LostPolicy::Stop),
-      aio_(make_design(sc_)) {
+      aio_(std::move(design_.aio)) {
   const Scenario& sc = sc_;
   ledger_.untimed();
   install_kernel_value_names();
-  KernelCosts costs;
-  // The explorer has no clock; keep the grace period as short as the
-  // scenarios were written for (a multi-ms sleep changes how IRQ-context
-  // and task clocks compare when the step driver resumes them).
-  costs.synchronize_rcu = 20 * sim::kUs;
-  aio_->attach(m_, ctx_, slab_, ledger_, costs);
+  // costs.synchronize_rcu defaults to 20 us here: DesignKeyDefaults::explorer().
+  aio_->attach(m_, ctx_, slab_, ledger_, design_.costs);
   BlockDevice::Config bc;
+  bc.submit_io = design_.costs.submit_io;
   bc.service = sim::Distribution::constant(1000);
   bc.irq_cpus = {0};
   bc.manual_hardware = true;
@@ -907,18 +887,7 @@ std::vector<std::string> describe_processes(const Scenario& sc) {
 }
 
 std::string describe_design(const Scenario& sc) {
-  const DesignInfo* d = sc.custom_design ? nullptr : find_design(sc.design);
-  if (!d && !sc.custom_design) return sc.design;
-  auto aio = sc.custom_design ? sc.custom_design() : d->make();
-  Switches s = aio->switches();
-  if (sc.lazy_list) s.lazy_list = *sc.lazy_list;
-  if (sc.completion_lock) s.completion_lock = *sc.completion_lock;
-  if (sc.cancel_xchg) s.cancel_xchg = *sc.cancel_xchg;
-  if (sc.zero_alloc) s.zero_alloc = *sc.zero_alloc;
-  auto on = [](bool b) { return b ? "on" : "off"; };
-  return fmt::format("{} (lazy_list={} completion_lock={} cancel_xchg={} zero_alloc={}){}", aio->name(), on(s.lazy_list),
-                     on(s.completion_lock), on(s.cancel_xchg), on(s.zero_alloc),
-                     d ? (d->planted_bug ? "  [planted bug]" : "") : "  [not in the registry]");
+  return models::describe_design(make_design(*sc.design_config, sc.custom_design));
 }
 
 }  // namespace models::explore

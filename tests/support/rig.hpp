@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "models/aio/aio.hpp"
+#include "models/designs/make_design.hpp"
 #include "models/designs/registry.hpp"
 #include "models/devices/block_device.hpp"
 #include "models/devices/usb_gadget.hpp"
@@ -104,7 +105,7 @@ struct Rig {
 
  private:
   std::unique_ptr<models::AioDesign> attach(std::unique_ptr<models::AioDesign> d) {
-    models::KernelCosts kc;
+    models::KernelCosts kc = models::default_kernel_costs();
     // A short grace period: the teardown scenarios want free_ioctx to run
     // while the 50 us block requests are still in flight.
     kc.synchronize_rcu = 20 * us;

@@ -8,6 +8,7 @@
 
 #include "programs/explore/scenario.hpp"
 #include "sim/config.hpp"
+#include "sim/time.hpp"
 
 namespace ex = models::explore;
 using sim::config::ConfigError;
@@ -67,7 +68,7 @@ TEST_CASE("the built-in scenarios load", "[explore][scenario]") {
 
   ex::Scenario s1 = ex::load_scenario(kDir + "/usb-cancel-irq.toml");
   CHECK(s1.cpus == 2);
-  CHECK(s1.design == "lazy-cancel");
+  CHECK(s1.design_config->get_string("kioctx.design") == "lazy-cancel");
   REQUIRE(s1.requests.size() == 1);
   CHECK(s1.requests[0] == ex::Device::Usb);
   CHECK(s1.usb_irq_cpu == 1);
@@ -86,12 +87,12 @@ TEST_CASE("scenario keys, a context's included, can be overridden by --set", "[e
   ex::Scenario sc = ex::load_scenario(kDir + "/usb-cancel-irq.toml",
                                       {"kioctx.design=v3.9", "context.udc.cpu=0", "invariants.kernel_races=count",
                                        "kioctx.zero_alloc=false", "explore.max_preemptions=2"});
-  CHECK(sc.design == "v3.9");
+  CHECK(sc.design_config->get_string("kioctx.design") == "v3.9");
   CHECK(context(sc, "udc").cpu == 0);
   CHECK(sc.usb_irq_cpu == 0);
   CHECK(sc.count_kernel_races);
-  CHECK(sc.zero_alloc == std::optional<bool>(false));
-  CHECK_FALSE(sc.lazy_list.has_value());
+  CHECK(sc.design_config->get_bool("kioctx.zero_alloc") == false);
+  CHECK_FALSE(sc.design_config->has("kioctx.lazy_list"));
   CHECK(sc.max_preemptions == 2);
 }
 
@@ -119,7 +120,7 @@ TEST_CASE("bad scenarios are one file:line: key: message error", "[explore][scen
   CHECK(error_of(with("iocbs = [\"usb\"]", "iocbs = [\"usb\", \"floppy\"]")) ==
         "x.toml:6: setup[0].iocbs: element 1: expected one of usb, block, async, got \"floppy\"");
   CHECK(error_of(with("[machine]", "[kioctx]\ndesign = \"v4.0\"\n[machine]")).rfind(
-            "x.toml:3: kioctx.design: expected one of v3.9, lazy-cancel, ", 0) == 0);
+            "x.toml:3: kioctx.design: unknown design \"v4.0\"; known: v3.9, lazy-cancel, ", 0) == 0);
   CHECK(error_of(with("cpus = 2", "cpus = = 2")).rfind("x.toml:3: Error while parsing", 0) == 0);  // TOML syntax: no key
   // A second task context on CPU 0.
   CHECK(error_of(std::string(kGood) + "[context.other]\ncpu = 0\nkind = \"task\"\naction = \"io_destroy\"\n") ==
@@ -149,4 +150,24 @@ TEST_CASE("contexts run in file order, then those --set adds; a table's missing 
   // A --set context without its kind: the table came from --set.
   CHECK(error_of(kGood, {"context.c.cpu=1", "context.c.action=io_destroy"}) ==
         "--set: context.c.kind: required key is missing");
+}
+
+// [kioctx] and [costs] are checked by the declarations `aiosim run` uses
+// (models/designs/make_design.cpp): its ranges and choices, the explorer's
+// own defaults.
+TEST_CASE("scenario [kioctx] and [costs]: the run's declarations, the explorer's defaults", "[explore][scenario]") {
+  const ex::Scenario sc = ex::parse_scenario(kGood, "x.toml");
+  CHECK(sc.design_config->get_int("kioctx.nr_events") == 16);
+  CHECK(sc.design_config->get_string("kioctx.lock") == "qspinlock");
+  CHECK(sc.design_config->get_duration_ps("costs.synchronize_rcu") == 20 * sim::kUs);
+  CHECK(sc.design_config->get_duration_ps("costs.submit_io") == 400 * sim::kNs);  // the run's default
+  // The run's range (1 to 65536) and choices (era included).
+  CHECK(error_of(kGood, {"kioctx.nr_events=65536"}) == "(no error)");
+  CHECK(error_of(kGood, {"kioctx.nr_events=0"}).rfind("--set: kioctx.nr_events: expected a value ", 0) == 0);
+  CHECK(error_of(kGood, {"kioctx.lock=era"}) == "(no error)");
+  CHECK(error_of(kGood, {"kioctx.lock=mcs"}) == "--set: kioctx.lock: expected one of era, ticket, qspinlock, tas, got \"mcs\"");
+  CHECK(error_of(kGood, {"costs.syscall=-1ns"}).rfind("--set: costs.syscall: invalid duration: negative", 0) == 0);
+  CHECK(error_of(kGood + std::string("[costs]\nsubmit_io = 400\n")).rfind("x.toml:18: costs.submit_io: ", 0) == 0);
+  CHECK(error_of(kGood + std::string("[costs]\nsubmit_oi = \"1us\"\n")) ==
+        "x.toml:18: costs.submit_oi: unknown key; did you mean \"costs.submit_io\"?");
 }
