@@ -68,7 +68,7 @@ std::string check_file(const std::string& file) {
     }
     case Kind::Compare: return fmt::format("compare spec, {} runs", check_compare_spec(file));
     case Kind::Scenario: {
-      const auto sc = models::explore::load_scenario(file);
+      const auto sc = programs::explore::load_scenario(file);
       return fmt::format("explorer scenario, design {}", sc.design_config->get_string("kioctx.design"));
     }
     case Kind::Config: {

@@ -44,7 +44,7 @@ std::string builtin_list() {
   for (const auto& f : files) {
     std::string what;
     try {
-      what = models::explore::load_scenario(f).description;
+      what = programs::explore::load_scenario(f).description;
     } catch (const sim::config::ConfigError& e) {
       what = std::string("(does not load: ") + e.what() + ")";
     }
@@ -72,7 +72,7 @@ constexpr double kMinSeconds = 0.001, kMaxSeconds = 1e7;
 }  // namespace
 
 int cmd_explore(const ExploreArgs& a) {
-  namespace ex = models::explore;
+  namespace ex = programs::explore;
   if (a.list) {
     fmt::print("{}", builtin_list());
     return kExitOk;
@@ -116,7 +116,7 @@ int cmd_explore(const ExploreArgs& a) {
 // the replayed prefix, with --snapshot-interval 0) plus the race analysis;
 // the floor pays a build and every transition.
 int cmd_explore_bench(bool quick) {
-  namespace ex = models::explore;
+  namespace ex = programs::explore;
   namespace fs = std::filesystem;
   std::vector<fs::path> files;
   for (const auto& f : fs::directory_iterator(fs::path(AIOSIM_SOURCE_DIR) / "experiments" / "scenarios"))

@@ -4,6 +4,7 @@
 // straight from the schemas the loaders check against;
 // with --toml, a default config, every key commented, that loads as it is.
 #include <map>
+#include <charconv>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -31,6 +32,14 @@ struct Row {
 std::string node_text(const toml::node& n) {
   std::ostringstream os;
   if (const auto* s = n.as_string()) return sim::config::toml_quote(s->get());
+  // The shortest text that reads back as the same double ("0.8", not toml++'s 17 digits).
+  if (const auto* f = n.as_floating_point()) {
+    char buf[64];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, f->get());
+    std::string text(buf, ec == std::errc{} ? end : buf);
+    if (text.find_first_of(".eEn") == std::string::npos) text += ".0";  // a float stays a float in TOML
+    return text;
+  }
   n.visit([&](const auto& v) { os << toml::toml_formatter{v}; });
   return os.str();
 }
@@ -156,7 +165,7 @@ int cmd_keys(const KeysArgs& a) {
   print_rows(rows_of(schema            ? *schema
                      : kind == "sweep"   ? sweep::spec_schema()
                      : kind == "compare" ? compare_schema()
-                                         : models::explore::scenario_schema()));
+                                         : programs::explore::scenario_schema()));
   return kExitOk;
 }
 

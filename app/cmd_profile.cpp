@@ -91,7 +91,7 @@ int cmd_profile(const ProfileArgs& a) {
                a.context.empty() ? "" : fmt::format(" in context '{}'", a.context));
     return kExitBadInput;
   }
-  const sim::profile::Summary s = sim::profile::summarize(kept, models::fs_aio_functions());
+  const sim::profile::Summary s = sim::profile::summarize(kept, programs::aio::fs_aio_functions());
   fmt::print("# {}{}{}\n", file.string(), by_role ? ", CPU role " + a.cpu_role : "",
              a.context.empty() ? "" : ", context " + a.context);
   const double busy = s.busy ? static_cast<double>(s.busy) : 1.0;

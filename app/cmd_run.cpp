@@ -33,7 +33,7 @@ void remove_stray_temporaries(const std::filesystem::path& dir) {
 // complete pair, so the old one goes first and the new one is renamed in
 // last. Killed at any point, the directory holds either no result.json or a
 // result.json with its own summary.csv.
-void write_outputs(const std::filesystem::path& dir, const models::RunReport& rep) {
+void write_outputs(const std::filesystem::path& dir, const programs::aio::RunReport& rep) {
   sim::OutputDir::ensure(dir);
   remove_stray_temporaries(dir);
   std::error_code ec;
@@ -59,7 +59,7 @@ int cmd_run(const RunArgs& a) {
   // Config errors propagate to main: one line, exit 2.
   const programs::Program& program = program_of(a.config, sets);
   const sim::config::Config cfg = sim::config::Config::load(program.schema(), a.config, sets);
-  models::RunReport rep;
+  programs::aio::RunReport rep;
   try {
     rep = program.run(cfg, version_string());
   } catch (const sim::Violation& v) {

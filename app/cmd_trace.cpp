@@ -65,9 +65,9 @@ sim::trace::Window trace_window(const TraceArgs& a, const sim::config::Config& c
 
 // The run's hooks: the recorder observes it from the start and it stops at
 // the window's end; with --paje, SimGrid's tracing writes the Paje file.
-models::RunHooks trace_hooks(const TraceArgs& a, const sim::trace::Window& w, sim::trace::Recorder& rec,
+programs::aio::RunHooks trace_hooks(const TraceArgs& a, const sim::trace::Window& w, sim::trace::Recorder& rec,
                              sim::trace::PajeSink& paje) {
-  models::RunHooks hooks;
+  programs::aio::RunHooks hooks;
   hooks.observer = &rec;
   hooks.stop_at = w.to;
   if (a.paje.empty()) return hooks;
@@ -148,13 +148,13 @@ int cmd_trace(const TraceArgs& a) {
   opt.loads = !a.no_loads;
   sim::trace::Recorder rec(opt);
   sim::trace::PajeSink paje;
-  const models::RunHooks hooks = trace_hooks(a, w, rec, paje);
+  const programs::aio::RunHooks hooks = trace_hooks(a, w, rec, paje);
 
-  models::RunReport rep;
+  programs::aio::RunReport rep;
   int status = kExitOk;
   std::string violation;
   try {
-    rep = models::run_simulation(cfg, version_string(), hooks);
+    rep = programs::aio::run_simulation(cfg, version_string(), hooks);
   } catch (const sim::Violation& v) {
     violation = fmt::format("aiosim: VIOLATION: {}\n{}", v.what(), v.details());
     status = kExitViolation;

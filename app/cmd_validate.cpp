@@ -66,13 +66,13 @@ std::string draw_figure(const fs::path& dir) {
 }  // namespace
 
 int cmd_validate(const ValidateArgs& a) {
-  models::lockbench::ValidateOptions opt;
+  programs::lockbench::ValidateOptions opt;
   opt.quick = a.quick;
   opt.seed = static_cast<std::uint64_t>(a.seed);
   opt.version = version_string();
   if (!a.quiet) opt.progress = [](const std::string& line) { fmt::print(stderr, "  {}\n", line); };
   if (!a.quiet) fmt::print(stderr, "aiosim validate{}: running the lockbench scenario against theory\n", a.quick ? " --quick" : "");
-  const models::lockbench::Validation v = models::lockbench::validate(opt);
+  const programs::lockbench::Validation v = programs::lockbench::validate(opt);
 
   const fs::path dir(a.out);
   std::string figure;

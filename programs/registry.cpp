@@ -10,25 +10,25 @@ namespace programs {
 namespace {
 
 void check_aio(const sim::config::Config& cfg) {
-  models::RunHooks hooks;
+  programs::aio::RunHooks hooks;
   hooks.check_only = true;
-  (void)models::run_simulation(cfg, "", hooks);
+  (void)programs::aio::run_simulation(cfg, "", hooks);
 }
 
-models::RunReport run_aio(const sim::config::Config& cfg, const std::string& version) {
-  return models::run_simulation(cfg, version);
+programs::aio::RunReport run_aio(const sim::config::Config& cfg, const std::string& version) {
+  return programs::aio::run_simulation(cfg, version);
 }
 
-void check_lockbench(const sim::config::Config& cfg) { (void)models::lockbench::params_from(cfg); }
+void check_lockbench(const sim::config::Config& cfg) { (void)programs::lockbench::params_from(cfg); }
 
 }  // namespace
 
 const std::vector<Program>& all() {
   static const std::vector<Program> programs = {
       {"aio", "an AIO workload on a kioctx design: submitters, devices, reapers, cancellers (programs/aio)",
-       &models::run_schema, &check_aio, &run_aio, true, true},
+       &programs::aio::run_schema, &check_aio, &run_aio, true, true},
       {"lockbench", "one spinlock hammered by N CPUs, against the ticket-lock collapse model (programs/lockbench)",
-       &models::lockbench::schema, &check_lockbench, &models::lockbench::run, false, false},
+       &programs::lockbench::schema, &check_lockbench, &programs::lockbench::run, false, false},
   };
   return programs;
 }

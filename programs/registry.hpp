@@ -20,7 +20,7 @@ struct Program {
   std::string summary;  // one line, for `aiosim keys` and errors
   const sim::config::Schema& (*schema)();
   void (*check)(const sim::config::Config& cfg);
-  models::RunReport (*run)(const sim::config::Config& cfg, const std::string& version);
+  programs::aio::RunReport (*run)(const sim::config::Config& cfg, const std::string& version);
   // `aiosim trace` records its timeline (it has a machine with CPUs and kiocbs).
   bool traceable = false;
   // Its report carries sim.too_few_measured (`aiosim run` warns on it).

@@ -65,7 +65,7 @@ Task<void> AioDesign::list_del(kiocb& req, kioctx& ctx, bool init) {
   co_await WRITE_ONCE(req.ki_list_next, init ? ListNext::Self : ListNext::Poison);
 }
 
-// lookup_ioctx() (fs/aio.c, v3.9): walk mm->ioctx_list with
+// lookup_ioctx() (fs/aio.c of the seed's parent, -mm April 2013; the same in v3.10): walk mm->ioctx_list with
 // hlist_for_each_entry_rcu inside rcu_read_lock() / rcu_read_unlock(), and
 // take a reference on the context found (atomic_inc(&ctx->users)) before
 // leaving the read-side section. The model's list holds the one context:

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-namespace models {
+namespace programs::aio {
 
 const std::set<std::string>& fs_aio_functions() {
   // Every KernelFunction of models/aio/fs_aio.cpp.
@@ -89,4 +89,4 @@ nlohmann::ordered_json profile_json(const sim::profile::Folded& by_context, cons
   return j;
 }
 
-}  // namespace models
+}  // namespace programs::aio

@@ -10,7 +10,7 @@
 
 #include "sim/profile_report.hpp"
 
-namespace models {
+namespace programs::aio {
 
 // The kernel functions the models take from fs/aio.c (the AIO code whose
 // share of the CPUs' time the profile reports as `aio_share`).
@@ -30,4 +30,4 @@ std::vector<std::string> cpu_roles(int ncpus, const std::vector<RoleCpus>& roles
 nlohmann::ordered_json profile_json(const sim::profile::Folded& by_context, const sim::profile::Folded& by_role,
                                     const std::vector<std::string>& roles);
 
-}  // namespace models
+}  // namespace programs::aio

@@ -3,7 +3,9 @@
 #include "models/designs/make_design.hpp"
 #include "sim/machine_config.hpp"
 
-namespace models {
+namespace programs::aio {
+
+using namespace models;  // the kernel objects this program runs
 
 namespace {
 
@@ -106,4 +108,4 @@ const Schema& run_schema() {
   return s;
 }
 
-}  // namespace models
+}  // namespace programs::aio

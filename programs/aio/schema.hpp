@@ -3,7 +3,7 @@
 // Every key `aiosim run` accepts, with its type, default, range and meaning.
 #include "sim/config.hpp"
 
-namespace models {
+namespace programs::aio {
 
 // The largest machine an AIO config may describe.
 inline constexpr int kMaxCpus = 8192;
@@ -11,4 +11,4 @@ inline constexpr int kMaxCoresPerSocket = 1024;
 
 const sim::config::Schema& run_schema();
 
-}  // namespace models
+}  // namespace programs::aio

@@ -22,7 +22,9 @@
 #include "sim/timed_driver.hpp"
 #include "sim/violation.hpp"
 
-namespace models {
+namespace programs::aio {
+
+using namespace models;  // the kernel objects this program runs
 
 using nlohmann::ordered_json;
 using sim::config::Config;
@@ -568,4 +570,4 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   return rep;
 }
 
-}  // namespace models
+}  // namespace programs::aio

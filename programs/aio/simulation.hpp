@@ -10,7 +10,7 @@
 #include "sim/config.hpp"
 #include "sim/observer.hpp"
 
-namespace models {
+namespace programs::aio {
 
 struct RunReport {
   nlohmann::ordered_json result;  // result.json
@@ -41,4 +41,4 @@ struct RunHooks {
 // during the run throws sim::Violation.
 RunReport run_simulation(const sim::config::Config& cfg, const std::string& version, const RunHooks& hooks = {});
 
-}  // namespace models
+}  // namespace programs::aio

@@ -4,7 +4,7 @@
 // (sim/mc), under the explorer's names.
 #include "sim/mc/dpor.hpp"
 
-namespace models::explore {
+namespace programs::explore {
 
 using sim::mc::Access;
 using sim::mc::LockOp;
@@ -21,4 +21,4 @@ using sim::mc::SystemFactory;
 using sim::mc::ViolationError;
 using sim::mc::ViolationInfo;
 
-}  // namespace models::explore
+}  // namespace programs::explore

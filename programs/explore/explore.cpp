@@ -7,7 +7,9 @@
 
 #include "programs/explore/world.hpp"
 
-namespace models::explore {
+namespace programs::explore {
+
+using namespace models;  // the kernel objects this program runs
 
 ExploreOptions options_for(const Scenario& sc) {
   ExploreOptions o;
@@ -104,4 +106,4 @@ std::string format_report(const Scenario& sc, const ExploreOptions& opt, const E
   return s;
 }
 
-}  // namespace models::explore
+}  // namespace programs::explore

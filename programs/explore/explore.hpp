@@ -6,7 +6,7 @@
 #include "programs/explore/checker.hpp"
 #include "programs/explore/scenario.hpp"
 
-namespace models::explore {
+namespace programs::explore {
 
 // The exploration options a scenario asks for ([explore] keys).
 ExploreOptions options_for(const Scenario& sc);
@@ -19,4 +19,4 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& opt);
 std::string format_report(const Scenario& sc, const ExploreOptions& opt, const ExploreResult& r,
                           bool list_states = false);
 
-}  // namespace models::explore
+}  // namespace programs::explore

@@ -15,7 +15,9 @@
 #include "models/designs/make_design.hpp"
 #include "sim/config.hpp"
 
-namespace models::explore {
+namespace programs::explore {
+
+using namespace models;  // the kernel objects this program runs
 
 using sim::config::ConfigError;
 
@@ -296,4 +298,4 @@ Scenario load_scenario(const std::filesystem::path& file, const std::vector<std:
   return parse_scenario(sim::config::read_input_file(file), file.string(), sets);
 }
 
-}  // namespace models::explore
+}  // namespace programs::explore

@@ -46,7 +46,7 @@ class Config;
 class Schema;
 }
 
-namespace models::explore {
+namespace programs::explore {
 
 enum class Device { Usb, Block, Async };
 const char* to_string(Device d);
@@ -90,7 +90,7 @@ struct Scenario {
   int usb_irq_cpu = 0;           // the UDC's interrupt CPU (all USB completions agree)
   // Not from a file: a design outside the registry (tests), used instead of
   // `design` (switch overrides still apply).
-  std::function<std::unique_ptr<AioDesign>()> custom_design;
+  std::function<std::unique_ptr<models::AioDesign>()> custom_design;
 };
 
 // The keys of a scenario file, read by the shared config reader
@@ -104,4 +104,4 @@ Scenario load_scenario(const std::filesystem::path& file, const std::vector<std:
 Scenario parse_scenario(const std::string& text, const std::string& source_name,
                         const std::vector<std::string>& sets = {});
 
-}  // namespace models::explore
+}  // namespace programs::explore

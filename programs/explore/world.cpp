@@ -23,7 +23,9 @@
 #include "sim/step_driver.hpp"
 #include "sim/violation.hpp"
 
-namespace models::explore {
+namespace programs::explore {
+
+using namespace models;  // the kernel objects this program runs
 
 namespace {
 
@@ -890,4 +892,4 @@ std::string describe_design(const Scenario& sc) {
   return models::describe_design(make_design(*sc.design_config, sc.custom_design));
 }
 
-}  // namespace models::explore
+}  // namespace programs::explore

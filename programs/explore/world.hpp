@@ -55,7 +55,7 @@
 #include "programs/explore/checker.hpp"
 #include "programs/explore/scenario.hpp"
 
-namespace models::explore {
+namespace programs::explore {
 
 // Builds a fresh World of `sc` per call.
 SystemFactory world_factory(const Scenario& sc);
@@ -66,4 +66,4 @@ std::vector<std::string> describe_processes(const Scenario& sc);
 // The design line: "lazy-cancel (lazy_list=on completion_lock=on ...)".
 std::string describe_design(const Scenario& sc);
 
-}  // namespace models::explore
+}  // namespace programs::explore

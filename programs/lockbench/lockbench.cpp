@@ -17,7 +17,7 @@
 #include "sim/simgrid_clock.hpp"
 #include "sim/timed_driver.hpp"
 
-namespace models::lockbench {
+namespace programs::lockbench {
 
 using nlohmann::ordered_json;
 using sim::Time;
@@ -263,7 +263,7 @@ Result simulate(const Params& p) {
   return r;
 }
 
-RunReport run(const Config& cfg, const std::string& version) {
+aio::RunReport run(const Config& cfg, const std::string& version) {
   const Params p = params_from(cfg);
   const Result r = simulate(p);
   // The speedup's denominator: the same loop on one CPU. It runs here on the
@@ -341,7 +341,7 @@ RunReport run(const Config& cfg, const std::string& version) {
   j["cpu_share"] = {{"spinning", r.spin_share}, {"busy", r.busy_share}};
   j["config"] = cfg.to_json();
 
-  RunReport rep;
+  aio::RunReport rep;
   rep.result = j;
   rep.summary_csv = fmt::format(
       // result.json's dotted names (docs/results.md); speedup.* is 0 without a baseline run.
@@ -382,4 +382,4 @@ RunReport run(const Config& cfg, const std::string& version) {
   return rep;
 }
 
-}  // namespace models::lockbench
+}  // namespace programs::lockbench

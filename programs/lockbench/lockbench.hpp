@@ -24,7 +24,7 @@
 #include "sim/stats/histogram.hpp"
 #include "sim/time.hpp"
 
-namespace models::lockbench {
+namespace programs::lockbench {
 
 struct Params {
   std::uint64_t seed = 1;
@@ -105,7 +105,7 @@ double t_quantile(double p, int df);
 double t975(int df);
 
 // One `aiosim run` of a lockbench config: result.json, summary.csv and the
-// console summary, like models::run_simulation.
-RunReport run(const sim::config::Config& cfg, const std::string& version);
+// console summary, like programs::aio::run_simulation.
+aio::RunReport run(const sim::config::Config& cfg, const std::string& version);
 
-}  // namespace models::lockbench
+}  // namespace programs::lockbench

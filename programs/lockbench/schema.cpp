@@ -2,7 +2,7 @@
 #include "programs/lockbench/schema.hpp"
 #include "sim/machine_config.hpp"
 
-namespace models::lockbench {
+namespace programs::lockbench {
 
 namespace {
 
@@ -48,4 +48,4 @@ const Schema& schema() {
   return s;
 }
 
-}  // namespace models::lockbench
+}  // namespace programs::lockbench

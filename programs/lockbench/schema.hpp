@@ -3,11 +3,11 @@
 // Every key the lock micro-benchmark (`scenario = "lockbench"`) accepts.
 #include "sim/config.hpp"
 
-namespace models::lockbench {
+namespace programs::lockbench {
 
 // The largest machine a lockbench config may describe.
 inline constexpr int kMaxCpus = 16384;
 
 const sim::config::Schema& schema();
 
-}  // namespace models::lockbench
+}  // namespace programs::lockbench

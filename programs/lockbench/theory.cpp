@@ -5,7 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 
-namespace models::lockbench::theory {
+namespace programs::lockbench::theory {
 
 double mg1_wait(double rho, double s, double cs2) {
   if (!(rho >= 0 && rho < 1)) throw std::domain_error("M/G/1 needs 0 <= rho < 1");
@@ -81,4 +81,4 @@ Chain bw_printed(int n, double a, double s, double c) {
   return lock_chain(n, a, [=](int k) { return s + c * k; });
 }
 
-}  // namespace models::lockbench::theory
+}  // namespace programs::lockbench::theory

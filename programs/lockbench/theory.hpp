@@ -5,7 +5,7 @@
 #include <functional>
 #include <vector>
 
-namespace models::lockbench::theory {
+namespace programs::lockbench::theory {
 
 // M/G/1, Pollaczek-Khinchine: mean wait in queue
 //   Wq = rho S (1 + Cs^2) / (2 (1 - rho)),  rho = lambda S < 1.
@@ -53,4 +53,4 @@ Chain bw_ticket(int n, double a, double s, double c);
 // for comparison only.
 Chain bw_printed(int n, double a, double s, double c);
 
-}  // namespace models::lockbench::theory
+}  // namespace programs::lockbench::theory

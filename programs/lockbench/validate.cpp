@@ -13,7 +13,7 @@
 #include "programs/lockbench/theory.hpp"
 #include "sim/presets.hpp"
 
-namespace models::lockbench {
+namespace programs::lockbench {
 
 namespace {
 
@@ -736,4 +736,4 @@ fitted.
   return v;
 }
 
-}  // namespace models::lockbench
+}  // namespace programs::lockbench

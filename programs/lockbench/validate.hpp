@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-namespace models::lockbench {
+namespace programs::lockbench {
 
 struct ValidateOptions {
   bool quick = false;   // fewer points and shorter runs (CI, tests)
@@ -33,4 +33,4 @@ struct Validation {
 
 Validation validate(const ValidateOptions& opt);
 
-}  // namespace models::lockbench
+}  // namespace programs::lockbench

@@ -27,7 +27,7 @@ std::vector<std::string> lines_of(const std::string& s) {
 
 TEST_CASE("aiosim keys lists every key of the schemas; --toml writes a config that runs", "[models][keys]") {
   ScratchDir dir;
-  for (const auto& [kind, schema] : {std::pair{"aio", &models::run_schema()}, std::pair{"lockbench", &models::lockbench::schema()}}) {
+  for (const auto& [kind, schema] : {std::pair{"aio", &programs::aio::run_schema()}, std::pair{"lockbench", &programs::lockbench::schema()}}) {
     const Run r = aiosim({"keys", kind}, dir);
     REQUIRE(r.status == 0);
     const std::vector<std::string> rows = lines_of(r.out);
@@ -45,6 +45,10 @@ TEST_CASE("aiosim keys lists every key of the schemas; --toml writes a config th
   CHECK(std::regex_search(aio, std::regex("\\nkioctx\\.lock +string +\"era\" +era\\|ticket\\|qspinlock\\|tas ")));
   CHECK(std::regex_search(aio, std::regex("\\nmachine\\.cpus +int +\\(unset\\) +\\[1, 1048576\\] ")));
   CHECK(std::regex_search(aio, std::regex("\\nworkload\\.warmup +duration +\"0ns\" +>= 0ns ")));
+  // Floats as written in the schema: usb.efficiency 0.8, usb.bus_mbps 480.0 (not 0.80000000000000004).
+  CHECK(std::regex_search(aio, std::regex("\\nusb\\.efficiency +float +0\\.8 ")));
+  CHECK(std::regex_search(aio, std::regex("\\nusb\\.bus_mbps +float +480\\.0 ")));
+  CHECK_THAT(aiosim({"keys", "--toml"}, dir).out, Catch::Matchers::Contains("cancel_fraction = 0.2\n"));
   const std::string sweep = aiosim({"keys", "sweep"}, dir).out;
   CHECK(std::regex_search(sweep, std::regex("\\nsweep\\.base +string +\\(required\\)")));
   CHECK(std::regex_search(sweep, std::regex("\\nsweep\\.replications +int +1 +\\[1, 100000\\]")));

@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string text(reinterpret_cast<const char*>(data), size);
   using sim::config::Config;
   using sim::config::ConfigError;
-  for (const sim::config::Schema* schema : {&models::run_schema(), &models::lockbench::schema()}) {
+  for (const sim::config::Schema* schema : {&programs::aio::run_schema(), &programs::lockbench::schema()}) {
     try {
       const Config c = Config::from_string(*schema, text, "fuzz.toml");
       // What a valid config writes must read back to the same config.

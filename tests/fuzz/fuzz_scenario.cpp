@@ -11,7 +11,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   try {
-    (void)models::explore::parse_scenario(text, "fuzz.toml", {});
+    (void)programs::explore::parse_scenario(text, "fuzz.toml", {});
   } catch (const sim::config::ConfigError&) {
   }
   static const std::string base =
@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       "[[setup]]\naction = \"io_submit\"\niocbs = [\"usb\"]\n"
       "[context.reaper]\ncpu = 0\nkind = \"task\"\naction = \"io_getevents\"\nmin_nr = 0\nnr = 1\n";
   try {
-    (void)models::explore::parse_scenario(base, "base.toml", {text});
+    (void)programs::explore::parse_scenario(base, "base.toml", {text});
   } catch (const sim::config::ConfigError&) {
   }
   return 0;

@@ -63,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const sweep::Axis& a : s.axes) points *= std::max<std::size_t>(1, a.values.size());
     if (points * static_cast<std::size_t>(s.replications) <= 64)
       (void)sweep::make_plan(s, [](const std::string&, const std::vector<std::string>&) -> const sim::config::Schema& {
-        return models::run_schema();
+        return programs::aio::run_schema();
       });
   } catch (const sim::config::ConfigError&) {
   }

@@ -61,7 +61,7 @@ TEST_CASE("mean and 95% CI half-width over replications", "[results]") {
 
 namespace {
 
-const sim::config::Schema& schema_for(const std::string&, const std::vector<std::string>&) { return models::run_schema(); }
+const sim::config::Schema& schema_for(const std::string&, const std::vector<std::string>&) { return programs::aio::run_schema(); }
 
 // A run directory as a finished run leaves it.
 void fake_run(const fs::path& dir, const sweep::PlannedRun& r, const std::string& status, const json& result, const std::string& error = "") {

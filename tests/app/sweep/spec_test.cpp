@@ -13,7 +13,7 @@ using sim::config::ConfigError;
 
 namespace {
 
-const sim::config::Schema& schema_for(const std::string&, const std::vector<std::string>&) { return models::run_schema(); }
+const sim::config::Schema& schema_for(const std::string&, const std::vector<std::string>&) { return programs::aio::run_schema(); }
 
 struct Fixture {
   ScratchDir dir;
@@ -132,7 +132,7 @@ TEST_CASE("each run has the parameters, the fixed keys and its seed in its confi
   const auto& r = p.runs[3];
   CHECK(r.point == 1);
   CHECK(r.replication == 1);
-  const auto cfg = sim::config::Config::from_string(models::run_schema(), p.config_toml(r), "config.toml");
+  const auto cfg = sim::config::Config::from_string(programs::aio::run_schema(), p.config_toml(r), "config.toml");
   CHECK(cfg.get_int("workload.batch") == 8);
   CHECK(cfg.get_int("workload.kiocbs") == 1234);
   CHECK(cfg.get_int("workload.nr") == 64);

@@ -141,8 +141,8 @@ clock = "internal"
     // without cancels it must behave like the design it breaks.
     std::vector<std::string> sets = {"kioctx.design=" + d.name};
     if (d.planted_bug) sets.push_back("usb.cancel_fraction=0");
-    const auto cfg = sim::config::Config::from_string(models::run_schema(), toml, "every_design.toml", sets);
-    const models::RunReport rep = models::run_simulation(cfg, "test");
+    const auto cfg = sim::config::Config::from_string(programs::aio::run_schema(), toml, "every_design.toml", sets);
+    const programs::aio::RunReport rep = programs::aio::run_simulation(cfg, "test");
     const auto& c = rep.result["correctness"];
     INFO(c.dump());
     CHECK(rep.result["sim"]["kiocbs"].get<std::uint64_t>() >= 3000);

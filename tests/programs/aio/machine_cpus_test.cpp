@@ -24,11 +24,11 @@ using sim::config::ConfigError;
 
 namespace {
 
-Config cfg_of(const std::string& toml) { return Config::from_string(models::run_schema(), toml, "x.toml"); }
+Config cfg_of(const std::string& toml) { return Config::from_string(programs::aio::run_schema(), toml, "x.toml"); }
 
 sim::Topology shape(const std::string& toml) {
   const Config c = cfg_of(toml);
-  return sim::topology_from(c, *sim::find_preset(c.get_string("machine.preset")), models::kMaxCpus);
+  return sim::topology_from(c, *sim::find_preset(c.get_string("machine.preset")), programs::aio::kMaxCpus);
 }
 
 std::string error_of(const std::function<void()>& f) {

@@ -21,7 +21,7 @@
 #include "models/designs/registry.hpp"
 #include "programs/explore/explore.hpp"
 
-namespace ex = models::explore;
+namespace ex = programs::explore;
 
 namespace {
 

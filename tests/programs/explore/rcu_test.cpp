@@ -14,7 +14,7 @@
 #include "models/aio/aio.hpp"
 #include "programs/explore/explore.hpp"
 
-namespace ex = models::explore;
+namespace ex = programs::explore;
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include "sim/config.hpp"
 #include "sim/time.hpp"
 
-namespace ex = models::explore;
+namespace ex = programs::explore;
 using sim::config::ConfigError;
 
 namespace {

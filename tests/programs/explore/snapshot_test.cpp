@@ -12,7 +12,7 @@
 
 #include "programs/explore/explore.hpp"
 
-namespace ex = models::explore;
+namespace ex = programs::explore;
 
 namespace {
 

@@ -25,7 +25,7 @@
 #include "sim/presets.hpp"
 #include "tests/support/cli.hpp"
 
-namespace lb = models::lockbench;
+namespace lb = programs::lockbench;
 
 namespace {
 
