@@ -7,7 +7,6 @@
 #include <filesystem>
 
 #include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include "app/commands.hpp"
 #include "app/errors.hpp"
@@ -21,24 +20,6 @@ namespace fs = std::filesystem;
 namespace app {
 
 namespace {
-
-enum class Kind { Config, Sweep, Compare, Scenario };
-
-// What a file is, from its top-level tables: [sweep], [compare], an explorer
-// scenario's [context.*] / [[setup]], else a config for `aiosim run`. A file
-// that does not parse is a config: its schema check reports the error.
-Kind kind_of(const std::string& file) {
-  toml::table t;
-  try {
-    t = sim::config::parse_toml_file(file);
-  } catch (const std::exception&) {
-    return Kind::Config;
-  }
-  if (t.contains("sweep")) return Kind::Sweep;
-  if (t.contains("compare")) return Kind::Compare;
-  if (t.contains("context") || t.contains("setup")) return Kind::Scenario;
-  return Kind::Config;
-}
 
 std::vector<std::string> expand(const std::vector<std::string>& paths) {
   std::vector<std::string> files;
@@ -61,17 +42,17 @@ std::vector<std::string> expand(const std::vector<std::string>& paths) {
 
 // One file: what it is and how many runs it stands for.
 std::string check_file(const std::string& file) {
-  switch (kind_of(file)) {
-    case Kind::Sweep: {
+  switch (file_kind(file)) {
+    case FileKind::Sweep: {
       const sweep::Plan plan = sweep::make_plan(sweep::load_spec(file), schema_for, check_config);
       return fmt::format("sweep spec, {} runs", plan.runs.size());
     }
-    case Kind::Compare: return fmt::format("compare spec, {} runs", check_compare_spec(file));
-    case Kind::Scenario: {
+    case FileKind::Compare: return fmt::format("compare spec, {} runs", check_compare_spec(file));
+    case FileKind::Scenario: {
       const auto sc = programs::explore::load_scenario(file);
       return fmt::format("explorer scenario, design {}", sc.design_config->get_string("kioctx.design"));
     }
-    case Kind::Config: {
+    case FileKind::Config: {
       const sim::config::Config cfg = sim::config::Config::load(schema_for(file, {}), file, {});
       check_config(cfg);
       return fmt::format("{} config", cfg.get_string("scenario"));

@@ -49,6 +49,7 @@ struct Spec {
 };
 
 Spec load_spec(const std::string& file) {
+  require_kind(file, FileKind::Compare);
   const Config cfg = Config::load(compare_schema(), file);
   Spec s;
   s.file = file;

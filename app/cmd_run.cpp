@@ -57,8 +57,12 @@ int cmd_run(const RunArgs& a) {
   std::vector<std::string> sets = a.sets;
   if (a.seed >= 0) sets.push_back(fmt::format("seed={}", a.seed));
   // Config errors propagate to main: one line, exit 2.
+  require_kind(a.config, FileKind::Config);
   const programs::Program& program = program_of(a.config, sets);
   const sim::config::Config cfg = sim::config::Config::load(program.schema(), a.config, sets);
+  // Refused before the run, not after it: an --out that can never hold the results.
+  if (std::error_code ec; !a.out.empty() && std::filesystem::exists(a.out, ec) && !std::filesystem::is_directory(a.out, ec))
+    throw InputError(fmt::format("--out: {}: exists and is not a directory", a.out));
   programs::aio::RunReport rep;
   try {
     rep = program.run(cfg, version_string());

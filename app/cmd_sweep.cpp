@@ -271,6 +271,7 @@ int SweepCommands::run(const std::string& self) const {
 int SweepCommands::sweep(const std::string& self) const {
   std::optional<int> reps;
   if (replications_ > 0) reps = replications_;
+  require_kind(spec_, FileKind::Sweep);
   const sweep::Spec spec = sweep::load_spec(spec_, sets_, reps);
   const sweep::Plan plan = sweep::make_plan(spec, schema_for, check_config);
   if (list_) {

@@ -131,6 +131,7 @@ void print_summary(const TraceArgs& a, const std::string& design, int cpus, cons
 int cmd_trace(const TraceArgs& a) {
   std::vector<std::string> sets = a.sets;
   if (a.seed >= 0) sets.push_back(fmt::format("seed={}", a.seed));
+  require_kind(a.config, FileKind::Config);
   const programs::Program& program = program_of(a.config, sets);
   if (!program.traceable) throw InputError("trace: scenario \"" + program.name + "\" is not traceable; trace runs the aio scenario");
   const sim::config::Config cfg = sim::config::Config::load(program.schema(), a.config, sets);

@@ -40,6 +40,57 @@ std::string scenario_of(const std::string& file, const std::vector<std::string>&
   return s->get();
 }
 
+namespace {
+
+struct KindOf {
+  FileKind kind = FileKind::Config;
+  const char* table = "";
+  int line = 0;
+  bool parsed = false;  // false: unreadable or not TOML, left to the loader's own error
+};
+
+KindOf kind_of(const std::string& file) {
+  toml::table t;
+  try {
+    t = sim::config::parse_toml_file(file);
+  } catch (const std::exception&) {
+    return {};
+  }
+  auto at = [&](FileKind k, const char* name) {
+    return KindOf{k, name, static_cast<int>(t.get(name)->source().begin.line), true};
+  };
+  if (t.contains("sweep")) return at(FileKind::Sweep, "sweep");
+  if (t.contains("compare")) return at(FileKind::Compare, "compare");
+  if (t.contains("context")) return at(FileKind::Scenario, "context");
+  if (t.contains("setup")) return at(FileKind::Scenario, "setup");
+  return {FileKind::Config, "", 0, true};
+}
+
+const char* what_takes(FileKind k) {
+  switch (k) {
+    case FileKind::Sweep: return "a sweep spec: run it with `aiosim sweep`";
+    case FileKind::Compare: return "a compare spec: run it with `aiosim compare`";
+    case FileKind::Scenario: return "an explorer scenario: explore it with `aiosim explore`";
+    case FileKind::Config: return "a run config: run it with `aiosim run`";
+  }
+  return "";
+}
+
+}  // namespace
+
+FileKind file_kind(const std::string& file) { return kind_of(file).kind; }
+
+void require_kind(const std::string& file, FileKind expected) {
+  const KindOf k = kind_of(file);
+  if (!k.parsed || k.kind == expected) return;
+  if (k.kind == FileKind::Config)  // no table of another kind: say what the command expected
+    throw sim::config::ConfigError(file, 0, "", std::string("not ") + (expected == FileKind::Sweep      ? "a sweep spec (no [sweep] table)"
+                                                                     : expected == FileKind::Compare ? "a compare spec (no [compare] table)"
+                                                                                                     : "an explorer scenario") +
+                                                     "; it reads as " + what_takes(FileKind::Config));
+  throw sim::config::ConfigError(file, k.line, k.table, std::string("this file is ") + what_takes(k.kind));
+}
+
 const programs::Program& program_of(const std::string& file, const std::vector<std::string>& sets) {
   return *programs::find(scenario_of(file, sets));  // scenario_of returns only registered names
 }
