@@ -72,6 +72,9 @@ class AioDesign {
   const Switches& switches() const { return sw_; }
   void set_switches(const Switches& s) { sw_ = s; }
   void attach(sim::Machine& m, kioctx& ctx, KiocbSlab& slab, Ledger& ledger, const KernelCosts& costs);
+  // Called at the end of attach(): a design with state of its own (per-CPU
+  // counters, io_uring's rings) builds it here, once the machine is known.
+  virtual void on_attach() {}
 
   kioctx& ctx() { return *ctx_; }
   // The kernel's RCU state: lookup_ioctx's readers, kill_ioctx's grace period.

@@ -33,6 +33,7 @@ void AioDesign::attach(sim::Machine& m, kioctx& ctx, KiocbSlab& slab, Ledger& le
   ledger_ = &ledger;
   costs_ = costs;
   rcu_.reserve(2 * static_cast<std::size_t>(m.cpus()));  // each CPU's task and IRQ context
+  on_attach();
 }
 
 // list_add(&req->ki_list, &ctx->active_reqs): the new entry, the head and
