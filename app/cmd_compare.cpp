@@ -38,6 +38,7 @@ constexpr std::size_t kMaxValues = 64, kMaxPoints = 64;
 struct Point {
   std::string label;
   std::vector<std::string> sets;
+  std::vector<int> set_lines;  // where the spec gives each of sets
 };
 
 struct Spec {
@@ -46,6 +47,8 @@ struct Spec {
   std::string vary;
   std::vector<std::string> values;
   std::vector<Point> points;
+  int vary_line = 0;
+  std::vector<int> value_lines;  // where the spec gives each of values
 };
 
 Spec load_spec(const std::string& file) {
@@ -54,6 +57,9 @@ Spec load_spec(const std::string& file) {
   Spec s;
   s.file = file;
   s.base = fs::path(file).parent_path() / cfg.get_string("compare.base");
+  if (std::error_code ec; !fs::is_regular_file(s.base, ec))
+    throw cfg.error_at("compare.base", fmt::format("{}: {}", s.base.string(),
+                                                   fs::exists(s.base, ec) ? "not a regular file" : "no such file"));
   s.vary = cfg.get_string("compare.vary");
   s.values = cfg.get_string_list("compare.values");
   if (s.values.empty()) throw cfg.error_at("compare.values", "expected a non-empty array of strings");
@@ -61,7 +67,13 @@ Spec load_spec(const std::string& file) {
   const auto& points = cfg.get_table_array("compare.point");
   if (points.empty()) throw cfg.error_at("compare.point", "expected [[compare.point]] tables");
   if (points.size() > kMaxPoints) throw cfg.error_at("compare.point", fmt::format("at most {} points", kMaxPoints));
-  for (const Config& p : points) s.points.push_back({p.get_string("label"), p.get_string_list("set")});
+  for (const Config& p : points) {
+    Point pt{p.get_string("label"), p.get_string_list("set"), {}};
+    for (std::size_t i = 0; i < pt.sets.size(); ++i) pt.set_lines.push_back(p.line_of("set", i));
+    s.points.push_back(std::move(pt));
+  }
+  s.vary_line = cfg.line_of("compare.vary");
+  for (std::size_t i = 0; i < s.values.size(); ++i) s.value_lines.push_back(cfg.line_of("compare.values", i));
   return s;
 }
 
@@ -74,7 +86,11 @@ sweep::Plan plan_of(const Spec& spec) {
       sweep::ExplicitPoint e;
       e.parameters = {{"label", pt.label}, {spec.vary, value}};
       e.sets = pt.sets;
+      e.set_lines = pt.set_lines;
       e.sets.push_back(spec.vary + "=" + value);
+      e.set_lines.push_back(spec.value_lines[&value - spec.values.data()]);
+      e.spec_file = spec.file;
+      e.label = pt.label;
       points.push_back(std::move(e));
     }
   return sweep::make_explicit_plan(spec.base, {"label", spec.vary}, points, schema_for, check_config);

@@ -86,7 +86,23 @@ int cmd_explore(const ExploreArgs& a) {
   if (!(a.max_seconds >= kMinSeconds && a.max_seconds <= kMaxSeconds))
     throw InputError(fmt::format("--max-seconds: expected a number of seconds in [{}, {}], got {}", kMinSeconds,
                                  kMaxSeconds, a.max_seconds));
-  const ex::Scenario sc = ex::load_scenario(resolve(a.scenario), sets);
+  // An override this command made from one of its options is reported as
+  // that option, not as a --set the user never wrote.
+  const std::vector<std::pair<std::string, std::string>> option_of = {
+      {"kioctx.design", "--design"}, {"explore.max_preemptions", "--max-preemptions"},
+      {"explore.max_schedules", "--max-schedules"}};
+  const ex::Scenario sc = [&] {
+    try {
+      return ex::load_scenario(resolve(a.scenario), sets);
+    } catch (const sim::config::ConfigError& e) {
+      if (e.file != "--set") throw;
+      const bool from_user = std::any_of(a.sets.begin(), a.sets.end(),
+                                         [&](const std::string& s) { return s.rfind(e.key + "=", 0) == 0; });
+      for (const auto& [key, option] : option_of)
+        if (key == e.key && !from_user) throw InputError(fmt::format("{}: {}", option, e.message));
+      throw;
+    }
+  }();
   ex::ExploreOptions opt = ex::options_for(sc);
   if (a.reduction == "none") opt.reduction = ex::Reduction::None;
   if (a.random > 0) {

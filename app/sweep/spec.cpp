@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "app/sweep/spec.hpp"
 
+#include <optional>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -329,6 +330,11 @@ Spec load_spec(const std::string& file, const std::vector<std::string>& cli_sets
   Spec s;
   s.file = file;
   s.base = fs::path(file).parent_path() / cfg.get_string("sweep.base");
+  // Checked here so a missing base is blamed on the line that names it, not
+  // on the first point that would load it.
+  if (std::error_code ec; !fs::is_regular_file(s.base, ec))
+    throw cfg.error_at("sweep.base", fmt::format("{}: {}", s.base.string(),
+                                                 fs::exists(s.base, ec) ? "not a regular file" : "no such file"));
   s.replications = static_cast<int>(cfg.get_int("sweep.replications"));
   if (replications) {
     if (*replications < 1 || *replications > 100000) throw ConfigError("--replications", 0, "", "expected an integer in [1, 100000]");
@@ -484,6 +490,29 @@ Plan make_plan(const Spec& spec, const SchemaFor& schema_for, const CheckConfig&
   return plan;
 }
 
+namespace {
+
+// An error in an explicit point's config, pointed at the spec's line for
+// the override that caused it, or (a base key this point makes invalid)
+// naming the point and where the spec gives it.
+ConfigError explicit_point_error(const ExplicitPoint& pt, const ConfigError& e) {
+  if (pt.spec_file.empty()) return e;
+  const int first_line = pt.set_lines.empty() ? 0 : pt.set_lines.front();
+  if (e.file == "--set") {
+    for (std::size_t i = 0; i < pt.sets.size() && i < pt.set_lines.size(); ++i) {
+      const std::string k = set_key(pt.sets[i]);
+      if ((k == e.key || e.key.rfind(k + ".", 0) == 0) && pt.set_lines[i] > 0)
+        return ConfigError(pt.spec_file, pt.set_lines[i], e.key, e.message);
+    }
+    return ConfigError(pt.spec_file, first_line, e.key, e.message);
+  }
+  if (pt.label.empty()) return e;
+  return ConfigError(e.file, e.line, e.key,
+                     e.message + fmt::format(" (at the point \"{}\": {}:{})", pt.label, pt.spec_file, first_line));
+}
+
+}  // namespace
+
 Plan make_explicit_plan(const fs::path& base, const std::vector<std::string>& parameters, const std::vector<ExplicitPoint>& points,
                         const SchemaFor& schema_for, const CheckConfig& check) {
   Plan plan;
@@ -491,8 +520,14 @@ Plan make_explicit_plan(const fs::path& base, const std::vector<std::string>& pa
   plan.grid_points = points.size();
   if (points.size() > kMaxTotalRuns) throw std::logic_error("sweep: more explicit points than a sweep may have");
   for (const ExplicitPoint& pt : points) {
-    const sim::config::Config cfg = sim::config::Config::load(schema_for(base.string(), pt.sets), base, pt.sets);
-    if (check) check(cfg);
+    std::optional<sim::config::Config> loaded;
+    try {
+      loaded.emplace(sim::config::Config::load(schema_for(base.string(), pt.sets), base, pt.sets));
+      if (check) check(*loaded);
+    } catch (const ConfigError& e) {
+      throw explicit_point_error(pt, e);
+    }
+    const sim::config::Config& cfg = *loaded;
     PlannedRun run;
     run.run = run.point = plan.points.size();
     run.seed = static_cast<std::uint64_t>(cfg.get_int("seed"));

@@ -131,6 +131,12 @@ Plan make_plan(const Spec& spec, const SchemaFor& schema_for, const CheckConfig&
 struct ExplicitPoint {
   nlohmann::ordered_json parameters;  // {name: value}, in the order of `parameters`
   std::vector<std::string> sets;
+  // Where the spec gives each of `sets` (same order; line 0: unknown) and
+  // what the point is called there: an invalid override is reported at its
+  // line of the spec, not as a --set.
+  std::string spec_file;
+  std::vector<int> set_lines;
+  std::string label;
 };
 // The plan of explicit points, one run each. Every run keeps the seed its
 // config has (the base's, unless a point sets one): each run is exactly

@@ -30,7 +30,7 @@ void add_cost_keys(Schema& s, const DesignKeyDefaults& d) {
   // quiescent state, noticed at its scheduling-clock tick: two to three
   // jiffies, 8-12 ms at HZ=250 (2-3 ms at HZ=1000).
   s.add("costs.synchronize_rcu", Type::Duration, d.synchronize_rcu,
-        "one RCU grace period (kill_ioctx waits one before dropping its reference): 2 jiffies at HZ=250")
+        "one RCU grace period, which kill_ioctx waits out before dropping its reference")
       .min(0);
 }
 

@@ -3,6 +3,41 @@
 
 namespace models {
 
+using sim::config::Type;
+
+void BlockDevice::add_keys(sim::config::Schema& s) {
+  s.add("block.service", Type::Distribution, "exp(20us)", "device service time per request");
+  s.add("block.irq_cpus", Type::CpuSet, "0-3", "CPUs taking the completion interrupts");
+  s.add("block.irq_routing", Type::String, "round-robin", "which IRQ CPU completes a request")
+      .choices({"round-robin", "submitter"});
+  s.add("block.irq_work", Type::Duration, "300ns", "handler work before aio_complete (driver, blk-mq)").min(0);
+  s.add("block.cancel_fraction", Type::Float, 0.0,
+        "fraction of block requests user space also cancels (by usb.cancellers after usb.cancel_delay; "
+        "rate mode: they join the cancellers' targets)")
+      .range(0, 1);
+  s.add("block.irq_budget", Type::Int, 0,
+        "completions one handler invocation takes from its queue before raising its vector again (0: drain)")
+      .range(0, 1 << 20);
+}
+
+BlockDevice::Config BlockDevice::config_from(const sim::config::Config& cfg, std::vector<int> irq_cpus,
+                                             sim::Time submit_io) {
+  Config bc;
+  bc.service = cfg.get_distribution("block.service");
+  bc.irq_cpus = std::move(irq_cpus);
+  bc.routing = cfg.get_string("block.irq_routing") == "submitter" ? IrqRouting::Submitter : IrqRouting::RoundRobin;
+  bc.irq_work = cfg.get_duration_ps("block.irq_work");
+  bc.irq_budget = cfg.get_int("block.irq_budget");
+  bc.submit_io = submit_io;
+  return bc;
+}
+
+BlockDevice::Config BlockDevice::default_config(std::vector<int> irq_cpus, sim::Time submit_io) {
+  sim::config::Schema s;
+  add_keys(s);
+  return config_from(sim::config::Config::from_string(s, "", "(defaults)"), std::move(irq_cpus), submit_io);
+}
+
 BlockDevice::BlockDevice(sim::Machine& m, AioDesign& aio, Config cfg, std::uint64_t seed)
     : file("blockdev"), machine_(m), aio_(aio), cfg_(std::move(cfg)), rng_(seed, "block-device") {
   for (int c = 0; c < m.cpus(); ++c) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "models/aio/aio.hpp"
+#include "sim/config.hpp"
 #include "sim/distribution.hpp"
 #include "sim/rng.hpp"
 #include "sim/stable_array.hpp"
@@ -23,16 +24,28 @@ enum class IrqRouting { RoundRobin, Submitter };
 
 class BlockDevice final : public file {
  public:
+  // The block.* keys give these fields their values and defaults
+  // (add_keys); default_config() is what a config that sets none of them
+  // gives.
   struct Config {
-    sim::Distribution service;
-    std::vector<int> irq_cpus;
-    IrqRouting routing = IrqRouting::RoundRobin;
-    sim::Time irq_work = 300 * sim::kNs;   // driver handler before aio_complete
-    sim::Time submit_io = 400 * sim::kNs;  // ki_retry's filesystem + block layer work
+    sim::Distribution service;    // block.service
+    std::vector<int> irq_cpus;    // block.irq_cpus, resolved with the other roles
+    IrqRouting routing = IrqRouting::RoundRobin;  // block.irq_routing
+    sim::Time irq_work = 0;       // block.irq_work: driver handler before aio_complete
+    sim::Time submit_io = 0;      // costs.submit_io: ki_retry's filesystem + block layer work
     long bytes = 4096;
-    long irq_budget = 0;           // completions per handler invocation; 0: drain the queue
+    long irq_budget = 0;           // block.irq_budget: completions per handler invocation; 0: drain the queue
     bool manual_hardware = false;  // requests finish only when told (explorer)
   };
+  // Declares block.* with defaults, ranges and meaning. block.cancel_fraction
+  // is the workload's (which block requests user space cancels) but sits in
+  // the [block] table, so it is declared here, in the table's order.
+  static void add_keys(sim::config::Schema& s);
+  // The device's config from a checked one; irq_cpus are block.irq_cpus as
+  // the roles resolved them, submit_io is costs.submit_io.
+  static Config config_from(const sim::config::Config& cfg, std::vector<int> irq_cpus, sim::Time submit_io);
+  // What config_from gives for a config that sets no block.* key.
+  static Config default_config(std::vector<int> irq_cpus, sim::Time submit_io);
 
   BlockDevice(sim::Machine& m, AioDesign& aio, Config cfg, std::uint64_t seed);
 

@@ -12,6 +12,30 @@ namespace models {
 using sim::KernelFunction;
 using sim::READ_ONCE;
 using sim::WRITE_ONCE;
+using sim::config::Type;
+
+void UsbGadget::add_keys(sim::config::Schema& s, int max_cpus) {
+  s.add("usb.bus_mbps", Type::Float, 480.0, "bus signalling rate (USB 2.0 high speed: 480)").min(1);
+  s.add("usb.efficiency", Type::Float, 0.8, "share of the bus rate a bulk transfer gets").range(0.01, 1);
+  s.add("usb.transfer_bytes", Type::Int, 4096, "bytes per endpoint request").range(1, 1 << 24);
+  s.add("usb.irq_cpu", Type::Int, 0, "CPU taking the UDC interrupt (-1: the last of block.irq_cpus)")
+      .range(-1, max_cpus - 1);
+}
+
+UsbGadget::Config UsbGadget::config_from(const sim::config::Config& cfg, int irq_cpu) {
+  Config uc;
+  uc.bus_mbps = cfg.get_float("usb.bus_mbps");
+  uc.efficiency = cfg.get_float("usb.efficiency");
+  uc.transfer_bytes = cfg.get_int("usb.transfer_bytes");
+  uc.irq_cpu = irq_cpu;
+  return uc;
+}
+
+UsbGadget::Config UsbGadget::default_config(int irq_cpu) {
+  sim::config::Schema s;
+  add_keys(s, irq_cpu + 1);
+  return config_from(sim::config::Config::from_string(s, "", "(defaults)"), irq_cpu);
+}
 
 UsbGadget::UsbGadget(sim::Machine& m, AioDesign& aio, Config cfg, RacePolicy policy)
     : file("ep1in"),

@@ -14,19 +14,29 @@
 #include <vector>
 
 #include "models/aio/aio.hpp"
+#include "sim/config.hpp"
 
 namespace models {
 
 class UsbGadget final : public file {
  public:
+  // The usb.* hardware keys give these fields their values and defaults
+  // (add_keys); default_config() is what a config that sets none gives.
   struct Config {
-    double bus_mbps = 480;     // USB 2.0 high speed
-    double efficiency = 0.8;   // share of the raw rate a bulk transfer gets
-    long transfer_bytes = 4096;
-    int irq_cpu = 0;
+    double bus_mbps = 0;       // usb.bus_mbps
+    double efficiency = 0;     // usb.efficiency: share of the raw rate a bulk transfer gets
+    long transfer_bytes = 0;   // usb.transfer_bytes
+    int irq_cpu = 0;           // usb.irq_cpu, resolved with the other roles
     sim::Time submit_work = 300 * sim::kNs;  // kmalloc + copy_from_user in ep_aio_write
     bool manual_hardware = false;            // transfers finish only when told (explorer)
   };
+  // Declares the controller's usb.* keys (the cancellers' usb.cancel_* are
+  // the workload's: models/workload).
+  // max_cpus: the largest machine the program's configs may describe.
+  static void add_keys(sim::config::Schema& s, int max_cpus);
+  // irq_cpu is usb.irq_cpu with -1 resolved.
+  static Config config_from(const sim::config::Config& cfg, int irq_cpu);
+  static Config default_config(int irq_cpu);
   // What to do when gadgetfs' own races happen in ep_aio_cancel -- a NULL
   // pointer dereference (iocb->private already cleared: an oops) or a read
   // of the kiocb_priv ep_aio_complete freed (a use-after-free): stop with a

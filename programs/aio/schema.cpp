@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "programs/aio/schema.hpp"
 #include "models/designs/make_design.hpp"
+#include "models/devices/block_device.hpp"
+#include "models/devices/usb_gadget.hpp"
+#include "models/workload/keys.hpp"
 #include "sim/machine_config.hpp"
 
 namespace programs::aio {
@@ -37,57 +40,16 @@ Schema make_schema() {
         "a run whose measured window (after the warm-up) holds fewer completions is flagged: sim.too_few_measured, "
         "a warning line")
       .range(0, 1'000'000'000);
-  // Role CPUs: a list, a count, a share or "rest" (models/workload/roles.hpp).
-  s.add("workload.submitters", Type::CpuSet, "0-3", "CPUs whose task runs an io_submit loop");
-  s.add("workload.batch", Type::Int, 8, "iocbs per io_submit").range(1, 4096);
-  s.add("workload.queue_depth", Type::Int, 32, "in-flight cap per submitter").range(1, 1 << 20);
-  s.add("workload.think", Type::Distribution, "1us", "user-space work between io_submit calls");
-  s.add("workload.reapers", Type::CpuSet, "", "CPUs running io_getevents loops (empty: submitters reap their own)");
-  s.add("workload.min_nr", Type::Int, 1, "io_getevents min_nr").range(1, 1 << 20);
-  s.add("workload.nr", Type::Int, 32, "io_getevents nr").range(1, 1 << 20);
-  s.add("workload.usb_fraction", Type::Float, 0.01, "fraction of iocbs sent to the USB gadget endpoint").range(0, 1);
-  s.add("workload.bad_buffer_fraction", Type::Float, 0.0,
-        "fraction of iocbs whose buffer fails access_ok: aio_setup_iocb returns -EFAULT (io_submit_one's out_put_req)")
-      .range(0, 1);
-  s.add("workload.eventfd_fraction", Type::Float, 0.0,
-        "fraction of iocbs submitted with IOCB_FLAG_RESFD: aio_complete calls eventfd_signal on one eventfd")
-      .range(0, 1);
-
-  s.add("block.service", Type::Distribution, "exp(20us)", "device service time per request");
-  s.add("block.irq_cpus", Type::CpuSet, "0-3", "CPUs taking the completion interrupts");
-  s.add("block.irq_routing", Type::String, "round-robin", "which IRQ CPU completes a request")
-      .choices({"round-robin", "submitter"});
-  s.add("block.irq_work", Type::Duration, "300ns", "handler work before aio_complete (driver, blk-mq)").min(0);
-  s.add("block.cancel_fraction", Type::Float, 0.0,
-        "fraction of block requests user space also cancels (by usb.cancellers after usb.cancel_delay; "
-        "rate mode: they join the cancellers' targets)")
-      .range(0, 1);
-  s.add("block.irq_budget", Type::Int, 0,
-        "completions one handler invocation takes from its queue before raising its vector again (0: drain)")
-      .range(0, 1 << 20);
-
-  s.add("usb.bus_mbps", Type::Float, 480.0, "bus signalling rate (USB 2.0 high speed: 480)").min(1);
-  s.add("usb.efficiency", Type::Float, 0.8, "share of the bus rate a bulk transfer gets").range(0.01, 1);
-  s.add("usb.transfer_bytes", Type::Int, 4096, "bytes per endpoint request").range(1, 1 << 24);
-  s.add("usb.irq_cpu", Type::Int, 0, "CPU taking the UDC interrupt (-1: the last of block.irq_cpus)").range(-1, kMaxCpus - 1);
-  s.add("usb.cancel_fraction", Type::Float, 0.2, "fraction of USB requests that user space cancels").range(0, 1);
-  s.add("usb.cancel_delay", Type::Distribution, "uniform(0us,150us)", "from submission to the io_cancel call");
-  s.add("usb.cancellers", Type::CpuSet, 1,
-        "CPUs running io_cancel callers (a count or share gives CPUs only to a run that cancels)");
-  // At most one call per ns; at least one per 10^6 s (a smaller rate would
-  // mean a first call beyond the longest duration, sim/time.hpp).
-  s.add("usb.cancel_rate", Type::Float, 0.0,
-        "rate mode: io_cancel calls per second per canceller (0: fraction mode; else at least 1e-6)")
-      .range(0, 1e9);
-  s.add("usb.cancel_target", Type::String, "oldest", "rate mode: which in-flight USB request to cancel")
-      .choices({"oldest", "random"});
+  add_workload_keys(s);           // workload.submitters ... (models/workload/keys.cpp)
+  BlockDevice::add_keys(s);       // block.* (models/devices/block_device.cpp)
+  UsbGadget::add_keys(s, kMaxCpus);  // the controller's usb.* (models/devices/usb_gadget.cpp)
+  add_cancel_keys(s);             // usb.cancel_*: the io_cancel callers (models/workload/keys.cpp)
 
   s.add("invariants.kernel_races", Type::String, "stop",
         "gadgetfs' own io_cancel races (lost result, freed iocb->private): stop the run, or count them")
       .choices({"stop", "count"});
 
-  s.add("teardown.at", Type::Duration, "0ns", "io_destroy at this simulated time (0: never)").min(0);
-  s.add("teardown.cpu", Type::Int, -1, "CPU whose task calls io_destroy (-1: the last CPU)").range(-1, kMaxCpus - 1);
+  add_teardown_keys(s, kMaxCpus);  // teardown.* (models/workload/keys.cpp)
 
   add_cost_keys(s);  // costs.* (models/designs/make_design.cpp)
 

@@ -12,6 +12,7 @@
 #include "models/devices/value_names.hpp"
 #include "programs/aio/profile_result.hpp"
 #include "models/workload/roles.hpp"
+#include "models/workload/keys.hpp"
 #include "models/workload/workload.hpp"
 #include "programs/aio/schema.hpp"
 #include "sim/alloc_count.hpp"
@@ -141,24 +142,6 @@ IrqPlacement place_roles(const Config& cfg, int ncpus, WorkloadConfig& wc) {
   return irq;
 }
 
-// The workload.*, usb.* and block.* keys that drive the submitters, reapers and cancellers.
-void read_workload(const Config& cfg, WorkloadConfig& wc) {
-  wc.batch = cfg.get_int("workload.batch");
-  wc.queue_depth = cfg.get_int("workload.queue_depth");
-  wc.think = cfg.get_distribution("workload.think");
-  wc.min_nr = cfg.get_int("workload.min_nr");
-  wc.nr = cfg.get_int("workload.nr");
-  wc.usb_fraction = cfg.get_float("workload.usb_fraction");
-  wc.bad_buffer_fraction = cfg.get_float("workload.bad_buffer_fraction");
-  wc.eventfd_fraction = cfg.get_float("workload.eventfd_fraction");
-  wc.cancel_fraction = cfg.get_float("usb.cancel_fraction");
-  wc.cancel_delay = cfg.get_distribution("usb.cancel_delay");
-  wc.cancel_rate = cfg.get_float("usb.cancel_rate");
-  wc.cancel_oldest = cfg.get_string("usb.cancel_target") == "oldest";
-  wc.block_cancel_fraction = cfg.get_float("block.cancel_fraction");
-  wc.target_results = static_cast<std::uint64_t>(cfg.get_int("workload.kiocbs"));
-}
-
 // The checks across workload keys: the queue fits the ring, the run has an
 // end after its warm-up, cancels have a CPU to run on.
 void check_workload(const Config& cfg, const WorkloadConfig& wc, unsigned nr_events, const RingGeometry& ring,
@@ -188,26 +171,6 @@ int word_bits_from(const Config& cfg) {
   const int word_bits = static_cast<int>(cfg.get_int("machine.word_bits"));
   if (word_bits != 32 && word_bits != 64) throw cfg.error_at("machine.word_bits", "must be 32 or 64");
   return word_bits;
-}
-
-BlockDevice::Config block_config_from(const Config& cfg, const std::vector<int>& irq_cpus, sim::Time submit_io) {
-  BlockDevice::Config bc;
-  bc.service = cfg.get_distribution("block.service");
-  bc.irq_cpus = irq_cpus;
-  bc.routing = cfg.get_string("block.irq_routing") == "submitter" ? IrqRouting::Submitter : IrqRouting::RoundRobin;
-  bc.irq_work = cfg.get_duration_ps("block.irq_work");
-  bc.irq_budget = cfg.get_int("block.irq_budget");
-  bc.submit_io = submit_io;
-  return bc;
-}
-
-UsbGadget::Config usb_config_from(const Config& cfg, int irq_cpu) {
-  UsbGadget::Config uc;
-  uc.bus_mbps = cfg.get_float("usb.bus_mbps");
-  uc.efficiency = cfg.get_float("usb.efficiency");
-  uc.transfer_bytes = cfg.get_int("usb.transfer_bytes");
-  uc.irq_cpu = irq_cpu;
-  return uc;
 }
 
 // ---- Running ----
@@ -517,6 +480,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   WorkloadConfig wc;
   const IrqPlacement irq = place_roles(cfg, topo.cpus(), wc);
   read_workload(cfg, wc);
+  wc.target_results = static_cast<std::uint64_t>(cfg.get_int("workload.kiocbs"));
   eventfd_ctx eventfd(m, lock_kind);
   wc.eventfd = &eventfd;
   const RingGeometry ring = RingGeometry::for_max_reqs(nr_events);
@@ -530,8 +494,8 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   const int word_bits = word_bits_from(cfg);
   aio->set_word_bits(word_bits);
 
-  BlockDevice blk(m, *aio, block_config_from(cfg, irq.irq_cpus, kc.submit_io), seed);
-  UsbGadget usb(m, *aio, usb_config_from(cfg, irq.usb_irq_cpu),
+  BlockDevice blk(m, *aio, BlockDevice::config_from(cfg, irq.irq_cpus, kc.submit_io), seed);
+  UsbGadget usb(m, *aio, UsbGadget::config_from(cfg, irq.usb_irq_cpu),
                 count_races ? UsbGadget::RacePolicy::Count : UsbGadget::RacePolicy::Stop);
 
   install_kernel_value_names();  // reports and traces print KIOCB_CANCELLED, not numbers or host addresses

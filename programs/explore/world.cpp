@@ -235,14 +235,13 @@ World::World(std::shared_ptr<const Scenario> scp, bool tracing)
   install_kernel_value_names();
   // costs.synchronize_rcu defaults to 20 us here: DesignKeyDefaults::explorer().
   aio_->attach(m_, ctx_, slab_, ledger_, design_.costs);
-  BlockDevice::Config bc;
-  bc.submit_io = design_.costs.submit_io;
+  // The devices of `aiosim run` with their declared defaults, except that
+  // the scenario's contexts, not a clock, finish each request.
+  BlockDevice::Config bc = BlockDevice::default_config({0}, design_.costs.submit_io);
   bc.service = sim::Distribution::constant(1000);
-  bc.irq_cpus = {0};
   bc.manual_hardware = true;
   blk_ = std::make_unique<BlockDevice>(m_, *aio_, bc, 1);
-  UsbGadget::Config uc;
-  uc.irq_cpu = sc.usb_irq_cpu;
+  UsbGadget::Config uc = UsbGadget::default_config(sc.usb_irq_cpu);
   uc.manual_hardware = true;
   usb_ = std::make_unique<UsbGadget>(m_, *aio_, uc,
                                      sc.count_kernel_races ? UsbGadget::RacePolicy::Count : UsbGadget::RacePolicy::Stop);

@@ -103,6 +103,21 @@ struct Rig {
   models::BlockDevice blk;
   models::UsbGadget usb;
 
+  // The devices as a run with default block.*/usb.* keys builds them, held
+  // for the test to finish each request (usb) or with a fixed service time (block).
+  static models::BlockDevice::Config block_config() {
+    models::BlockDevice::Config c =
+        models::BlockDevice::default_config({kIrqCpu}, models::default_kernel_costs().submit_io);
+    c.service = sim::Distribution::constant(sim::to_ns(kBlockService));
+    return c;
+  }
+  static models::UsbGadget::Config usb_config() {
+    models::UsbGadget::Config c = models::UsbGadget::default_config(kIrqCpu);
+    c.transfer_bytes = kUsbBytes;
+    c.manual_hardware = true;
+    return c;
+  }
+
  private:
   std::unique_ptr<models::AioDesign> attach(std::unique_ptr<models::AioDesign> d) {
     models::KernelCosts kc = models::default_kernel_costs();
@@ -111,19 +126,6 @@ struct Rig {
     kc.synchronize_rcu = 20 * us;
     d->attach(m, ctx, slab, ledger, kc);
     return d;
-  }
-  static models::BlockDevice::Config block_config() {
-    models::BlockDevice::Config c;
-    c.service = sim::Distribution::constant(sim::to_ns(kBlockService));
-    c.irq_cpus = {kIrqCpu};
-    return c;
-  }
-  static models::UsbGadget::Config usb_config() {
-    models::UsbGadget::Config c;
-    c.irq_cpu = kIrqCpu;
-    c.transfer_bytes = kUsbBytes;
-    c.manual_hardware = true;
-    return c;
   }
 };
 

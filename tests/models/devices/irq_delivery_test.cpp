@@ -42,9 +42,7 @@ struct Outcome {
 // until 200 us, so all of them finish (at ~50 us) while the vector is held.
 Outcome run(int n, long budget) {
   Rig r(registry_design("lazy-cancel"));
-  models::BlockDevice::Config c;
-  c.service = sim::Distribution::constant(sim::to_ns(kBlockService));
-  c.irq_cpus = {kIrqCpu};
+  models::BlockDevice::Config c = Rig::block_config();
   c.irq_budget = budget;
   models::BlockDevice blk(r.m, *r.aio, c, 1);
   std::vector<UserIocb> iocbs;
