@@ -5,7 +5,7 @@
 // naming the function (defined in the design's own file here) that returns
 // its DesignInfo.
 #define AIOSIM_DESIGNS(X)     \
-  X(seed_era_v39)             \
+  X(seed_era_mm_parent)       \
   X(seed_era_lazy_cancel)     \
   X(broken_plain_cancel)      \
   X(broken_irq_unsafe_cancel) \

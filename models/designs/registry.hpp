@@ -78,7 +78,7 @@ inline std::vector<std::string> gadgetfs_races_and(std::vector<std::string> more
 const std::vector<DesignInfo>& designs();
 const DesignInfo* find_design(const std::string& name);
 
-// The lock counts of fs/aio.c of the seed's era (v3.9 to the seed) with
+// The lock counts of fs/aio.c of the seed's era (mm-parent to the seed) with
 // these switches on (seed_era.cpp).
 PathLocks seed_era_path_locks(const Switches& sw);
 

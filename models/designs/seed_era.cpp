@@ -34,14 +34,14 @@ namespace {
 const char* const kRingOvercommitted = "invariant: ring overcommitted";
 }  // namespace
 
-DesignInfo seed_era_v39() {
+DesignInfo seed_era_mm_parent() {
   const Switches sw{false, false, false, false};
   return {
-      .name = "v3.9",
+      .name = "mm-parent",
       .tag = "mm tree, April 2013 (seed's parent)",
       .description = "every kiocb on active_reqs, aio_complete under ctx_lock (irqsave), KIF_CANCELLED flag",
       .planted_bug = false,
-      .make = [sw] { return std::make_unique<AioDesign>("v3.9", sw); },
+      .make = [sw] { return std::make_unique<AioDesign>("mm-parent", sw); },
       .era_lock = sim::LockKind::Ticket,
       .path_locks = seed_era_path_locks(sw),
       // Before the seed, io_cancel sets KIF_CANCELLED even on a request with

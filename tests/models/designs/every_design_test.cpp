@@ -90,11 +90,11 @@ TEST_CASE("every design: lock acquisitions per path as its design file states", 
 // seed_era_path_locks; these are the numbers of lock_counts_test.cpp,
 // counted there line by line from fs/aio.c.
 TEST_CASE("seed_era_path_locks: the seed's parent and the seed, counted by hand", "[models][locks][designs]") {
-  const models::PathLocks v39 = models::seed_era_path_locks({false, false, false, false});
-  CHECK(v39.io_submit == models::LockCount{1, 0});
-  CHECK(v39.cancellable_submit == models::LockCount{0, 0});
-  CHECK(v39.plain_completion == models::LockCount{1, 0});
-  CHECK(v39.cancellable_completion == models::LockCount{1, 0});
+  const models::PathLocks mm_parent = models::seed_era_path_locks({false, false, false, false});
+  CHECK(mm_parent.io_submit == models::LockCount{1, 0});
+  CHECK(mm_parent.cancellable_submit == models::LockCount{0, 0});
+  CHECK(mm_parent.plain_completion == models::LockCount{1, 0});
+  CHECK(mm_parent.cancellable_completion == models::LockCount{1, 0});
   const models::PathLocks seed = models::seed_era_path_locks({true, true, true, true});
   CHECK(seed.io_submit == models::LockCount{1, 0});
   CHECK(seed.cancellable_submit == models::LockCount{1, 0});
