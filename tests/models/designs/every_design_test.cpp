@@ -70,11 +70,12 @@ TEST_CASE("every design: lock acquisitions per path as its design file states", 
     CHECK(r.ledger.in_flight() == 0);
     CHECK(r.slab.in_use() == 0);
 
-    // The paths: one io_submit with one cancellable iocb; three plain
-    // completions; one cancellable completion; one io_getevents.
+    // The paths: one io_submit of four iocbs, one of them cancellable; three
+    // plain completions; one cancellable completion; one io_getevents.
     const models::PathLocks& p = d.path_locks;
-    const long submit_ctx = p.io_submit.ctx_lock + p.cancellable_submit.ctx_lock;
-    const long submit_cl = p.io_submit.completion_lock + p.cancellable_submit.completion_lock;
+    const long submit_ctx = p.io_submit.ctx_lock + 4 * p.submitted_iocb.ctx_lock + p.cancellable_submit.ctx_lock;
+    const long submit_cl =
+        p.io_submit.completion_lock + 4 * p.submitted_iocb.completion_lock + p.cancellable_submit.completion_lock;
     CHECK(s.after[0].ctx_lock == submit_ctx);
     CHECK(s.after[0].completion_lock == submit_cl);
     CHECK(s.after[1].ctx_lock == submit_ctx + 3 * p.plain_completion.ctx_lock);
