@@ -10,7 +10,7 @@ figure is written into DIR (nothing is written anywhere else; the README's
 figures are `--out docs/figures`) as PDF (for the paper) and PNG (for the
 README):
 
-  fig1-throughput     completions/s vs CPUs, v3.9 vs lazy-cancel; every correct
+  fig1-throughput     completions/s vs CPUs, mm-parent vs lazy-cancel; every correct
                       subset of the seed's four hunks (ablation)
   fig2-lock-wait      ctx_lock and completion_lock wait p99 vs CPUs (ablation)
   fig3-cpu-time       what the busy CPU time is spent on: task, spinning,

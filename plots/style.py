@@ -10,7 +10,7 @@ than by colour alone, so that a greyscale print keeps them.
 
 Design names are never listed here: a series' look is chosen from its rank
 among the names the data hold (`series_styles`), with the designs of
-`aiosim designs` ranked v3.9 first (the seed's parent) and lazy-cancel
+`aiosim designs` ranked mm-parent first (the seed's parent) and lazy-cancel
 second (the seed), so the two always look the same across figures.
 
 Needs Debian's python3-matplotlib (run with /usr/bin/python3).
@@ -47,7 +47,7 @@ LOCK_HATCHES = [None, "xxxx", "\\\\\\\\", "----", "||||"]
 # sorts after them. plots/figures.py sets it to the registry's order
 # (`aiosim designs --json`, set_design_order); without that, the seed's
 # parent, then the seed.
-REFERENCE_ORDER = ("v3.9", "lazy-cancel")
+REFERENCE_ORDER = ("mm-parent", "lazy-cancel")
 
 
 def set_design_order(names):

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # A profile-guided Release build of aiosim in DIR (default build-pgo/):
 # GCC builds it instrumented (-fprofile-generate), runs the default
-# experiment (experiments/default.toml: v3.9 and lazy-cancel at 4, 16 and 64
+# experiment (experiments/default.toml: mm-parent and lazy-cancel at 4, 16 and 64
 # CPUs, the README's main job, not the benchmark's workloads) to record
 # which branches and functions are hot, then rebuilds with -fprofile-use:
 # hot code laid out together and cold paths moved out of the way.

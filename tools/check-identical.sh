@@ -122,7 +122,7 @@ seed = 1
 [set]
 workload.kiocbs = 3000
 [axes]
-kioctx.design = ["v3.9", "lazy-cancel"]
+kioctx.design = ["mm-parent", "lazy-cancel"]
 [[zip]]
 machine.cpus = [4, 8]
 machine.sockets = [1, 1]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # The README's first command: install what is missing, build (Release), and
-# run the default experiment (v3.9 vs lazy-cancel at 4, 16 and 64 CPUs).
+# run the default experiment (mm-parent vs lazy-cancel at 4, 16 and 64 CPUs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh

@@ -2,9 +2,9 @@
 #pragma once
 // A tiny, safe expression language for sweep constraints:
 //
-//   workload.queue_depth <= 4 * workload.batch and not (kioctx.design == "v3.9")
+//   workload.queue_depth <= 4 * workload.batch and not (kioctx.design == "mm-parent")
 //
-// Numbers (123, 1.5, 2e3), strings ("v3.9" or 'v3.9'), true/false, axis names
+// Numbers (123, 1.5, 2e3), strings ("mm-parent" or 'mm-parent'), true/false, axis names
 // (dotted config keys), + - * / and unary minus on numbers, the comparisons
 // < <= > >= on numbers and == != on any two values of the same type, and the
 // boolean operators and, or, not (short-circuit). Precedence, loosest first:
@@ -57,6 +57,6 @@ class Expr {
   std::shared_ptr<const std::vector<Instr>> code_;
 };
 
-std::string describe(const ExprValue& v);  // "number 4", "string \"v3.9\"", "boolean true"
+std::string describe(const ExprValue& v);  // "number 4", "string \"mm-parent\"", "boolean true"
 
 }  // namespace sweep

@@ -15,7 +15,7 @@
 //   workload.kiocbs = 20000
 //
 //   [axes]                            # cartesian product, first axis varies slowest
-//   kioctx.design = ["v3.9", "lazy-cancel"]
+//   kioctx.design = ["mm-parent", "lazy-cancel"]
 //   workload.batch = { from = 1, to = 16, factor = 2 }     # or step = ..., or num = ...
 //
 //   [[zip]]                           # keys varied in lockstep: one axis of the product

@@ -4,7 +4,7 @@
 // functions, each a coroutine that reads like its C original.
 //
 // The base class is the code of the seed's parent (the -mm tree of April
-// 2013, "v3.9" below) with each hunk of the seed behind a switch, so any
+// 2013, "mm-parent" below) with each hunk of the seed behind a switch, so any
 // subset of the seed can be simulated (ablation); "lazy-cancel" is all
 // switches on. A new kioctx design derives from it and overrides what it
 // changes (models/designs/).

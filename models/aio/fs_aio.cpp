@@ -105,7 +105,7 @@ Task<kiocb*> AioDesign::__aio_get_req(kioctx& ctx) {
     req.ki_filp = nullptr;
     req.ki_ctx = nullptr;
   } else {
-    // v3.9: req->ki_flags = 0 ... ki_eventfd = NULL; ki_list is left as is.
+    // mm-parent: req->ki_flags = 0 ... ki_eventfd = NULL; ki_list is left as is.
     co_await WRITE_ONCE(req.ki_flags, 0ul);
     req.ki_private.raw() = nullptr;
   }
@@ -221,7 +221,7 @@ Task<long> AioDesign::io_submit_one(kioctx& ctx, const UserIocb& iocb, kiocb_bat
 
   co_await sim::atomic_inc(iocb.filp->f_count);  // fget()
   req->ki_filp = iocb.filp;
-  // NULL from __aio_get_req (v3.9) or __GFP_ZERO (the seed) unless set here.
+  // NULL from __aio_get_req (mm-parent) or __GFP_ZERO (the seed) unless set here.
   req->ki_eventfd = nullptr;
   if (iocb.resfd) {  // aio_flags & IOCB_FLAG_RESFD: eventfd_ctx_fdget(aio_resfd)
     co_await eventfd_ctx_get(*iocb.resfd);
@@ -246,7 +246,7 @@ Task<long> AioDesign::io_submit_one(kioctx& ctx, const UserIocb& iocb, kiocb_bat
     co_return ret;
   }
   if (!switches().cancel_xchg && co_await sim::test_bit(KIF_CANCELLED, req->ki_flags))
-    ret = -EINTR;  // v3.9: cancelled (by io_destroy) before it started
+    ret = -EINTR;  // mm-parent: cancelled (by io_destroy) before it started
   else
     ret = co_await iocb.filp->aio_write(*req);  // req->ki_retry(req)
   if (ret != -EIOCBQUEUED) co_await aio_complete(*req, ret, 0);
@@ -273,7 +273,7 @@ Task<long> AioDesign::do_io_submit(kioctx& ctx, std::span<const UserIocb> iocbs)
   co_return i ? i : ret;
 }
 
-// aio_complete(). The v3.9 shape (ctx_lock irqsave across everything) when
+// aio_complete(). The mm-parent shape (ctx_lock irqsave across everything) when
 // completion_lock is off; the seed's shape when it is on.
 Task<void> AioDesign::aio_complete(kiocb& iocb, long res, long res2) {
   KernelFunction fn{"aio_complete"};
@@ -286,7 +286,7 @@ Task<void> AioDesign::aio_complete(kiocb& iocb, long res, long res2) {
   // rcu_read_lock();
   if (big_lock) flags = co_await sim::spin_lock_irqsave(ctx.ctx_lock);
 
-  // Remove it from active_reqs: always (v3.9), or only if it is there (seed).
+  // Remove it from active_reqs: always (mm-parent), or only if it is there (seed).
   bool listed = true;
   if (switches().lazy_list) listed = co_await READ_ONCE(iocb.ki_list_next) != ListNext::Null;
   if (listed) {
@@ -334,7 +334,7 @@ Task<void> AioDesign::aio_complete(kiocb& iocb, long res, long res2) {
     co_await WRITE_ONCE(ctx.ring_tail, tail);  // ring->tail, user visible
     if (!big_lock) co_await sim::spin_unlock_irqrestore(ctx.completion_lock, cflags);
     // The user asked for the result through an eventfd: eventfd_signal() is
-    // safe from IRQ context (under ctx_lock in v3.9, under no kioctx lock
+    // safe from IRQ context (under ctx_lock in mm-parent, under no kioctx lock
     // with the seed).
     if (iocb.ki_eventfd) co_await eventfd_signal(*iocb.ki_eventfd, 1);
   }

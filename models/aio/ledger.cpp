@@ -160,9 +160,12 @@ void Ledger::not_submitted(std::uint64_t id) {
 
 // aio_complete dropped the event because the request was marked cancelled,
 // and io_cancel did not report success: user space hears nothing of it.
+// Unless io_destroy's teardown cancelled it: its caller gives up every
+// result still owed, also when an io_cancel already under way then finds
+// nothing (v3.9's kill_ctx runs while io_cancel holds its reference).
 void Ledger::check_lost(std::uint64_t id) {
   Req& r = req(id);
-  if (!(r.suppressed && r.cancel_failed) || r.results > 0 || r.cancel_in_progress) return;
+  if (!(r.suppressed && r.cancel_failed) || r.results > 0 || r.cancel_in_progress || r.teardown) return;
   ++counts_.lost;
   if (lost_policy_ == LostPolicy::Count) return;
   violation(fmt::format("request {} is lost: aio_complete suppressed its event as cancelled, "

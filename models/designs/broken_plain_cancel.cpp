@@ -59,6 +59,7 @@ DesignInfo broken_plain_cancel() {
       .explore = {{"async-cancel-irq", {}},
                   {"block-cancel-irq", {}},
                   {"cancel-complete-destroy-reap", {}},
+                  {"complete-before-put-full-ring", {"invariant: ring overcommitted"}},  // as lazy-cancel
                   {"recycle", {}},
                   {"submit-vs-cancel", {}},
                   {"two-kiocbs", {}},

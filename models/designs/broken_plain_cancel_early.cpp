@@ -68,6 +68,7 @@ DesignInfo broken_plain_cancel_early() {
       .explore = {{"async-cancel-irq", {kSecondResult}},
                   {"block-cancel-irq", {}},
                   {"cancel-complete-destroy-reap", {}},
+                  {"complete-before-put-full-ring", {"invariant: ring overcommitted"}},  // as lazy-cancel
                   {"recycle", {}},
                   {"submit-vs-cancel", {kSecondResult}},
                   {"two-kiocbs", {}},

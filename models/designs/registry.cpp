@@ -4,12 +4,13 @@
 // Every design, in the order `aiosim designs` lists them: one line each,
 // naming the function (defined in the design's own file here) that returns
 // its DesignInfo.
-#define AIOSIM_DESIGNS(X)     \
-  X(seed_era_v39)             \
-  X(seed_era_lazy_cancel)     \
-  X(broken_plain_cancel)      \
-  X(broken_irq_unsafe_cancel) \
-  X(broken_plain_cancel_early)
+#define AIOSIM_DESIGNS(X)      \
+  X(seed_era_mm_parent)        \
+  X(seed_era_lazy_cancel)      \
+  X(broken_plain_cancel)       \
+  X(broken_irq_unsafe_cancel)  \
+  X(broken_plain_cancel_early) \
+  X(linux_v3_9)
 
 namespace models {
 

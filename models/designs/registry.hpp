@@ -29,6 +29,7 @@ struct LockCount {
 // completions in IRQ context, one io_getevents that finds them all).
 struct PathLocks {
   LockCount io_submit;               // one io_submit whose iocbs all fit (per call)
+  LockCount submitted_iocb;          // more, per iocb it submits (v3.9's io_submit_one and aio_put_req)
   LockCount cancellable_submit;      // more, per iocb whose driver sets a cancel method (gadgetfs)
   LockCount plain_completion;        // aio_complete of a request with no cancel method (block)
   LockCount cancellable_completion;  // aio_complete of one with a cancel method, not cancelled
@@ -78,7 +79,7 @@ inline std::vector<std::string> gadgetfs_races_and(std::vector<std::string> more
 const std::vector<DesignInfo>& designs();
 const DesignInfo* find_design(const std::string& name);
 
-// The lock counts of fs/aio.c of the seed's era (v3.9 to the seed) with
+// The lock counts of fs/aio.c of the seed's era (mm-parent to the seed) with
 // these switches on (seed_era.cpp).
 PathLocks seed_era_path_locks(const Switches& sw);
 

@@ -34,14 +34,14 @@ namespace {
 const char* const kRingOvercommitted = "invariant: ring overcommitted";
 }  // namespace
 
-DesignInfo seed_era_v39() {
+DesignInfo seed_era_mm_parent() {
   const Switches sw{false, false, false, false};
   return {
-      .name = "v3.9",
+      .name = "mm-parent",
       .tag = "mm tree, April 2013 (seed's parent)",
       .description = "every kiocb on active_reqs, aio_complete under ctx_lock (irqsave), KIF_CANCELLED flag",
       .planted_bug = false,
-      .make = [sw] { return std::make_unique<AioDesign>("v3.9", sw); },
+      .make = [sw] { return std::make_unique<AioDesign>("mm-parent", sw); },
       .era_lock = sim::LockKind::Ticket,
       .path_locks = seed_era_path_locks(sw),
       // Before the seed, io_cancel sets KIF_CANCELLED even on a request with
@@ -51,6 +51,9 @@ DesignInfo seed_era_v39() {
       .explore = {{"async-cancel-irq", {}},
                   {"block-cancel-irq", {"invariant: request req0 is lost"}},
                   {"cancel-complete-destroy-reap", {}},
+                  // reqs_active drops inside aio_complete's ctx_lock section,
+                  // which kiocb_batch_refill also holds: one gets the slot.
+                  {"complete-before-put-full-ring", {}},
                   {"recycle", {"invariant: request req1 is lost"}},
                   {"submit-vs-cancel", {"invariant: request req1 is lost"}},
                   {"two-kiocbs", {}},
@@ -74,6 +77,10 @@ DesignInfo seed_era_lazy_cancel() {
       .explore = {{"async-cancel-irq", {}},
                   {"block-cancel-irq", {}},
                   {"cancel-complete-destroy-reap", {}},
+                  // reqs_active drops after the completion_lock section, under
+                  // no kioctx lock: the refill can count the completed request
+                  // twice, and the unsigned difference wraps.
+                  {"complete-before-put-full-ring", {kRingOvercommitted}},
                   {"recycle", {}},
                   {"submit-vs-cancel", {}},
                   {"two-kiocbs", {}},

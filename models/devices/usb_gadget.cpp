@@ -106,7 +106,7 @@ Task<long> UsbGadget::ep_aio_rwtail(kiocb& iocb) {
 
   co_await sim::mutex_lock(ep_lock_);  // get_ready_ep()
   if (aio_.switches().lazy_list) co_await aio_.kiocb_set_cancel_fn(iocb, &UsbGadget::ep_aio_cancel);
-  else co_await WRITE_ONCE(iocb.ki_cancel, &UsbGadget::ep_aio_cancel);  // v3.9: a plain store
+  else co_await WRITE_ONCE(iocb.ki_cancel, &UsbGadget::ep_aio_cancel);  // mm-parent: a plain store
   co_await sim::atomic_inc(ep_count_);                                 // get_ep(epdata)
   co_await WRITE_ONCE(priv.epdata, this);
 
@@ -254,7 +254,7 @@ Task<int> UsbGadget::usb_ep_dequeue(UsbRequest& req) {
 // method, called by kiocb_cancel with ctx_lock dropped and an extra ki_users
 // reference held. No lock orders it against ep_aio_complete:
 //   priv = iocb->private; local_irq_disable(); epdata = priv->epdata;
-//   [v3.9: kiocbSetCancelled(iocb);]
+//   [mm-parent: kiocbSetCancelled(iocb);]
 //   if (likely(epdata && epdata->ep && priv->req)) value = usb_ep_dequeue(epdata->ep, priv->req);
 //   else value = -EINVAL;
 //   local_irq_enable(); aio_put_req(iocb); return value;
@@ -290,7 +290,7 @@ Task<int> UsbGadget::ep_aio_cancel(kiocb& iocb, io_event&) {
                                                 "ep_aio_complete freed (request {}), now request {}'s: dequeues that one",
                                                 iocb.ki_user_data, priv->owner));
   }
-  if (!udc->aio_.switches().cancel_xchg) co_await sim::set_bit(KIF_CANCELLED, iocb.ki_flags);  // v3.9
+  if (!udc->aio_.switches().cancel_xchg) co_await sim::set_bit(KIF_CANCELLED, iocb.ki_flags);  // mm-parent
   int value = -EINVAL;
   if (epdata && priv) req = co_await READ_ONCE(priv->req);
   if (epdata && req) value = co_await epdata->usb_ep_dequeue(*req);

@@ -30,7 +30,7 @@ TEST_CASE("a bad axis value deep in a spec stops the sweep and --list before any
   // at 16 CPUs. It first appears at grid point 4 of 8.
   write_file(dir / "deep.toml", "[sweep]\nbase = \"" + kMixed +
                                     "\"\nreplications = 2\n[set]\nworkload.kiocbs = 2000\n[axes]\n"
-                                    "workload.reapers = [\"12.5%\", \"90%\"]\nkioctx.design = [\"v3.9\", \"lazy-cancel\"]\n"
+                                    "workload.reapers = [\"12.5%\", \"90%\"]\nkioctx.design = [\"mm-parent\", \"lazy-cancel\"]\n"
                                     "workload.batch = [4, 8]\n");
   for (const bool list : {false, true}) {
     std::vector<std::string> args = {"sweep", (dir / "deep.toml").string(), "--out", (dir / "out").string(), "-j", "2"};

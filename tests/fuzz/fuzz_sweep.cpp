@@ -44,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::set<std::string, std::less<>> names = {"workload.batch", "kioctx.design", "x"};
   try {
     const sweep::Expr e = sweep::Expr::parse(text, names);
-    const sweep::ExprValue batch = 4.0, design = std::string("v3.9"), x = true;
+    const sweep::ExprValue batch = 4.0, design = std::string("mm-parent"), x = true;
     (void)e.eval([&](const std::string& n) -> const sweep::ExprValue& {
       return n == "workload.batch" ? batch : n == "kioctx.design" ? design : x;
     });

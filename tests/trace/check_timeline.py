@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""Test: plots/timeline.py turns an `aiosim trace` of v3.9 into a PNG and a PDF
+"""Test: plots/timeline.py turns an `aiosim trace` of mm-parent into a PNG and a PDF
 that show what the trace holds (spinning, IRQ handlers, ctx_lock holds), and
 refuses a trace with nothing to draw.
 
@@ -40,9 +40,9 @@ def main():
     a = ap.parse_args()
     script = os.path.join(a.source, "plots", "timeline.py")
     with tempfile.TemporaryDirectory(prefix="aiosim-timeline-") as tmp:
-        trace_dir = os.path.join(tmp, "v39")
+        trace_dir = os.path.join(tmp, "mm-parent")
         subprocess.run([a.aiosim, "trace", os.path.join(a.source, "experiments", "mixed.toml"), "--set",
-                        "kioctx.design=v3.9", "--from", "300us", "--to", "320us", "--out", trace_dir, "--quiet"],
+                        "kioctx.design=mm-parent", "--from", "300us", "--to", "320us", "--out", trace_dir, "--quiet"],
                        check=True)
         out = os.path.join(tmp, "fig", "timeline")
         r = subprocess.run([sys.executable, script, os.path.join(trace_dir, "trace.json"), "--out", out],
@@ -66,7 +66,7 @@ def main():
         check(pixels_near(img, "#fd8d3c") > 2000, "IRQ handler bars drawn")
         check("16 CPUs (" in r.stdout, "every CPU is drawn, idle ones included (16 rows)")
         check("ctx_lock: " in r.stdout and "spin bars by lock" in r.stdout, "spin bars are attributed to their lock")
-        check('title "v3.9, packed kioctx (16 CPUs)"' in r.stdout, "the title names the design and the layout")
+        check('title "mm-parent, packed kioctx (16 CPUs)"' in r.stdout, "the title names the design and the layout")
         with open(out + ".pdf", "rb") as f:
             pdf = f.read()
         check(pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF"), "PDF is a complete PDF file")

@@ -207,9 +207,9 @@ def main():
     check(validate(ok_text) == [], f"the checker accepts a well-nested trace ({validate(ok_text)[:1]})")
 
     with tempfile.TemporaryDirectory(prefix="aiosim-trace-json-") as tmp:
-        cases = [("v3.9", ["--set", "kioctx.design=v3.9"]),
+        cases = [("mm-parent", ["--set", "kioctx.design=mm-parent"]),
                  ("lazy-cancel with loads", ["--set", "kioctx.design=lazy-cancel", "--json-loads"]),
-                 ("usb races counted", ["--set", "kioctx.design=v3.9", "--set", "workload.usb_fraction=0.2",
+                 ("usb races counted", ["--set", "kioctx.design=mm-parent", "--set", "workload.usb_fraction=0.2",
                                         "--set", "usb.cancel_fraction=0.5"])]
         for name, extra in cases:
             out = os.path.join(tmp, name.replace(" ", "-"))

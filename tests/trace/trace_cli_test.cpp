@@ -39,7 +39,7 @@ Run aiosim_in_tree(const std::vector<std::string>& args, const Scratch& dir) {
   return clitest::aiosim(args, dir, {}, AIOSIM_SOURCE_DIR);
 }
 
-const std::vector<std::string> kBase = {"trace", "experiments/mixed.toml", "--set", "kioctx.design=v3.9",
+const std::vector<std::string> kBase = {"trace", "experiments/mixed.toml", "--set", "kioctx.design=mm-parent",
                                         "--from", "300us", "--to", "310us"};
 
 std::vector<std::string> with(std::vector<std::string> v, const std::vector<std::string>& more) {
@@ -92,7 +92,7 @@ TEST_CASE("aiosim trace: text, Chrome JSON and Paje for a window of the mixed wo
   }
   for (int c = 0; c < 16; ++c) CHECK(procs.count("cpu" + std::to_string(c)));
   CHECK(procs.count("locks"));
-  // v3.9 completes under ctx_lock from the IRQ CPUs: holds, spins, handlers, waiters.
+  // mm-parent completes under ctx_lock from the IRQ CPUs: holds, spins, handlers, waiters.
   CHECK(by_name["hold ctx_lock"] > 3);
   CHECK(by_name["spin ctx_lock"] > 3);
   CHECK(by_name["irq blk"] > 3);
@@ -103,7 +103,7 @@ TEST_CASE("aiosim trace: text, Chrome JSON and Paje for a window of the mixed wo
 
   // --- Text: a title, the state at the window's start, times in the window.
   const std::string text = read_file(out / "trace.txt");
-  CHECK(text.rfind("# aiosim trace of experiments/mixed.toml (design v3.9, packed kioctx layout, 16 CPUs", 0) == 0);
+  CHECK(text.rfind("# aiosim trace of experiments/mixed.toml (design mm-parent, packed kioctx layout, 16 CPUs", 0) == 0);
   std::istringstream lines(text);
   std::string line;
   int timed = 0;

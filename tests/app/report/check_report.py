@@ -129,14 +129,14 @@ def main():
         check("Failed runs (2)" in text and "list_del corruption" in text and "VIOLATION" in text,
               "the two failed runs with their violation text")
 
-        # The summary row of (v3.9, zero_alloc=true): mean and CI computed here.
+        # The summary row of (mm-parent, zero_alloc=true): mean and CI computed here.
         import csv
         rows = list(csv.DictReader(open(os.path.join(d, "runs.csv"))))
         xs = [float(x["throughput.completed_per_s"]) for x in rows
-              if x["kioctx.design"] == "v3.9" and x["kioctx.zero_alloc"] == "true"]
+              if x["kioctx.design"] == "mm-parent" and x["kioctx.zero_alloc"] == "true"]
         m, h = mean_ci(xs)
         expect = f"{m / 1e6:.4g} ± {h / 1e6:.2g}"
-        check(expect in text, f"summary row v3.9/zero_alloc=true shows completions/s {expect} (millions), "
+        check(expect in text, f"summary row mm-parent/zero_alloc=true shows completions/s {expect} (millions), "
                               "the Student-t 95% CI worked out here")
 
         # A run directory.

@@ -9,7 +9,7 @@ are result.json's dotted names, with its values in its units.
     check_results.py AIOSIM SOURCE_DIR
 
 Runs: an AIO run with every optional part on (latency CDF, eventfd lock,
-the profile), the v3.9 design (no completion_lock) and lazy-cancel
+the profile), the mm-parent design (no completion_lock) and lazy-cancel
 (with one), a lock micro-benchmark, and a two-run compare.
 """
 
@@ -80,7 +80,7 @@ def main():
     runs = {
         "every part": [mixed, "--set", "workload.kiocbs=3000", "--set", "output.latency_cdf=true",
                        "--set", "workload.eventfd_fraction=0.3"],
-        "v3.9": [mixed, "--set", "workload.kiocbs=3000", "--set", "kioctx.design=v3.9"],
+        "mm-parent": [mixed, "--set", "workload.kiocbs=3000", "--set", "kioctx.design=mm-parent"],
         "lazy-cancel": [mixed, "--set", "workload.kiocbs=3000", "--set", "kioctx.design=lazy-cancel"],
         "lockbench": [os.path.join(source, "experiments", "lockbench.toml"), "--set", "bench.duration=1ms",
                       "--set", "bench.warmup=100us", "--set", "machine.cores_per_socket=4"],
@@ -137,14 +137,14 @@ def main():
             bad = copy.deepcopy(r)
             del bad["locks"]["ctx_lock"]
             check(not validator.is_valid(bad), "a missing ctx_lock fails validation")
-        if "lazy-cancel" in results and "v3.9" in results:
-            check("completion_lock" in results["lazy-cancel"]["locks"] and "completion_lock" not in results["v3.9"]["locks"],
-                  "lazy-cancel (the seed) has a completion_lock, v3.9 none (both validated)")
+        if "lazy-cancel" in results and "mm-parent" in results:
+            check("completion_lock" in results["lazy-cancel"]["locks"] and "completion_lock" not in results["mm-parent"]["locks"],
+                  "lazy-cancel (the seed) has a completion_lock, mm-parent none (both validated)")
 
         # compare: comparison.csv's columns are documented names; its runs validate.
         spec = os.path.join(tmp, "cmp.toml")
         with open(spec, "w") as f:
-            f.write(f'[compare]\nbase = "{mixed}"\nvary = "kioctx.design"\nvalues = ["v3.9", "lazy-cancel"]\n'
+            f.write(f'[compare]\nbase = "{mixed}"\nvary = "kioctx.design"\nvalues = ["mm-parent", "lazy-cancel"]\n'
                     '[[compare.point]]\nlabel = "small"\nset = ["workload.kiocbs=2000"]\n')
         out = os.path.join(tmp, "cmp")
         p = subprocess.run([aiosim, "compare", spec, "--out", out, "-j", "2"], capture_output=True, text=True)

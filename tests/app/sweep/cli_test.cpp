@@ -26,7 +26,7 @@ constraints = ["workload.queue_depth <= 4 * workload.batch"]
 [set]
 workload.kiocbs = 1500
 [axes]
-kioctx.design = ["v3.9", "lazy-cancel"]
+kioctx.design = ["mm-parent", "lazy-cancel"]
 workload.batch = [4, 8]
 workload.queue_depth = [16, 32]
 )T";
@@ -62,7 +62,7 @@ TEST_CASE("sweep --list prints the runs and runs nothing", "[sweep-cli]") {
   REQUIRE(r.status == 0);
   const auto ls = lines(r.out);
   REQUIRE(ls.size() == 14);
-  CHECK(ls[1].find("kioctx.design=v3.9 workload.batch=4 workload.queue_depth=16") != std::string::npos);
+  CHECK(ls[1].find("kioctx.design=mm-parent workload.batch=4 workload.queue_depth=16") != std::string::npos);
   CHECK(ls[2].find("workload.batch=4 workload.queue_depth=16") != std::string::npos);
   CHECK(ls[3].find("workload.batch=8 workload.queue_depth=16") != std::string::npos);
   CHECK(ls[13] == "12 runs: 6 grid points (2 of 8 dropped by constraints), 2 replications each");
@@ -119,7 +119,7 @@ base = "base.toml"
 replications = 2
 [set]
 workload.kiocbs = 3000
-kioctx.design = "v3.9"
+kioctx.design = "mm-parent"
 kioctx.zero_alloc = false
 [axes]
 kioctx.lazy_list = [false, true]
@@ -382,7 +382,7 @@ TEST_CASE("compare is a sweep of explicit points: sweep outputs, and each run is
   Sweep w(R"T([compare]
 base = "base.toml"
 vary = "kioctx.design"
-values = ["v3.9", "lazy-cancel"]
+values = ["mm-parent", "lazy-cancel"]
 [[compare.point]]
 label = "small"
 set = ["workload.kiocbs=1500"]
@@ -400,7 +400,7 @@ set = ["workload.kiocbs=1500", "workload.batch=8"]
   CHECK(runs[1].at("label") == "small");
   CHECK(runs[1].at("kioctx.design") == "lazy-cancel");
   CHECK(runs[2].at("label") == "batch 8");
-  CHECK(runs[2].at("kioctx.design") == "v3.9");
+  CHECK(runs[2].at("kioctx.design") == "mm-parent");
   CHECK(read_csv(out / "summary.csv").size() == 4);
   CHECK(fs::exists(out / "results.sqlite"));
   CHECK(fs::exists(out / "sweep.json"));

@@ -19,7 +19,7 @@ namespace {
 std::string small_spec(const std::string& batches = "[4, 8]", int replications = 1, const std::string& kiocbs = "1500",
                        const std::string& extra = "") {
   return "[sweep]\nbase = \"base.toml\"\nreplications = " + std::to_string(replications) +
-         "\n[set]\nworkload.kiocbs = " + kiocbs + "\n[axes]\nkioctx.design = [\"v3.9\", \"lazy-cancel\"]\nworkload.batch = " + batches +
+         "\n[set]\nworkload.kiocbs = " + kiocbs + "\n[axes]\nkioctx.design = [\"mm-parent\", \"lazy-cancel\"]\nworkload.batch = " + batches +
          "\n" + extra;
 }
 
@@ -53,7 +53,7 @@ TEST_CASE("a grown sweep runs only its new runs and merges to the bytes of a fre
   Campaign c;
   REQUIRE(c.sweep(small_spec(), "g").status == 0);
   // Old layout: run = point (1 replication), point = design * 2 + batch.
-  const std::string old_run1 = read_file(c.dir("g") / "runs/000001/manifest.json");  // v3.9, batch 8
+  const std::string old_run1 = read_file(c.dir("g") / "runs/000001/manifest.json");  // mm-parent, batch 8
   const std::string old_run3 = read_file(c.dir("g") / "runs/000003/manifest.json");  // lazy-cancel, batch 8
 
   // Grown: a third batch and a second replication: 2 x 3 x 2 = 12 runs, 4 of them done.
@@ -138,13 +138,13 @@ TEST_CASE("a spec that changes or drops existing runs is refused with one line n
     }
     CHECK(tree(c.dir("g")) == before);
   };
-  refused(small_spec("[4, 8]", 1, "1600"), "the config of run 0 (kioctx.design=v3.9 workload.batch=4, replication 0) changed: "
+  refused(small_spec("[4, 8]", 1, "1600"), "the config of run 0 (kioctx.design=mm-parent workload.batch=4, replication 0) changed: "
                                           "workload.kiocbs = 1500 -> 1600 (from the base config, [set] or --set)");
   std::string seeded = small_spec();
   seeded.insert(seeded.find("replications"), "seed = 7\n");
   refused(seeded, "sweep.seed changed (1 -> 7)");
   refused(small_spec("[4]"), "the spec drops 2 of the directory's 4 runs (fewer axis values or replications, or a tighter "
-                            "constraint; the first: run 1, kioctx.design=v3.9 workload.batch=8, replication 0)");
+                            "constraint; the first: run 1, kioctx.design=mm-parent workload.batch=8, replication 0)");
   refused(small_spec("[4, 8]", 1, "1500", "workload.nr = [32, 64]\n"),
           "the axes changed (were: kioctx.design, workload.batch; now: kioctx.design, workload.batch, workload.nr)");
   // The base config changed under the sweep.
@@ -161,7 +161,7 @@ TEST_CASE("a dry run (--dry-run) on a new directory lists every run as new and c
   const auto ls = lines(r.out);
   REQUIRE(ls.size() == 6);
   CHECK(ls[1].find("new") != std::string::npos);
-  CHECK(ls[1].find("kioctx.design=v3.9 workload.batch=4") != std::string::npos);
+  CHECK(ls[1].find("kioctx.design=mm-parent workload.batch=4") != std::string::npos);
   CHECK(ls[5].find("4 runs in " + c.dir("d").string() + ": 0 complete, 0 failed (kept), 4 to run (4 new, 0 again)") != std::string::npos);
   CHECK_FALSE(fs::exists(c.dir("d")));
   // After a lost manifest, that run shows as to be run again.

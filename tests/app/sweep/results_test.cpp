@@ -15,7 +15,7 @@ TEST_CASE("flattening keeps scalars with dotted names, in document order", "[res
   const json r = json::parse(R"T({
     "aiosim_version": "aiosim 0.1.0 (abc)", "seed": 42,
     "sim": {"kiocbs": 2000, "simulated_s": 0.5, "wall_s": 1.25, "events": 18446744073709551615},
-    "design": {"name": "v3.9", "lazy_list": false},
+    "design": {"name": "mm-parent", "lazy_list": false},
     "cpus": [{"task_ns": 1.5, "idle_ns": 2}, {"task_ns": 3, "idle_ns": 4}],
     "latency_cdf": {"submit_to_event_ns": [1, 2, 3]},
     "config": {"workload": {"batch": 8}}
@@ -29,7 +29,7 @@ TEST_CASE("flattening keeps scalars with dotted names, in document order", "[res
 }
 
 TEST_CASE("CSV fields are quoted only when they must be", "[results]") {
-  CHECK(sweep::csv_field("v3.9") == "v3.9");
+  CHECK(sweep::csv_field("mm-parent") == "mm-parent");
   CHECK(sweep::csv_field("0-3,8") == "\"0-3,8\"");
   CHECK(sweep::csv_field("say \"hi\"") == "\"say \"\"hi\"\"\"");
   CHECK(sweep::csv_field("two\nlines") == "\"two\nlines\"");
@@ -76,11 +76,11 @@ void fake_run(const fs::path& dir, const sweep::PlannedRun& r, const std::string
 TEST_CASE("runs.csv and summary.csv from run directories", "[results]") {
   ScratchDir s;
   write_file(s / "base.toml", small_base());
-  write_file(s / "spec.toml", "[sweep]\nbase = \"base.toml\"\nreplications = 3\n[axes]\nkioctx.design = [\"v3.9\", \"lazy-cancel\"]\n");
+  write_file(s / "spec.toml", "[sweep]\nbase = \"base.toml\"\nreplications = 3\n[axes]\nkioctx.design = [\"mm-parent\", \"lazy-cancel\"]\n");
   const auto plan = sweep::make_plan(sweep::load_spec((s / "spec.toml").string()), schema_for);
   REQUIRE(plan.runs.size() == 6);
   const fs::path d = s / "out";
-  // v3.9: three runs; lazy-cancel: two, and one that failed. Only lazy-cancel has completion_lock.
+  // mm-parent: three runs; lazy-cancel: two, and one that failed. Only lazy-cancel has completion_lock.
   fake_run(d, plan.runs[0], "ok", json::parse(R"T({"throughput": {"completed_per_s": 100}, "locks": {"ctx_lock": {"p99": 10}}, "ok": true})T"));
   fake_run(d, plan.runs[1], "ok", json::parse(R"T({"throughput": {"completed_per_s": 110}, "locks": {"ctx_lock": {"p99": 12}}, "ok": true})T"));
   fake_run(d, plan.runs[2], "ok", json::parse(R"T({"throughput": {"completed_per_s": 120}, "locks": {"ctx_lock": {"p99": 14}}, "ok": true})T"));

@@ -56,8 +56,8 @@ echo "slurm: $(sinfo -h -o '%P %T %N %c') (started in ${SLURM_LOCAL_START_S}s)"
 # A small sweep: 8 runs, half of them failing with a violation (lazy_list
 # without zero_alloc), so that recorded failures cross the backends too.
 mkdir -p "$D/work"
-# tests/support/small_base.toml under v3.9 without __GFP_ZERO, 3000 kiocbs.
-sed -e 's/^design = "lazy-cancel"$/design = "v3.9"\nzero_alloc = false/' -e 's/^kiocbs = 2000$/kiocbs = 3000/' \
+# tests/support/small_base.toml under mm-parent without __GFP_ZERO, 3000 kiocbs.
+sed -e 's/^design = "lazy-cancel"$/design = "mm-parent"\nzero_alloc = false/' -e 's/^kiocbs = 2000$/kiocbs = 3000/' \
   "$here/../../support/small_base.toml" >"$D/work/base.toml"
 grep -q '^zero_alloc = false$' "$D/work/base.toml" && grep -q '^kiocbs = 3000$' "$D/work/base.toml" ||
   { echo "FAIL: tests/support/small_base.toml no longer has the lines this test overrides"; exit 1; }

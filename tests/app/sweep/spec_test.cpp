@@ -50,10 +50,10 @@ std::string values(const sweep::Plan& p, const std::string& key) {
 
 TEST_CASE("axes form a cartesian product, the first axis varying slowest", "[spec]") {
   Fixture f;
-  const auto p = f.plan("[axes]\nkioctx.design = [\"v3.9\", \"lazy-cancel\"]\nworkload.batch = [4, 8, 16]\n");
+  const auto p = f.plan("[axes]\nkioctx.design = [\"mm-parent\", \"lazy-cancel\"]\nworkload.batch = [4, 8, 16]\n");
   REQUIRE(p.points.size() == 6);
   CHECK(p.parameters == std::vector<std::string>{"kioctx.design", "workload.batch"});
-  CHECK(values(p, "kioctx.design") == "v3.9 v3.9 v3.9 lazy-cancel lazy-cancel lazy-cancel");
+  CHECK(values(p, "kioctx.design") == "mm-parent mm-parent mm-parent lazy-cancel lazy-cancel lazy-cancel");
   CHECK(values(p, "workload.batch") == "4 8 16 4 8 16");
   CHECK(p.runs.size() == 6);
   CHECK(p.runs[5].dir == "runs/000005");
@@ -61,11 +61,11 @@ TEST_CASE("axes form a cartesian product, the first axis varying slowest", "[spe
 
 TEST_CASE("axes are ordered as the file writes them, [[zip]] groups included", "[spec]") {
   Fixture f;
-  const auto p = f.plan("[[zip]]\nworkload.batch = [4, 8]\nworkload.queue_depth = [16, 64]\n[axes]\nkioctx.design = [\"v3.9\", \"lazy-cancel\"]\n");
+  const auto p = f.plan("[[zip]]\nworkload.batch = [4, 8]\nworkload.queue_depth = [16, 64]\n[axes]\nkioctx.design = [\"mm-parent\", \"lazy-cancel\"]\n");
   CHECK(p.parameters == std::vector<std::string>{"workload.batch", "workload.queue_depth", "kioctx.design"});
   CHECK(values(p, "workload.batch") == "4 4 8 8");
   CHECK(values(p, "workload.queue_depth") == "16 16 64 64");  // in lockstep with batch
-  CHECK(values(p, "kioctx.design") == "v3.9 lazy-cancel v3.9 lazy-cancel");
+  CHECK(values(p, "kioctx.design") == "mm-parent lazy-cancel mm-parent lazy-cancel");
 }
 
 TEST_CASE("ranges: step, factor and num, exact and inclusive", "[spec]") {
@@ -86,13 +86,13 @@ TEST_CASE("ranges: step, factor and num, exact and inclusive", "[spec]") {
 TEST_CASE("constraints drop grid points", "[spec]") {
   Fixture f;
   const auto p = f.plan(
-      "constraints = [\"workload.queue_depth <= 4 * workload.batch\", \"not (kioctx.design == 'v3.9' and workload.batch == 2)\"]\n"
-      "[axes]\nkioctx.design = [\"v3.9\", \"lazy-cancel\"]\nworkload.batch = [2, 8]\nworkload.queue_depth = [8, 32]\n");
+      "constraints = [\"workload.queue_depth <= 4 * workload.batch\", \"not (kioctx.design == 'mm-parent' and workload.batch == 2)\"]\n"
+      "[axes]\nkioctx.design = [\"mm-parent\", \"lazy-cancel\"]\nworkload.batch = [2, 8]\nworkload.queue_depth = [8, 32]\n");
   CHECK(p.grid_points == 8);
-  CHECK(p.dropped_points == 3);  // (2, 32) twice, (v3.9, 2, 8)
+  CHECK(p.dropped_points == 3);  // (2, 32) twice, (mm-parent, 2, 8)
   REQUIRE(p.points.size() == 5);
   for (const auto& pt : p.points) CHECK(pt.at("workload.queue_depth").get<int>() <= 4 * pt.at("workload.batch").get<int>());
-  CHECK(values(p, "kioctx.design") == "v3.9 v3.9 lazy-cancel lazy-cancel lazy-cancel");
+  CHECK(values(p, "kioctx.design") == "mm-parent mm-parent lazy-cancel lazy-cancel lazy-cancel");
 }
 
 TEST_CASE("constraint errors name the spec's file, line, constraint and column", "[spec]") {
@@ -143,7 +143,7 @@ TEST_CASE("each run has the parameters, the fixed keys and its seed in its confi
 
 TEST_CASE("seeds come from (point parameters, replication) through Rng::derive_seed", "[spec]") {
   Fixture f;
-  const auto p = f.plan("seed = 7\nreplications = 3\n[axes]\nkioctx.design = [\"v3.9\", \"lazy-cancel\"]\nworkload.batch = [4, 8]\n");
+  const auto p = f.plan("seed = 7\nreplications = 3\n[axes]\nkioctx.design = [\"mm-parent\", \"lazy-cancel\"]\nworkload.batch = [4, 8]\n");
   REQUIRE(p.runs.size() == 12);
   const std::string name = "kioctx.design=\"lazy-cancel\"\nworkload.batch=8\n";
   CHECK(p.runs[11].seed == (sim::Rng::derive_seed(7, name, 2) & 0x7fffffffffffffffull));
@@ -152,16 +152,16 @@ TEST_CASE("seeds come from (point parameters, replication) through Rng::derive_s
   CHECK(seeds.size() == 12);
 
   // A point keeps its seeds when other points are added.
-  const auto q = f.plan("seed = 7\nreplications = 3\n[axes]\nkioctx.design = [\"v3.9\", \"lazy-cancel\", \"broken-plain-cancel\"]\nworkload.batch = [2, 4, 8]\n");
+  const auto q = f.plan("seed = 7\nreplications = 3\n[axes]\nkioctx.design = [\"mm-parent\", \"lazy-cancel\", \"broken-plain-cancel\"]\nworkload.batch = [2, 4, 8]\n");
   CHECK(q.runs[(1 * 3 + 2) * 3 + 2].seed == p.runs[11].seed);
   // A different sweep seed, different seeds.
-  CHECK(f.plan("seed = 8\nreplications = 3\n[axes]\nkioctx.design = [\"v3.9\", \"lazy-cancel\"]\nworkload.batch = [4, 8]\n").runs[11].seed !=
+  CHECK(f.plan("seed = 8\nreplications = 3\n[axes]\nkioctx.design = [\"mm-parent\", \"lazy-cancel\"]\nworkload.batch = [4, 8]\n").runs[11].seed !=
         p.runs[11].seed);
 }
 
 TEST_CASE("common_seeds gives designs the same random numbers", "[spec]") {
   Fixture f;
-  const auto p = f.plan("common_seeds = [\"kioctx.design\"]\nreplications = 2\n[axes]\nkioctx.design = [\"v3.9\", \"lazy-cancel\"]\nworkload.batch = [4, 8]\n");
+  const auto p = f.plan("common_seeds = [\"kioctx.design\"]\nreplications = 2\n[axes]\nkioctx.design = [\"mm-parent\", \"lazy-cancel\"]\nworkload.batch = [4, 8]\n");
   REQUIRE(p.runs.size() == 8);
   for (std::size_t i = 0; i < 4; ++i) CHECK(p.runs[i].seed == p.runs[i + 4].seed);  // same batch and replication
   CHECK(p.runs[0].seed != p.runs[1].seed);

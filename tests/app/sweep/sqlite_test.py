@@ -32,7 +32,7 @@ SPEC = """[sweep]
 base = "base.toml"
 replications = 2
 [axes]
-kioctx.design = ["v3.9", "lazy-cancel"]
+kioctx.design = ["mm-parent", "lazy-cancel"]
 workload.batch = [4, 8]
 """
 

@@ -119,16 +119,16 @@ void race(const std::string& design, First first) {
 
 }  // namespace
 
-TEST_CASE("io_cancel before the UDC interrupt: io_cancel's result only (v3.9)", "[models][cancel]") {
-  race("v3.9", First::Cancel);
+TEST_CASE("io_cancel before the UDC interrupt: io_cancel's result only (mm-parent)", "[models][cancel]") {
+  race("mm-parent", First::Cancel);
 }
 
 TEST_CASE("io_cancel before the UDC interrupt: io_cancel's result only (lazy-cancel)", "[models][cancel]") {
   race("lazy-cancel", First::Cancel);
 }
 
-TEST_CASE("UDC interrupt before io_cancel: ring event only, io_cancel -EINVAL (v3.9)", "[models][cancel]") {
-  race("v3.9", First::Irq);
+TEST_CASE("UDC interrupt before io_cancel: ring event only, io_cancel -EINVAL (mm-parent)", "[models][cancel]") {
+  race("mm-parent", First::Irq);
 }
 
 TEST_CASE("UDC interrupt before io_cancel: ring event only, io_cancel -EINVAL (lazy-cancel)", "[models][cancel]") {

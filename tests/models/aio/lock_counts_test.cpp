@@ -83,8 +83,8 @@ Script run_script(const std::string& design) {
 
 }  // namespace
 
-TEST_CASE("v3.9: lock acquisitions per path for 3 block + 1 USB iocbs", "[models][locks]") {
-  const Script s = run_script("v3.9");
+TEST_CASE("mm-parent: lock acquisitions per path for 3 block + 1 USB iocbs", "[models][locks]") {
+  const Script s = run_script("mm-parent");
 
   // io_submit. do_io_submit -> io_submit_one #1 -> aio_get_req: the batch is
   // empty -> kiocb_batch_refill(count 4): to_alloc = min(4, 32) = 4, one
@@ -225,8 +225,8 @@ FailScript run_fail_script(const std::string& design) {
 // aio_put_req. With 3 iocbs and the 2nd failing: kiocb_batch_refill (1),
 // out_put_req (2), kiocb_batch_free for the 3rd, still in the batch (3); the
 // first's aio_complete (4).
-TEST_CASE("v3.9: io_submit_one's out_put_req takes ctx_lock for its list_del", "[models][locks]") {
-  const FailScript s = run_fail_script("v3.9");
+TEST_CASE("mm-parent: io_submit_one's out_put_req takes ctx_lock for its list_del", "[models][locks]") {
+  const FailScript s = run_fail_script("mm-parent");
   CHECK(s.after_submit.ctx_lock == 3);
   CHECK(s.after_completion.ctx_lock == 4);
   CHECK(s.after_completion.completion_lock == 0);
@@ -248,7 +248,7 @@ TEST_CASE("lazy-cancel: io_submit_one's out_put_req takes no ctx_lock", "[models
 // reference. Two block iocbs, the first with an eventfd: one signal, one
 // wqh.lock acquisition, the count is 1, the kref back where it was.
 TEST_CASE("aio_complete signals the iocb's eventfd under its wqh.lock", "[models][locks]") {
-  for (const char* design : {"v3.9", "lazy-cancel"}) {
+  for (const char* design : {"mm-parent", "lazy-cancel"}) {
     DYNAMIC_SECTION(design) {
       Rig r(registry_design(design));
       models::eventfd_ctx efd(r.m, sim::LockKind::Ticket);

@@ -27,7 +27,7 @@
 //  2. reqs_active is then set to 1: the state a refill observes while the
 //     seed's aio_complete has advanced ring->tail (under completion_lock)
 //     but not yet done its atomic_dec(&reqs_active) (outside any kioctx
-//     lock): that request is counted twice. (v3.9 holds ctx_lock across
+//     lock): that request is counted twice. (mm-parent holds ctx_lock across
 //     both, so there this state needs a workload with more requests in
 //     flight than the ring holds; the arithmetic is the same.)
 //  3. io_submit 2 block requests: refill allocates 2, avail = 0u - 1u.
@@ -81,7 +81,7 @@ sim::Task<void> fill_then_submit(Rig& r, std::vector<UserIocb> fill, std::vector
 
 TEST_CASE("kiocb_batch_refill on 64-bit: the unsigned avail wraps, the ring overflows, an event is lost",
           "[models][ring]") {
-  for (const char* design : {"v3.9", "lazy-cancel"}) {
+  for (const char* design : {"mm-parent", "lazy-cancel"}) {
     INFO(design);
     Rig r(registry_design(design), DriverKind::Timed, models::LostPolicy::Count);
     REQUIRE(r.ctx.nr.raw() == kRingSlots);
@@ -131,7 +131,7 @@ TEST_CASE("kiocb_batch_refill on 64-bit: the ring overflow stops a run that does
 }
 
 TEST_CASE("kiocb_batch_refill on 32-bit: BUG_ON(avail < 0) fires", "[models][ring]") {
-  for (const char* design : {"v3.9", "lazy-cancel"}) {
+  for (const char* design : {"mm-parent", "lazy-cancel"}) {
     INFO(design);
     Rig r(registry_design(design), DriverKind::Timed, models::LostPolicy::Count);
     r.aio->set_word_bits(32);

@@ -16,7 +16,7 @@
 // put_ioctx (1 -> 0) -> free_ioctx in io_destroy's context: under ctx_lock,
 // list_del_init + kiocb_cancel every kiocb on active_reqs, then
 // wait_event(ctx->wait, reqs_active == 0), and only then return.
-//  - v3.9: every kiocb is on active_reqs (listed at allocation), so free_ioctx
+//  - mm-parent: every kiocb is on active_reqs (listed at allocation), so free_ioctx
 //    reaches U2 and B0..B2. kiocb_cancel sets KIF_CANCELLED unconditionally:
 //    U2 is dequeued through ep_aio_cancel (aio_complete: cancelled, no
 //    event); B0..B2 have no cancel method (-EINVAL) but keep the mark, so
@@ -121,8 +121,8 @@ void teardown(const std::string& design, std::uint64_t ring, std::uint64_t dropp
 
 }  // namespace
 
-TEST_CASE("io_destroy with block and USB requests in flight (v3.9)", "[models][teardown]") {
-  teardown("v3.9", /*ring*/ 1, /*dropped*/ 4);
+TEST_CASE("io_destroy with block and USB requests in flight (mm-parent)", "[models][teardown]") {
+  teardown("mm-parent", /*ring*/ 1, /*dropped*/ 4);
 }
 
 TEST_CASE("io_destroy with block and USB requests in flight (lazy-cancel)", "[models][teardown]") {

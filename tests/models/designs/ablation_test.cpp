@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Each of the seed's four switches changes exactly what it claims, toggled
-// alone from both ends ("v3.9" = all off, "lazy-cancel" = all on). The
+// alone from both ends ("mm-parent" = all off, "lazy-cancel" = all on). The
 // expectations come from the pre/post kernel code (kernel-notes.md 1.2,
 // 2.2, 5.1, 5.6, 5.7):
 //  lazy_list:       which kiocbs are on active_reqs (pre: all, listed by
@@ -81,7 +81,7 @@ void check_lazy_list(const LazyListCase& k) {
 }  // namespace
 
 TEST_CASE("ablation lazy_list: which kiocbs are on active_reqs, and the ctx_lock count", "[models][ablation]") {
-  // From v3.9. Off: refill lists all 3 under its one ctx_lock; each block
+  // From mm-parent. Off: refill lists all 3 under its one ctx_lock; each block
   // completion takes ctx_lock for the whole of aio_complete (+2).
   // On: refill only adds to reqs_active (1) and kiocb_set_cancel_fn lists
   // the USB kiocb under ctx_lock (+1 = 2); with completion_lock still off
@@ -144,13 +144,13 @@ void check_completion_lock(const Switches& sw, std::uint64_t ctx_in_completion) 
 }  // namespace
 
 TEST_CASE("ablation completion_lock: which lock protects the ring write", "[models][ablation]") {
-  // From v3.9 (the block kiocb is listed). Off: the whole aio_complete under
+  // From mm-parent (the block kiocb is listed). Off: the whole aio_complete under
   // ctx_lock (1). On: ctx_lock only around list_del (still 1), the ring
   // write under completion_lock.
   check_completion_lock(kAllOff, 1);
   check_completion_lock(Switches{false, true, false, false}, 1);
   // From lazy-cancel (the block kiocb is not listed). On: no ctx_lock at
-  // all (0). Off: the v3.9 big ctx_lock around everything (1).
+  // all (0). Off: the mm-parent big ctx_lock around everything (1).
   check_completion_lock(kAllOn, 0);
   check_completion_lock(Switches{true, false, true, true}, 1);
 }
@@ -328,7 +328,7 @@ TEST_CASE("ablation zero_alloc: lazy_list without __GFP_ZERO corrupts active_req
   // The same script is fine with __GFP_ZERO (the seed) ...
   CHECK(run_usb_then_block(kAllOn, r, owner) == "");
   CHECK(r->ledger.counts().ring_events == 2);
-  // ... and without lazy_list (v3.9: refill lists every kiocb, overwriting
+  // ... and without lazy_list (mm-parent: refill lists every kiocb, overwriting
   // the stale pointer), whatever zero_alloc says.
   CHECK(run_usb_then_block(kAllOff, r, owner) == "");
   CHECK(r->ledger.counts().ring_events == 2);

@@ -70,11 +70,12 @@ TEST_CASE("every design: lock acquisitions per path as its design file states", 
     CHECK(r.ledger.in_flight() == 0);
     CHECK(r.slab.in_use() == 0);
 
-    // The paths: one io_submit with one cancellable iocb; three plain
-    // completions; one cancellable completion; one io_getevents.
+    // The paths: one io_submit of four iocbs, one of them cancellable; three
+    // plain completions; one cancellable completion; one io_getevents.
     const models::PathLocks& p = d.path_locks;
-    const long submit_ctx = p.io_submit.ctx_lock + p.cancellable_submit.ctx_lock;
-    const long submit_cl = p.io_submit.completion_lock + p.cancellable_submit.completion_lock;
+    const long submit_ctx = p.io_submit.ctx_lock + 4 * p.submitted_iocb.ctx_lock + p.cancellable_submit.ctx_lock;
+    const long submit_cl =
+        p.io_submit.completion_lock + 4 * p.submitted_iocb.completion_lock + p.cancellable_submit.completion_lock;
     CHECK(s.after[0].ctx_lock == submit_ctx);
     CHECK(s.after[0].completion_lock == submit_cl);
     CHECK(s.after[1].ctx_lock == submit_ctx + 3 * p.plain_completion.ctx_lock);
@@ -90,11 +91,11 @@ TEST_CASE("every design: lock acquisitions per path as its design file states", 
 // seed_era_path_locks; these are the numbers of lock_counts_test.cpp,
 // counted there line by line from fs/aio.c.
 TEST_CASE("seed_era_path_locks: the seed's parent and the seed, counted by hand", "[models][locks][designs]") {
-  const models::PathLocks v39 = models::seed_era_path_locks({false, false, false, false});
-  CHECK(v39.io_submit == models::LockCount{1, 0});
-  CHECK(v39.cancellable_submit == models::LockCount{0, 0});
-  CHECK(v39.plain_completion == models::LockCount{1, 0});
-  CHECK(v39.cancellable_completion == models::LockCount{1, 0});
+  const models::PathLocks mm_parent = models::seed_era_path_locks({false, false, false, false});
+  CHECK(mm_parent.io_submit == models::LockCount{1, 0});
+  CHECK(mm_parent.cancellable_submit == models::LockCount{0, 0});
+  CHECK(mm_parent.plain_completion == models::LockCount{1, 0});
+  CHECK(mm_parent.cancellable_completion == models::LockCount{1, 0});
   const models::PathLocks seed = models::seed_era_path_locks({true, true, true, true});
   CHECK(seed.io_submit == models::LockCount{1, 0});
   CHECK(seed.cancellable_submit == models::LockCount{1, 0});

@@ -2,7 +2,7 @@
 // The spinlock a run uses when the config does not choose one: the kernel of
 // the design's era had it. x86 spinlocks are ticket locks until v4.1; the
 // queued spinlock (qspinlock) replaced them in v4.2 (2015), so the 2013
-// designs (v3.9, lazy-cancel and the planted variants of them) default to
+// designs (mm-parent, lazy-cancel and the planted variants of them) default to
 // the ticket lock, and an explicit kioctx.lock still wins.
 #include <catch2/catch.hpp>
 
@@ -47,7 +47,7 @@ std::string ctx_lock_kind(const ScratchDir& dir, const std::vector<std::string>&
   INFO("stderr: " << r.err);
   REQUIRE(r.status == 0);
   const json j = json::parse(read_file(out / "result.json"));
-  CHECK(j["locks"].contains("completion_lock") == (j["design"]["name"] != "v3.9"));
+  CHECK(j["locks"].contains("completion_lock") == (j["design"]["name"] != "mm-parent"));
   return j["locks"]["ctx_lock"]["kind"].get<std::string>();
 }
 
@@ -56,7 +56,7 @@ std::string ctx_lock_kind(const ScratchDir& dir, const std::vector<std::string>&
 TEST_CASE("the 2013 designs default to the ticket lock; an explicit kioctx.lock wins", "[models][cli][locks]") {
   ScratchDir dir;
   write_file(dir / "era.toml", kConfig);
-  for (const char* design : {"v3.9", "lazy-cancel"}) {
+  for (const char* design : {"mm-parent", "lazy-cancel"}) {
     DYNAMIC_SECTION(design) {
       const std::string d = std::string("kioctx.design=") + design;
       CHECK(ctx_lock_kind(dir, {d}) == "ticket");

@@ -2,7 +2,7 @@
 // io_cancel of in-flight block requests, in a whole run (aiosim run).
 //
 // A block request has no cancel method. Before the seed (the -mm parent,
-// the `v3.9` design) every kiocb is on active_reqs from kiocb_batch_refill,
+// the `mm-parent` design) every kiocb is on active_reqs from kiocb_batch_refill,
 // so io_cancel finds an in-flight block request, and kiocb_cancel sets
 // KIF_CANCELLED before it sees there is no method: io_cancel returns
 // -EINVAL, and aio_complete -- which takes ctx_lock after io_cancel dropped
@@ -13,7 +13,7 @@
 //
 // The workload: block I/O only (no USB, so no gadgetfs race), 1% of the
 // requests cancelled 0-20 us after submission while the device takes
-// exp(20 us): most cancels find their request in flight. Expected: v3.9
+// exp(20 us): most cancels find their request in flight. Expected: mm-parent
 // loses some results, never more than the failed io_cancel calls, and no
 // io_cancel succeeds; lazy-cancel loses none. (A lost request never leaves its submitter's queue, as
 // an application would wait for it forever: queue_depth is large so that
@@ -85,9 +85,9 @@ TEST_CASE("io_cancel of in-flight block requests loses results before the seed, 
   ScratchDir dir;
   write_file(dir / "block.toml", kConfig);
 
-  const json before = run(dir, "v3.9");
+  const json before = run(dir, "mm-parent");
   {
-    INFO("v3.9");
+    INFO("mm-parent");
     const json& c = before["correctness"];
     const json& k = before["cancels"];
     check_no_other_fault(c);

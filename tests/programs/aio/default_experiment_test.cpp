@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// The default experiment (experiments/default.toml: v3.9 against
+// The default experiment (experiments/default.toml: mm-parent against
 // lazy-cancel at 4, 16 and 64 CPUs) compares like with like only if every
 // role runs under both designs. A task on a CPU that also takes interrupts
-// runs only in the time the interrupt handlers leave; under v3.9 they spin
+// runs only in the time the interrupt handlers leave; under mm-parent they spin
 // on ctx_lock and leave none, so a canceller placed there made no io_cancel
 // call at all and the `lost` column compared nothing. Here: every CPU of a
 // submitter, reaper or canceller spent task time, and io_cancel was called,
@@ -27,9 +27,9 @@ TEST_CASE("the default experiment: every role runs under both designs at every p
   REQUIRE(r.status == 0);
   int runs = 0;
   for (int point = 0; point < 3; ++point)
-    for (const char* design : {"v3.9", "lazy-cancel"}) {
+    for (const char* design : {"mm-parent", "lazy-cancel"}) {
       // compare runs a sweep: run = point * values + value, the design being value 0 or 1 of default.toml.
-      const int value = std::string(design) == "v3.9" ? 0 : 1;
+      const int value = std::string(design) == "mm-parent" ? 0 : 1;
       char run_dir[32];
       std::snprintf(run_dir, sizeof run_dir, "runs/%06d", point * 2 + value);
       const fs::path file = out / run_dir / "result.json";

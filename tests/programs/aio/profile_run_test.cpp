@@ -27,7 +27,7 @@ sockets = 1
 cores_per_socket = 4
 
 [kioctx]
-design = "v3.9"
+design = "mm-parent"
 nr_events = 256
 
 [workload]
@@ -105,7 +105,7 @@ TEST_CASE("profile of a run: sums to the busy CPU time, by context, and parses",
         Approx(1.0).epsilon(1e-12));
   // Spinning: what the CPUs report as spinning, to the nanosecond.
   CHECK(p["by_kind"]["spin_share"].get<double>() * busy == Approx(spin).epsilon(1e-9));
-  // v3.9 takes ctx_lock in every aio_complete: some spinning on it shows.
+  // mm-parent takes ctx_lock in every aio_complete: some spinning on it shows.
   REQUIRE(p["locks"].contains("ctx_lock"));
   CHECK(p["aio_share"].get<double>() > 0.0);
   CHECK(p["aio_share"].get<double>() < 1.0);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The four-context built-in scenario, cancel-complete-destroy-reap, on the
 // real designs, explored up to its preemption bound (1), with the verdict
-// worked out from fs/aio.c (v3.9 and the seed):
+// worked out from fs/aio.c (mm-parent and the seed):
 //   - io_cancel of an async-cancel request: the device's ki_cancel only asks
-//     the hardware to abort and returns 0; KIF_CANCELLED (v3.9, under
+//     the hardware to abort and returns 0; KIF_CANCELLED (mm-parent, under
 //     ctx_lock) or the xchg of ki_cancel (the seed) decides whether
 //     io_cancel or aio_complete owns the result, so exactly one of them
 //     gives it: io_cancel returns 0, or the event reaches the ring;
@@ -34,8 +34,8 @@ int count(const std::string& s, const std::string& what) {
 
 }  // namespace
 
-TEST_CASE("cancel-complete-destroy-reap: one fate per request, no hang, on v3.9 and lazy-cancel", "[explore][big]") {
-  for (const char* design : {"v3.9", "lazy-cancel"}) {
+TEST_CASE("cancel-complete-destroy-reap: one fate per request, no hang, on mm-parent and lazy-cancel", "[explore][big]") {
+  for (const char* design : {"mm-parent", "lazy-cancel"}) {
     INFO(design);
     const ex::Scenario sc =
         ex::load_scenario(std::string(AIOSIM_SCENARIOS) + "/cancel-complete-destroy-reap.toml", {std::string("kioctx.design=") + design});
@@ -69,8 +69,8 @@ TEST_CASE("cancel-complete-destroy-reap: one fate per request, no hang, on v3.9 
 }
 
 // two-submitters-full-ring, exhaustive, with the verdicts worked out in the
-// scenario file from fs/aio.c (v3.9) and the seed: avail = 126 - 125 = 1.
-TEST_CASE("two-submitters-full-ring: one slot for two io_submit on v3.9; overcommitted with the seed", "[explore][big]") {
+// scenario file from fs/aio.c (mm-parent) and the seed: avail = 126 - 125 = 1.
+TEST_CASE("two-submitters-full-ring: one slot for two io_submit on mm-parent; overcommitted with the seed", "[explore][big]") {
   auto run = [](const char* design) {
     const ex::Scenario sc = ex::load_scenario(std::string(AIOSIM_SCENARIOS) + "/two-submitters-full-ring.toml",
                                               {std::string("kioctx.design=") + design});
@@ -80,8 +80,8 @@ TEST_CASE("two-submitters-full-ring: one slot for two io_submit on v3.9; overcom
     return ex::explore_scenario(sc, o);
   };
   const std::string first = "io_submit(req125:block) = ", second = "io_submit(req126:block) = ";
-  SECTION("v3.9: exactly one io_submit gets the slot, the other -EAGAIN") {
-    const auto r = run("v3.9");
+  SECTION("mm-parent: exactly one io_submit gets the slot, the other -EAGAIN") {
+    const auto r = run("mm-parent");
     CHECK(r.exhaustive);
     CHECK(r.violations.empty());
     CHECK(r.sleep_blocked == 0);

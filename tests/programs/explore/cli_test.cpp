@@ -26,10 +26,10 @@ bool has(const std::string& s, const std::string& part) { return s.find(part) !=
 }  // namespace
 
 TEST_CASE("aiosim explore: a clean exhaustive exploration exits 0", "[explore][cli]") {
-  Run r = aiosim({"explore", "usb-cancel-irq", "--design", "v3.9", "--set", "invariants.kernel_races=count"});
+  Run r = aiosim({"explore", "usb-cancel-irq", "--design", "mm-parent", "--set", "invariants.kernel_races=count"});
   INFO(r.out << r.err);
   CHECK(r.status == 0);
-  CHECK(has(r.out, "design     v3.9 (lazy_list=off completion_lock=off cancel_xchg=off zero_alloc=off)"));
+  CHECK(has(r.out, "design     mm-parent (lazy_list=off completion_lock=off cancel_xchg=off zero_alloc=off)"));
   CHECK(has(r.out, "exhaustive yes:"));
   CHECK(has(r.out, "violations none"));
   CHECK(has(r.out, "lost 1"));  // the counted gadgetfs race is among the end states

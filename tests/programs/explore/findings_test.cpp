@@ -6,10 +6,10 @@
 // Where the kernel is correct, every real design and every correct subset of
 // the seed's switches explores clean. Where it is not, the explorer reports
 // the violation with a counterexample:
-//   - gadgetfs (usb-cancel-irq), v3.9 and the seed: a lost result and a
+//   - gadgetfs (usb-cancel-irq), mm-parent and the seed: a lost result and a
 //     NULL/freed iocb->private read in ep_aio_cancel (real kernel races);
 //   - lazy_list without zero_alloc (recycle): list_del of LIST_POISON1;
-//   - lazy_list off with cancel_xchg off, v3.9 among them (block-cancel-irq):
+//   - lazy_list off with cancel_xchg off, mm-parent among them (block-cancel-irq):
 //     io_cancel of an in-flight request with no cancel method sets
 //     KIF_CANCELLED and returns -EINVAL, and its event is dropped: lost;
 //     with zero_alloc off as well (recycle, submit-vs-cancel) io_cancel can
@@ -59,7 +59,7 @@ std::vector<Sw> all_subsets() {
 }
 std::vector<std::string> sets_for(const Sw& s) {
   auto b = [](bool x) { return x ? "true" : "false"; };
-  return {"kioctx.design=v3.9", fmt::format("kioctx.lazy_list={}", b(s.ll)),
+  return {"kioctx.design=mm-parent", fmt::format("kioctx.lazy_list={}", b(s.ll)),
           fmt::format("kioctx.completion_lock={}", b(s.cl)), fmt::format("kioctx.cancel_xchg={}", b(s.cx)),
           fmt::format("kioctx.zero_alloc={}", b(s.za))};
 }
@@ -112,7 +112,7 @@ const char* const kCompletionWins = "io_cancel(req0) = -22; req0: event(res=4096
 
 }  // namespace
 
-// v3.9 is the all-off subset, lazy-cancel the all-on one.
+// mm-parent is the all-off subset, lazy-cancel the all-on one.
 TEST_CASE("every subset of the seed's switches explores clean: async-cancel device vs io_cancel", "[explore][findings]") {
   // Exactly one result, from whichever side wins, and each side does win in
   // some interleaving.
@@ -183,7 +183,7 @@ TEST_CASE("io_cancel of an in-flight block request: lost before the seed, harmle
   // kiocb_cancel) the kiocb is listed by kiocb_batch_refill, lookup_kiocb
   // finds it while in flight, and kiocbSetCancelled() runs before the test
   // of ki_cancel: -EINVAL, yet marked. aio_complete tests KIF_CANCELLED
-  // after its ctx_lock-held list_del (v3.9: inside the same ctx_lock; with
+  // after its ctx_lock-held list_del (mm-parent: inside the same ctx_lock; with
   // completion_lock: after dropping it), so if io_cancel's lookup comes
   // first the event is dropped: a lost result; if aio_complete's list_del
   // comes first, lookup finds nothing and the event arrives. With lazy_list
@@ -237,9 +237,9 @@ TEST_CASE("every subset of the seed's switches explores clean with io_destroy ra
   }
 }
 
-TEST_CASE("gadgetfs: the explorer finds the real lost-result and iocb->private races in v3.9 and the seed",
+TEST_CASE("gadgetfs: the explorer finds the real lost-result and iocb->private races in mm-parent and the seed",
           "[explore][findings]") {
-  for (const char* d : {"v3.9", "lazy-cancel"}) {
+  for (const char* d : {"mm-parent", "lazy-cancel"}) {
     INFO(d);
     ex::Scenario sc = scenario("usb-cancel-irq", {std::string("kioctx.design=") + d});
     auto r = explore(sc);
@@ -256,10 +256,10 @@ TEST_CASE("gadgetfs: the explorer finds the real lost-result and iocb->private r
     REQUIRE(lost);
     const auto& t = lost->trace;
     INFO(joined(t));
-    const int mark = std::string(d) == "v3.9" ? row(t, R"(kiocb_cancel\s+atomic\s+kiocb0->ki_flags\s+0 -> 4)")
+    const int mark = std::string(d) == "mm-parent" ? row(t, R"(kiocb_cancel\s+atomic\s+kiocb0->ki_flags\s+0 -> 4)")
                                               : row(t, R"(kiocb_cancel\s+atomic\s+kiocb0->ki_cancel\s+ep_aio_cancel -> KIOCB_CANCELLED)");
     const int giveback = row(t, R"(cpu1/irq\s+udc_irq\s+unlock\s+udc_lock)");
-    const int seen = std::string(d) == "v3.9" ? row(t, R"(aio_complete\s+load\s+kiocb0->ki_flags\s+4)")
+    const int seen = std::string(d) == "mm-parent" ? row(t, R"(aio_complete\s+load\s+kiocb0->ki_flags\s+4)")
                                               : row(t, R"(aio_complete\s+atomic\s+kiocb0->ki_cancel\s+KIOCB_CANCELLED -> KIOCB_CANCELLED)");
     CHECK(mark >= 0);
     CHECK(giveback >= 0);
@@ -450,7 +450,7 @@ TEST_CASE("DPOR reaches what plain enumeration reaches, with far fewer schedules
            {"usb-cancel-irq", {"invariants.kernel_races=count"}},
            {"async-cancel-irq", {"kioctx.design=broken-plain-cancel-early"}},
            {"usb-cancel-irq", {"kioctx.design=broken-irq-unsafe-cancel", "context.udc.cpu=0"}},
-           {"recycle", {"kioctx.design=v3.9"}}}) {
+           {"recycle", {"kioctx.design=mm-parent"}}}) {
     INFO(name << " " << (sets.empty() ? "" : sets.back()));
     ex::Scenario sc = scenario(name, sets);
     auto full = explore(sc);

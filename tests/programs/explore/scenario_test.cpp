@@ -85,9 +85,9 @@ TEST_CASE("the built-in scenarios load", "[explore][scenario]") {
 
 TEST_CASE("scenario keys, a context's included, can be overridden by --set", "[explore][scenario]") {
   ex::Scenario sc = ex::load_scenario(kDir + "/usb-cancel-irq.toml",
-                                      {"kioctx.design=v3.9", "context.udc.cpu=0", "invariants.kernel_races=count",
+                                      {"kioctx.design=mm-parent", "context.udc.cpu=0", "invariants.kernel_races=count",
                                        "kioctx.zero_alloc=false", "explore.max_preemptions=2"});
-  CHECK(sc.design_config->get_string("kioctx.design") == "v3.9");
+  CHECK(sc.design_config->get_string("kioctx.design") == "mm-parent");
   CHECK(context(sc, "udc").cpu == 0);
   CHECK(sc.usb_irq_cpu == 0);
   CHECK(sc.count_kernel_races);
@@ -120,7 +120,7 @@ TEST_CASE("bad scenarios are one file:line: key: message error", "[explore][scen
   CHECK(error_of(with("iocbs = [\"usb\"]", "iocbs = [\"usb\", \"floppy\"]")) ==
         "x.toml:6: setup[0].iocbs: element 1: expected one of usb, block, async, got \"floppy\"");
   CHECK(error_of(with("[machine]", "[kioctx]\ndesign = \"v4.0\"\n[machine]")).rfind(
-            "x.toml:3: kioctx.design: unknown design \"v4.0\"; known: v3.9, lazy-cancel, ", 0) == 0);
+            "x.toml:3: kioctx.design: unknown design \"v4.0\"; known: mm-parent, lazy-cancel, ", 0) == 0);
   CHECK(error_of(with("cpus = 2", "cpus = = 2")).rfind("x.toml:3: Error while parsing", 0) == 0);  // TOML syntax: no key
   // A second task context on CPU 0.
   CHECK(error_of(std::string(kGood) + "[context.other]\ncpu = 0\nkind = \"task\"\naction = \"io_destroy\"\n") ==
