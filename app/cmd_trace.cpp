@@ -15,6 +15,7 @@
 
 #include "app/commands.hpp"
 #include "app/errors.hpp"
+#include "programs/aio/schema.hpp"
 #include "programs/aio/simulation.hpp"
 #include "app/scenario.hpp"
 #include "sim/atomic_file.hpp"
@@ -92,14 +93,14 @@ sim::trace::TraceInfo trace_info(const TraceArgs& a, const sim::config::Config& 
   sim::trace::TraceInfo info;
   info.cpus = cpus;
   info.title = fmt::format("aiosim trace of {} (design {}, {} kioctx layout, {} CPUs, seed {}){}", a.config, design,
-                           cfg.get_string("kioctx.layout_preset"), cpus,
+                           programs::aio::layout_preset_of(cfg), cpus,
                            cfg.get_int("seed"), violated ? " -- stopped by a violation" : "");
   info.json_loads = a.json_loads;
   info.meta["title"] = info.title;
   info.meta["aiosim_version"] = version_string();
   info.meta["config_file"] = a.config;
   info.meta["design"] = design;
-  info.meta["layout"] = cfg.get_string("kioctx.layout_preset");
+  info.meta["layout"] = programs::aio::layout_preset_of(cfg);
   info.meta["cpus"] = cpus;
   info.meta["window_ns"] = {sim::to_ns(w.from), sim::to_ns(w.to)};
   info.meta["records"] = rec.records().size();

@@ -32,6 +32,12 @@ Layout cacheline_aligned_layout() {
           {"ring_pages", "kioctx.refs"}};  // v3.10: before the aligned groups
 }
 
+Layout layout_preset(const std::string& name) {
+  if (name == "packed") return packed_layout();
+  if (name == "cacheline-aligned") return cacheline_aligned_layout();
+  throw std::invalid_argument("no kioctx layout preset named " + name);
+}
+
 RingGeometry RingGeometry::for_max_reqs(unsigned max_reqs) {
   // aio_setup_ring(): 1 is required, 2 for good luck; fill whole pages.
   unsigned long nr_events = max_reqs + 2ul;

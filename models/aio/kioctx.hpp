@@ -27,6 +27,9 @@ Layout packed_layout();
 // {ctx_lock, active_reqs}, {ring_lock, wait} and {tail, completion_lock} in
 // ____cacheline_aligned_in_smp groups): one group per writer set.
 Layout cacheline_aligned_layout();
+// The preset by name: "packed" or "cacheline-aligned" (kioctx.layout_preset);
+// std::invalid_argument for any other.
+Layout layout_preset(const std::string& name);
 
 struct RingGeometry {
   unsigned nr = 0;        // info->nr: events the ring holds

@@ -5,12 +5,13 @@
 // naming the function (defined in the design's own file here) that returns
 // its DesignInfo.
 #define AIOSIM_DESIGNS(X)      \
+  X(linux_v3_9)                \
   X(seed_era_mm_parent)        \
   X(seed_era_lazy_cancel)      \
+  X(v3_10)                     \
   X(broken_plain_cancel)       \
   X(broken_irq_unsafe_cancel)  \
-  X(broken_plain_cancel_early) \
-  X(linux_v3_9)
+  X(broken_plain_cancel_early)
 
 namespace models {
 

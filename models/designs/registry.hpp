@@ -58,6 +58,11 @@ struct DesignInfo {
   sim::LockKind era_lock = sim::LockKind::Ticket;
   PathLocks path_locks;
   std::vector<ExploreVerdict> explore;  // one per built-in scenario
+  // The struct kioctx field layout of the design's kernel, what
+  // kioctx.layout_preset = "design" (the default) picks: "packed" (no
+  // ____cacheline_aligned_in_smp groups, up to v3.9 and the seed) or
+  // "cacheline-aligned" (v3.10's groups); models/aio/kioctx.hpp.
+  std::string layout = "packed";
 };
 
 // gadgetfs' own io_cancel races (ep_aio_cancel against ep_aio_complete,

@@ -27,8 +27,9 @@ Schema make_schema() {
       .range(32, 64);
 
   add_kioctx_keys(s);  // kioctx.design, .lock, .nr_events and the seed switches (models/designs/make_design.cpp)
-  s.add("kioctx.layout_preset", Type::String, "packed", "kioctx field layout")
-      .choices({"packed", "cacheline-aligned"});
+  s.add("kioctx.layout_preset", Type::String, "design",
+        "kioctx field layout; design: the design's kernel's (packed up to the seed, cacheline-aligned from v3.10)")
+      .choices({"design", "packed", "cacheline-aligned"});
   s.add_map("kioctx.layout", Type::String, "move one kioctx field to a named cache line");
 
   s.add("workload.kiocbs", Type::Int, 200000, "stop after this many results (0: run for workload.duration)").min(0);
@@ -68,6 +69,13 @@ Schema make_schema() {
 const Schema& run_schema() {
   static const Schema s = make_schema();
   return s;
+}
+
+std::string layout_preset_of(const sim::config::Config& cfg) {
+  const std::string& preset = cfg.get_string("kioctx.layout_preset");
+  if (preset != "design") return preset;
+  const DesignInfo* d = find_design(cfg.get_string("kioctx.design"));
+  return d ? d->layout : "packed";
 }
 
 }  // namespace programs::aio

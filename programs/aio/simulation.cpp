@@ -40,7 +40,7 @@ std::string join(const std::vector<std::string>& v) {
 
 
 Layout layout_from(const Config& cfg) {
-  Layout layout = cfg.get_string("kioctx.layout_preset") == "packed" ? packed_layout() : cacheline_aligned_layout();
+  Layout layout = layout_preset(layout_preset_of(cfg));
   const auto& fields = kioctx_fields();
   for (const auto& [field, line] : cfg.get_map("kioctx.layout")) {
     if (std::find(fields.begin(), fields.end(), field) == fields.end())

@@ -744,16 +744,21 @@ std::optional<ViolationInfo> World::at_end() {
       return fail("invariant", fmt::format("request req{} is lost: its kiocb was freed, user space never got a result", i),
                   "  (aio_complete dropped its event as cancelled, and no io_cancel returned it)\n");
   }
-  // kiocb_batch_refill (fs/aio.c, mm-parent) admits a request only while
-  // aio_ring_avail() - reqs_active > 0: what is in flight plus what waits in
-  // the ring never exceeds the nr - 1 slots, or completions overflow it.
+  // What is in flight plus what waits in the ring must never exceed the
+  // nr - 1 slots, or completions overflow it: kiocb_batch_refill (fs/aio.c,
+  // mm-parent and v3.9) admits a request only while aio_ring_avail() - reqs_active > 0,
+  // v3.10's aio_get_req while reqs_active (which then also counts unreaped
+  // events) stays below nr_events. In flight, whatever a design's
+  // reqs_active counts: the kiocbs still allocated once every context has
+  // finished (a completed request's kiocb is freed by its last aio_put_req).
   const unsigned nr = ctx_.nr.raw(), head = ctx_.ring_head.raw(), tail = ctx_.ring_tail.raw();
-  const long events = static_cast<long>((tail + nr - head) % nr), active = ctx_.reqs_active.raw();
+  const long events = static_cast<long>((tail + nr - head) % nr);
+  const long active = std::count_if(kiocbs_.begin(), kiocbs_.end(), [](const kiocb* k) { return k->allocated; });
   if (ctx_.hashed && active + events > static_cast<long>(nr) - 1)
     return fail("invariant",
                 fmt::format("ring overcommitted: {} requests in flight and {} event{} in the ring, {} slots", active, events,
                             events == 1 ? "" : "s", nr - 1),
-                "  (kiocb_batch_refill admitted more requests than the ring has free slots: their completions overflow it)\n");
+                "  (io_submit admitted more requests than the ring has free slots: their completions overflow it)\n");
   return std::nullopt;
 }
 
