@@ -57,6 +57,10 @@ struct DesignInfo {
   sim::LockKind era_lock = sim::LockKind::Ticket;
   PathLocks path_locks;
   std::vector<ExploreVerdict> explore;  // one per built-in scenario
+  // Drivers' kiocb_set_cancel_fn works on its requests (gadgetfs, the
+  // async-cancel device). False for io_uring, whose kiocbs are not inside
+  // an aio_kiocb: it runs block requests only.
+  bool aio_kiocbs = true;
 };
 
 // gadgetfs' own io_cancel races (ep_aio_cancel against ep_aio_complete,
