@@ -50,6 +50,7 @@ DesignInfo seed_era_v39() {
       // stale ki_obj.user (recycle, submit-vs-cancel).
       .explore = {{"async-cancel-irq", {}},
                   {"block-cancel-irq", {"invariant: request req0 is lost"}},
+                  {"io_uring-cancel-vs-complete", {"invariant: request req0 is lost"}},  // block-cancel-irq's race
                   {"cancel-complete-destroy-reap", {}},
                   {"recycle", {"invariant: request req1 is lost"}},
                   {"submit-vs-cancel", {"invariant: request req1 is lost"}},
@@ -73,6 +74,7 @@ DesignInfo seed_era_lazy_cancel() {
       .path_locks = seed_era_path_locks(sw),
       .explore = {{"async-cancel-irq", {}},
                   {"block-cancel-irq", {}},
+                  {"io_uring-cancel-vs-complete", {}},
                   {"cancel-complete-destroy-reap", {}},
                   {"recycle", {}},
                   {"submit-vs-cancel", {}},
