@@ -67,6 +67,7 @@ DesignInfo broken_plain_cancel_early() {
       .path_locks = seed_era_path_locks(Switches{true, true, true, true}),
       .explore = {{"async-cancel-irq", {kSecondResult}},
                   {"block-cancel-irq", {}},
+                  {"io_uring-cancel-vs-complete", {}},
                   {"cancel-complete-destroy-reap", {}},
                   {"complete-before-put-full-ring", {"invariant: ring overcommitted"}},  // as lazy-cancel
                   {"recycle", {}},

@@ -63,6 +63,10 @@ struct DesignInfo {
   // ____cacheline_aligned_in_smp groups, up to v3.9 and the seed) or
   // "cacheline-aligned" (v3.10's groups); models/aio/kioctx.hpp.
   std::string layout = "packed";
+  // Drivers' kiocb_set_cancel_fn works on its requests (gadgetfs, the
+  // async-cancel device). False for io_uring, whose kiocbs are not inside
+  // an aio_kiocb: it runs block requests only.
+  bool aio_kiocbs = true;
 };
 
 // gadgetfs' own io_cancel races (ep_aio_cancel against ep_aio_complete,

@@ -50,6 +50,7 @@ DesignInfo seed_era_mm_parent() {
       // stale ki_obj.user (recycle, submit-vs-cancel).
       .explore = {{"async-cancel-irq", {}},
                   {"block-cancel-irq", {"invariant: request req0 is lost"}},
+                  {"io_uring-cancel-vs-complete", {"invariant: request req0 is lost"}},  // block-cancel-irq's race
                   {"cancel-complete-destroy-reap", {}},
                   // reqs_active drops inside aio_complete's ctx_lock section,
                   // which kiocb_batch_refill also holds: one gets the slot.
@@ -76,6 +77,7 @@ DesignInfo seed_era_lazy_cancel() {
       .path_locks = seed_era_path_locks(sw),
       .explore = {{"async-cancel-irq", {}},
                   {"block-cancel-irq", {}},
+                  {"io_uring-cancel-vs-complete", {}},
                   {"cancel-complete-destroy-reap", {}},
                   // reqs_active drops after the completion_lock section, under
                   // no kioctx lock: the refill can count the completed request

@@ -166,6 +166,24 @@ void check_workload(const Config& cfg, const WorkloadConfig& wc, unsigned nr_eve
     throw cfg.error_at("usb.cancellers", "block cancels are configured but no canceller CPU is given");
 }
 
+// A design whose requests are not aio_kiocbs (io_uring) runs block requests
+// only: gadgetfs would call kiocb_set_cancel_fn on them (fs/aio.c before
+// v6.8), and a per-request eventfd is an AIO notion (io_uring registers one
+// per ring).
+void check_block_only(const Config& cfg, const WorkloadConfig& wc, const std::string& design) {
+  if (wc.usb_fraction > 0)
+    throw cfg.error_at("workload.usb_fraction",
+                       fmt::format("design {} runs block requests only (gadgetfs' kiocb_set_cancel_fn needs an "
+                                   "aio_kiocb): set workload.usb_fraction = 0",
+                                   design));
+  if (wc.eventfd_fraction > 0)
+    throw cfg.error_at("workload.eventfd_fraction",
+                       fmt::format("design {} has no per-request eventfd (IOCB_FLAG_RESFD): set workload.eventfd_fraction = 0",
+                                   design));
+  if (cfg.get_int("kioctx.nr_events") > 32768)
+    throw cfg.error_at("kioctx.nr_events",
+                       fmt::format("design {}: io_uring_setup takes at most IORING_MAX_ENTRIES = 32768 entries", design));
+}
 
 int word_bits_from(const Config& cfg) {
   const int word_bits = static_cast<int>(cfg.get_int("machine.word_bits"));
@@ -485,6 +503,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   wc.eventfd = &eventfd;
   const RingGeometry ring = RingGeometry::for_max_reqs(nr_events);
   check_workload(cfg, wc, nr_events, ring, warmup);
+  if (design.info && !design.info->aio_kiocbs) check_block_only(cfg, wc, design.info->name);
 
   const bool count_races = cfg.get_string("invariants.kernel_races") == "count";
   KiocbSlab slab;

@@ -67,9 +67,21 @@ TEST_CASE("the 2013 designs default to the ticket lock; an explicit kioctx.lock 
   }
 }
 
-TEST_CASE("every registered design is of the ticket-lock era (before v4.2)", "[models][locks]") {
+// x86's spinlock is the ticket lock until v4.1 and qspinlock from v4.2.
+TEST_CASE("every registered design's era lock is its kernel's: ticket before v4.2, qspinlock from v4.2", "[models][locks]") {
   for (const models::DesignInfo& d : models::designs()) {
     INFO(d.name);
-    CHECK(d.era_lock == sim::LockKind::Ticket);
+    CHECK((d.era_lock == sim::LockKind::Ticket || d.era_lock == sim::LockKind::Queued));
   }
+  // 2013: the seed's parent, the seed and the planted variants of it.
+  for (const char* name : {"v3.9", "lazy-cancel", "broken-plain-cancel", "broken-irq-unsafe-cancel", "broken-plain-cancel-early"}) {
+    INFO(name);
+    const models::DesignInfo* d = models::find_design(name);
+    REQUIRE(d != nullptr);
+    CHECK(d->era_lock == sim::LockKind::Ticket);
+  }
+  // Linux 5.5.
+  const models::DesignInfo* uring = models::find_design("io_uring");
+  REQUIRE(uring != nullptr);
+  CHECK(uring->era_lock == sim::LockKind::Queued);
 }
