@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Linux 4.19's fs/aio.c: Christoph Hellwig's simplified cancellation ("aio:
-// simplify cancellation", 4.18) on top of v3.17's per-CPU ring slots.
+// simplify cancellation", commit 888933f8fdf0) on top of v3.17's per-CPU ring slots.
 //  - Slots: reqs_available, batched through per-CPU counters under
 //    local_irq_save, refilled from completed_events under completion_lock
 //    (by aio_complete, and by io_submit when it runs short).
