@@ -116,6 +116,16 @@ class AioDesign {
   virtual Task<void> kill_ioctx(kioctx& ctx);
   virtual Task<void> free_ioctx(kioctx& ctx);
 
+  // What a driver's cancel method does besides cancelling, in this design's
+  // kernel; the drivers' models (gadgetfs ep_aio_cancel, the async-cancel
+  // device) follow it. Up to the seed, kiocb_cancel holds a ki_users
+  // reference across the method, which the method drops (aio_put_req), and
+  // before the seed gadgetfs also marks the kiocb (kiocbSetCancelled). From
+  // v3.12 the method runs under ctx_lock and does neither (v4.19
+  // drivers/usb/gadget/legacy/inode.c, ep_aio_cancel, lines 438-455).
+  virtual bool cancel_method_puts_iocb() const { return true; }
+  virtual bool cancel_method_marks_cancelled() const { return !sw_.cancel_xchg; }
+
   // list.h on active_reqs, with the neighbours' lines touched.
   Task<void> list_add(kiocb& req, kioctx& ctx);
   Task<void> list_del(kiocb& req, kioctx& ctx, bool init);

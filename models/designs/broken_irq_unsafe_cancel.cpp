@@ -59,7 +59,12 @@ DesignInfo broken_irq_unsafe_cancel() {
                   {"two-kiocbs", {}},
                   {"two-submitters-full-ring", {"invariant: ring overcommitted"}},  // as lazy-cancel
                   {"usb-cancel-destroy", gadgetfs_races_and({kIrqsOff})},
-                  {"usb-cancel-irq", gadgetfs_races_and({kIrqsOff})}},
+                  {"usb-cancel-irq", gadgetfs_races_and({kIrqsOff})},
+                  // io_cancel's ctx_lock with IRQs on: the async IRQ on the
+                  // canceller's CPU spins on it (as in cancel-complete-destroy-reap).
+                  {"usb-cancel-under-ctx-lock",
+                   {"deadlock: cpu0/irq spins on ctx_lock held by cpu0/task on the same CPU 0",
+                    "irq-state: an interrupt pending on cpu0 is never delivered: IRQs were left disabled", kIrqsOff}}},
   };
 }
 

@@ -9,6 +9,7 @@
   X(seed_era_mm_parent)        \
   X(seed_era_lazy_cancel)      \
   X(v3_10)                     \
+  X(v4_19)                     \
   X(io_uring)                  \
   X(broken_plain_cancel)       \
   X(broken_irq_unsafe_cancel)  \

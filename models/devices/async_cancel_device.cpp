@@ -65,7 +65,7 @@ Task<int> AsyncCancelDevice::acdev_cancel(kiocb& iocb, io_event&) {
       ++dev.aborts_;
     }
   co_await sim::spin_unlock_irqrestore(dev.lock_, flags);
-  co_await dev.aio_.aio_put_req(iocb);  // drop kiocb_cancel's reference
+  if (dev.aio_.cancel_method_puts_iocb()) co_await dev.aio_.aio_put_req(iocb);  // drop kiocb_cancel's reference
   co_return 0;
 }
 

@@ -290,12 +290,12 @@ Task<int> UsbGadget::ep_aio_cancel(kiocb& iocb, io_event&) {
                                                 "ep_aio_complete freed (request {}), now request {}'s: dequeues that one",
                                                 iocb.ki_user_data, priv->owner));
   }
-  if (!udc->aio_.switches().cancel_xchg) co_await sim::set_bit(KIF_CANCELLED, iocb.ki_flags);  // mm-parent
+  if (udc->aio_.cancel_method_marks_cancelled()) co_await sim::set_bit(KIF_CANCELLED, iocb.ki_flags);  // mm-parent
   int value = -EINVAL;
   if (epdata && priv) req = co_await READ_ONCE(priv->req);
   if (epdata && req) value = co_await epdata->usb_ep_dequeue(*req);
   co_await sim::local_irq_enable();
-  co_await udc->aio_.aio_put_req(iocb);
+  if (udc->aio_.cancel_method_puts_iocb()) co_await udc->aio_.aio_put_req(iocb);  // up to the seed
   co_return value;
 }
 

@@ -53,6 +53,14 @@ sim::Task<void> script(Rig& r, std::vector<UserIocb> iocbs, Script& s) {
   s.after[3] = sample(r);
 }
 
+bool cancel_self_deadlocks(const models::DesignInfo& d) {
+  for (const models::ExploreVerdict& v : d.explore)
+    if (v.scenario == "usb-cancel-under-ctx-lock")
+      for (const std::string& h : v.violations)
+        if (h.find("spins on ctx_lock already held") != std::string::npos) return true;
+  return false;
+}
+
 }  // namespace
 
 TEST_CASE("every design: lock acquisitions per path as its design file states", "[models][locks][designs]") {
@@ -144,8 +152,12 @@ clock = "internal"
     INFO(d.name);
     // A planted bug is on the cancel path (and may hang it: IRQs left off);
     // without cancels it must behave like the design it breaks.
+    // So does a design whose io_cancel self-deadlocks on gadgetfs, as its
+    // verdict on usb-cancel-under-ctx-lock declares (v3.12 to v4.19: the
+    // cancel method runs under ctx_lock; a kernel bug, docs/designs/v4.19.md).
+    const bool no_usb_cancels = d.planted_bug || cancel_self_deadlocks(d);
     std::vector<std::string> sets = {"kioctx.design=" + d.name};
-    if (d.planted_bug) sets.push_back("usb.cancel_fraction=0");
+    if (no_usb_cancels) sets.push_back("usb.cancel_fraction=0");
     // Block requests only, some of them cancelled.
     if (!d.aio_kiocbs) sets.insert(sets.end(), {"workload.usb_fraction=0", "block.cancel_fraction=0.05"});
     const auto cfg = sim::config::Config::from_string(programs::aio::run_schema(), toml, "every_design.toml", sets);
@@ -157,6 +169,6 @@ clock = "internal"
     // A request without a result is one gadgetfs' own race lost (counted as such), never the design's.
     CHECK(c["lost"].get<std::uint64_t>() <= c["kernel_races"]["total"].get<std::uint64_t>());
     CHECK(c["violations"].get<std::uint64_t>() == 0);
-    CHECK((rep.result["cancels"]["io_cancel_calls"].get<std::uint64_t>() > 0) == !d.planted_bug);
+    CHECK((rep.result["cancels"]["io_cancel_calls"].get<std::uint64_t>() > 0) == !no_usb_cancels);
   }
 }

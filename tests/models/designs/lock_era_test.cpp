@@ -6,6 +6,8 @@
 // the ticket lock, and an explicit kioctx.lock still wins.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/support/cli.hpp"
@@ -67,14 +69,19 @@ TEST_CASE("the 2013 designs default to the ticket lock; an explicit kioctx.lock 
   }
 }
 
-// x86's spinlock is the ticket lock until v4.1 and qspinlock from v4.2.
-TEST_CASE("every registered design's era lock is its kernel's: ticket before v4.2, qspinlock from v4.2", "[models][locks]") {
+// A design tagged "Linux X.Y" runs on the qspinlock from 4.2 on; every other
+// tag (the 2013 mm tree, the seed, their planted variants) is of the
+// ticket-lock era.
+TEST_CASE("every registered design's era lock follows its kernel's version (qspinlock from v4.2)", "[models][locks]") {
   for (const models::DesignInfo& d : models::designs()) {
-    INFO(d.name);
-    CHECK((d.era_lock == sim::LockKind::Ticket || d.era_lock == sim::LockKind::Queued));
+    INFO(d.name << " (" << d.tag << ")");
+    int major = 0, minor = 0;
+    const bool linux_tag = std::sscanf(d.tag.c_str(), "Linux %d.%d", &major, &minor) == 2;
+    const bool queued_era = linux_tag && (major > 4 || (major == 4 && minor >= 2));
+    CHECK(d.era_lock == (queued_era ? sim::LockKind::Queued : sim::LockKind::Ticket));
   }
-  // 2013: the seed's parent, the seed and the planted variants of it.
-  for (const char* name : {"v3.9", "lazy-cancel", "broken-plain-cancel", "broken-irq-unsafe-cancel", "broken-plain-cancel-early"}) {
+  // 2013: Linus's v3.9, the seed's parent, the seed and the planted variants of it.
+  for (const char* name : {"v3.9", "mm-parent", "lazy-cancel", "broken-plain-cancel", "broken-irq-unsafe-cancel", "broken-plain-cancel-early"}) {
     INFO(name);
     const models::DesignInfo* d = models::find_design(name);
     REQUIRE(d != nullptr);
@@ -84,4 +91,11 @@ TEST_CASE("every registered design's era lock is its kernel's: ticket before v4.
   const models::DesignInfo* uring = models::find_design("io_uring");
   REQUIRE(uring != nullptr);
   CHECK(uring->era_lock == sim::LockKind::Queued);
+}
+
+TEST_CASE("v4.19 defaults to the qspinlock", "[models][cli][locks]") {
+  ScratchDir dir;
+  write_file(dir / "era.toml", kConfig);
+  CHECK(ctx_lock_kind(dir, {"kioctx.design=v4.19"}) == "qspinlock");
+  CHECK(ctx_lock_kind(dir, {"kioctx.design=v4.19", "kioctx.lock=ticket"}) == "ticket");
 }
