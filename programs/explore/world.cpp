@@ -227,7 +227,7 @@ World::World(std::shared_ptr<const Scenario> scp, bool tracing)
       m_(sim::Topology{1, sc_.cpus, 1}, zero_costs()),
       d_(m_),
       design_(make_design(*sc_.design_config, sc_.custom_design)),
-      ctx_(m_, design_.nr_events, design_.lock, packed_layout()),
+      ctx_(m_, design_.aio->ioctx_nr_events(design_.nr_events, sc_.cpus), design_.lock, packed_layout()),
       ledger_(sc_.count_kernel_races ? LostPolicy::Count : LostPolicy::Stop),
       aio_(std::move(design_.aio)) {
   const Scenario& sc = sc_;
