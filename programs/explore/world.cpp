@@ -745,6 +745,7 @@ std::optional<ViolationInfo> World::at_end() {
       return fail("invariant", fmt::format("request req{} is lost: its kiocb was freed, user space never got a result", i),
                   "  (aio_complete dropped its event as cancelled, and no io_cancel returned it)\n");
   }
+  if (std::string bad = aio_->check_at_end(); !bad.empty()) return fail("invariant", bad, "");
   // kiocb_batch_refill (fs/aio.c, v3.9) admits a request only while
   // aio_ring_avail() - reqs_active > 0: what is in flight plus what waits in
   // the ring never exceeds the nr - 1 slots, or completions overflow it.
