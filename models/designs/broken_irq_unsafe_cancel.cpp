@@ -52,6 +52,7 @@ DesignInfo broken_irq_unsafe_cancel() {
                    {"deadlock: cpu0/irq spins on ctx_lock held by cpu0/task on the same CPU 0",
                     "global-deadlock: deadlock: no context can run, but cpu1/task has not finished",
                     "global-deadlock: deadlock: no context can run, but cpu2/task has not finished", kIrqsOff}},
+                  {"percpu-refill", {}},  // 8 free slots: both io_submit succeed
                   {"recycle", {}},
                   {"submit-vs-cancel", {"irq-state: cpu2/task returns to user space with IRQs disabled"}},
                   {"two-kiocbs", {}},

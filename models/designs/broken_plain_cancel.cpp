@@ -59,6 +59,7 @@ DesignInfo broken_plain_cancel() {
       .explore = {{"async-cancel-irq", {}},
                   {"block-cancel-irq", {}},
                   {"cancel-complete-destroy-reap", {}},
+                  {"percpu-refill", {}},  // 8 free slots: both io_submit succeed
                   {"recycle", {}},
                   {"submit-vs-cancel", {}},
                   {"two-kiocbs", {}},

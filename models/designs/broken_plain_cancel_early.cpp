@@ -68,6 +68,7 @@ DesignInfo broken_plain_cancel_early() {
       .explore = {{"async-cancel-irq", {kSecondResult}},
                   {"block-cancel-irq", {}},
                   {"cancel-complete-destroy-reap", {}},
+                  {"percpu-refill", {}},  // 8 free slots: both io_submit succeed
                   {"recycle", {}},
                   {"submit-vs-cancel", {kSecondResult}},
                   {"two-kiocbs", {}},

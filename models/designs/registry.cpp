@@ -9,7 +9,9 @@
   X(seed_era_lazy_cancel)     \
   X(broken_plain_cancel)      \
   X(broken_irq_unsafe_cancel) \
-  X(broken_plain_cancel_early)
+  X(broken_plain_cancel_early) \
+  X(v3_12)                     \
+  X(v3_17)
 
 namespace models {
 

@@ -51,6 +51,7 @@ DesignInfo seed_era_v39() {
       .explore = {{"async-cancel-irq", {}},
                   {"block-cancel-irq", {"invariant: request req0 is lost"}},
                   {"cancel-complete-destroy-reap", {}},
+                  {"percpu-refill", {}},  // 8 free slots: both io_submit succeed
                   {"recycle", {"invariant: request req1 is lost"}},
                   {"submit-vs-cancel", {"invariant: request req1 is lost"}},
                   {"two-kiocbs", {}},
@@ -74,6 +75,7 @@ DesignInfo seed_era_lazy_cancel() {
       .explore = {{"async-cancel-irq", {}},
                   {"block-cancel-irq", {}},
                   {"cancel-complete-destroy-reap", {}},
+                  {"percpu-refill", {}},  // 8 free slots: both io_submit succeed
                   {"recycle", {}},
                   {"submit-vs-cancel", {}},
                   {"two-kiocbs", {}},
