@@ -79,6 +79,7 @@ int cmd_bench(const BenchArgs& a, const std::string& self) {
   const int reps = a.reps > 0 ? a.reps : (a.quick ? 3 : 5);
   std::vector<Workload> all = {{"ref64", 200000, 48 * 32},
                                {"ref64-mm-parent", 200000, 48 * 32},
+                               {"ref64-v3.17", 200000, 48 * 32},
                                {"ref64-io_uring", 200000, 48 * 32},
                                {"ref1024", 100000, 768 * 32},
                                {"ref64-10M", 2000000, 48 * 32}};

@@ -94,8 +94,9 @@ void add_bench(CLI::App& cli, Options& o, Commands& cmds) {
   auto* b = cli.add_subcommand("bench", "benchmark the reference workloads against the engine floor");
   b->add_flag("--quick", o.bench.quick, "fewer kiocbs and repetitions");
   b->add_option("--reps", o.bench.reps, "repetitions per workload (default 5, --quick 3)")->check(CLI::Range(1, 1000));
-  b->add_option("--only", o.bench.only, "run one workload (ref64, ref64-mm-parent, ref1024, ref64-10M)")
-      ->check(CLI::IsMember({"ref64", "ref64-mm-parent", "ref1024", "ref64-10M"}));
+  b->add_option("--only", o.bench.only,
+                 "run one workload (ref64, ref64-mm-parent, ref64-v3.17, ref64-io_uring, ref1024, ref64-10M)")
+      ->check(CLI::IsMember({"ref64", "ref64-mm-parent", "ref64-v3.17", "ref64-io_uring", "ref1024", "ref64-10M"}));
   b->add_option("--configs", o.bench.configs, "directory of the reference configs (default: the source tree's)");
   b->add_option("--out", o.bench.out, "write bench.csv here");
   b->add_flag("--explore", o.bench_explore, "instead: the explorer on every built-in scenario, against the step driver's floor (--quick: the first 3000 schedules of each)");

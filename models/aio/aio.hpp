@@ -75,6 +75,14 @@ class AioDesign {
   // Called at the end of attach(): a design with state of its own (per-CPU
   // counters, io_uring's rings) builds it here, once the machine is known.
   virtual void on_attach() {}
+  // What ioctx_alloc() makes of io_setup()'s nr_events before
+  // aio_setup_ring() sizes the ring; the kioctx is built with the result.
+  // Up to the seed it is used as given; from v3.12 it is enlarged for the
+  // per-CPU slot pools (models/designs/percpu_reqs.hpp).
+  virtual unsigned ioctx_nr_events(unsigned nr_events, int /*cpus*/) const { return nr_events; }
+  // A design's own invariant on its state once every context has finished
+  // (the explorer's end check): what does not add up, or empty.
+  virtual std::string check_at_end() const { return {}; }
 
   kioctx& ctx() { return *ctx_; }
   // The kernel's RCU state: lookup_ioctx's readers, kill_ioctx's grace period.

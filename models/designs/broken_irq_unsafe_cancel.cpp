@@ -54,6 +54,7 @@ DesignInfo broken_irq_unsafe_cancel() {
                     "global-deadlock: deadlock: no context can run, but cpu1/task has not finished",
                     "global-deadlock: deadlock: no context can run, but cpu2/task has not finished", kIrqsOff}},
                   {"complete-before-put-full-ring", {"invariant: ring overcommitted"}},  // as lazy-cancel
+                  {"percpu-refill", {}},  // 8 free slots: both io_submit succeed
                   {"recycle", {}},
                   {"submit-vs-cancel", {"irq-state: cpu2/task returns to user space with IRQs disabled"}},
                   {"two-kiocbs", {}},

@@ -70,6 +70,7 @@ DesignInfo broken_plain_cancel_early() {
                   {"io_uring-cancel-vs-complete", {}},
                   {"cancel-complete-destroy-reap", {}},
                   {"complete-before-put-full-ring", {"invariant: ring overcommitted"}},  // as lazy-cancel
+                  {"percpu-refill", {}},  // 8 free slots: both io_submit succeed
                   {"recycle", {}},
                   {"submit-vs-cancel", {kSecondResult}},
                   {"two-kiocbs", {}},

@@ -9,6 +9,8 @@
   X(seed_era_mm_parent)        \
   X(seed_era_lazy_cancel)      \
   X(v3_10)                     \
+  X(v3_12)                     \
+  X(v3_17)                     \
   X(v4_19)                     \
   X(io_uring)                  \
   X(broken_plain_cancel)       \

@@ -67,6 +67,11 @@ struct DesignInfo {
   // async-cancel device). False for io_uring, whose kiocbs are not inside
   // an aio_kiocb: it runs block requests only.
   bool aio_kiocbs = true;
+  // The design's kernel deadlocks on gadgetfs' io_cancel (v3.12 on:
+  // ep_aio_cancel runs under io_cancel's ctx_lock, and the UDC's synchronous
+  // give-back reaches aio_complete, which takes ctx_lock again on the same
+  // CPU). A timed workload with USB cancels stops at that self-deadlock.
+  bool gadgetfs_cancel_deadlocks = false;
 };
 
 // gadgetfs' own io_cancel races (ep_aio_cancel against ep_aio_complete,

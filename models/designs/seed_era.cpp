@@ -55,6 +55,7 @@ DesignInfo seed_era_mm_parent() {
                   // reqs_active drops inside aio_complete's ctx_lock section,
                   // which kiocb_batch_refill also holds: one gets the slot.
                   {"complete-before-put-full-ring", {}},
+                  {"percpu-refill", {}},  // 8 free slots: both io_submit succeed
                   {"recycle", {"invariant: request req1 is lost"}},
                   {"submit-vs-cancel", {"invariant: request req1 is lost"}},
                   {"two-kiocbs", {}},
@@ -87,6 +88,7 @@ DesignInfo seed_era_lazy_cancel() {
                   // no kioctx lock: the refill can count the completed request
                   // twice, and the unsigned difference wraps.
                   {"complete-before-put-full-ring", {kRingOvercommitted}},
+                  {"percpu-refill", {}},  // 8 free slots: both io_submit succeed
                   {"recycle", {}},
                   {"submit-vs-cancel", {}},
                   {"two-kiocbs", {}},

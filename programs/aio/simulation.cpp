@@ -490,7 +490,7 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   const Switches sw = aio->switches();
   const Layout layout = layout_from(cfg);
   const sim::LockKind lock_kind = design.lock;
-  const unsigned nr_events = design.nr_events;
+  const unsigned nr_events = aio->ioctx_nr_events(design.nr_events, m.cpus());
   kioctx ctx(m, nr_events, lock_kind, layout);
 
   // Roles, their CPUs and the workload (the objects are created in this

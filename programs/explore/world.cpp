@@ -227,7 +227,7 @@ World::World(std::shared_ptr<const Scenario> scp, bool tracing)
       m_(sim::Topology{1, sc_.cpus, 1}, zero_costs()),
       d_(m_),
       design_(make_design(*sc_.design_config, sc_.custom_design)),
-      ctx_(m_, design_.nr_events, design_.lock, packed_layout()),
+      ctx_(m_, design_.aio->ioctx_nr_events(design_.nr_events, sc_.cpus), design_.lock, packed_layout()),
       ledger_(sc_.count_kernel_races ? LostPolicy::Count : LostPolicy::Stop),
       aio_(std::move(design_.aio)) {
   const Scenario& sc = sc_;
@@ -744,6 +744,7 @@ std::optional<ViolationInfo> World::at_end() {
       return fail("invariant", fmt::format("request req{} is lost: its kiocb was freed, user space never got a result", i),
                   "  (aio_complete dropped its event as cancelled, and no io_cancel returned it)\n");
   }
+  if (std::string bad = aio_->check_at_end(); !bad.empty()) return fail("invariant", bad, "");
   // What is in flight plus what waits in the ring must never exceed the
   // nr - 1 slots, or completions overflow it: kiocb_batch_refill (fs/aio.c,
   // mm-parent and v3.9) admits a request only while aio_ring_avail() - reqs_active > 0,

@@ -155,7 +155,7 @@ clock = "internal"
     // So does a design whose io_cancel self-deadlocks on gadgetfs, as its
     // verdict on usb-cancel-under-ctx-lock declares (v3.12 to v4.19: the
     // cancel method runs under ctx_lock; a kernel bug, docs/designs/v4.19.md).
-    const bool no_usb_cancels = d.planted_bug || cancel_self_deadlocks(d);
+    const bool no_usb_cancels = d.planted_bug || d.gadgetfs_cancel_deadlocks || cancel_self_deadlocks(d);
     std::vector<std::string> sets = {"kioctx.design=" + d.name};
     if (no_usb_cancels) sets.push_back("usb.cancel_fraction=0");
     // Block requests only, some of them cancelled.
