@@ -270,7 +270,7 @@ class Figures:
                     bottom += v
                 ax.text(x, 101.5, f"{float(row['busy_pct'].iloc[0]):.0f}%", ha="center", va="bottom", fontsize=6)
                 ticks.append(x)
-                labels.append(d)
+                labels.append(d.replace("-", "-\n", 1))  # two bars share 0.83 of a unit: long names on two lines
             ax.text(i, -17, f"{c} CPUs ({shapes[c]})", ha="center", va="top", fontsize=7, transform=ax.transData)
         ax.set_xticks(ticks, labels, fontsize=6)
         ax.set_ylabel("share of busy CPU time (%)")
