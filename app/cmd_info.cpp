@@ -19,7 +19,8 @@ int cmd_presets() {
 
 // `aiosim designs [--json]`: each design's name, kernel tag and line; with
 // --json, an array of {name, tag, description, planted_bug, era_lock,
-// switches} in registry order (for scripts: plots/figures.py).
+// switches} in registry order (for scripts: plots/figures.py); switches is
+// null for a design that is not the seed's era code with its hunks switched.
 int cmd_designs(bool json) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const auto& d : models::designs()) {
@@ -31,15 +32,18 @@ int cmd_designs(bool json) {
                      {"description", d.description},
                      {"planted_bug", d.planted_bug},
                      {"era_lock", sim::to_string(d.era_lock)},
-                     {"switches", {{"lazy_list", s.lazy_list},
-                                   {"completion_lock", s.completion_lock},
-                                   {"cancel_xchg", s.cancel_xchg},
-                                   {"zero_alloc", s.zero_alloc}}}});
+                     {"switches", d.seed_switches ? nlohmann::ordered_json{{"lazy_list", s.lazy_list},
+                                                                            {"completion_lock", s.completion_lock},
+                                                                            {"cancel_xchg", s.cancel_xchg},
+                                                                            {"zero_alloc", s.zero_alloc}}
+                                                  : nlohmann::ordered_json(nullptr)}});
       continue;
     }
-    fmt::print("{}  ({}){}\n  {}\n  lazy_list={} completion_lock={} cancel_xchg={} zero_alloc={}\n", d.name, d.tag,
-               d.planted_bug ? " [planted bug: for the explorer]" : "", d.description, s.lazy_list, s.completion_lock,
-               s.cancel_xchg, s.zero_alloc);
+    fmt::print("{}  ({}){}\n  {}\n", d.name, d.tag, d.planted_bug ? " [planted bug: for the explorer]" : "",
+               d.description);
+    if (d.seed_switches)
+      fmt::print("  lazy_list={} completion_lock={} cancel_xchg={} zero_alloc={}\n", s.lazy_list, s.completion_lock,
+                 s.cancel_xchg, s.zero_alloc);
   }
   if (json) fmt::print("{}\n", out.dump(2));
   return kExitOk;

@@ -692,6 +692,7 @@ DesignInfo io_uring() {
       // when they are there. No request of io_uring is cancellable through
       // a driver method (aio_kiocbs = false): those paths count nothing.
       .path_locks = {.io_submit = {0, 0},
+                     .submitted_iocb = {0, 0},
                      .cancellable_submit = {0, 0},
                      .plain_completion = {0, 1},
                      .cancellable_completion = {0, 0},

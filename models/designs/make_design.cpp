@@ -81,6 +81,11 @@ BuiltDesign make_design(const Config& cfg, const std::function<std::unique_ptr<A
   } else {
     b.info = &design_info(cfg);
     b.aio = b.info->make();
+    if (!b.info->seed_switches)
+      for (const char* key : {"kioctx.lazy_list", "kioctx.completion_lock", "kioctx.cancel_xchg", "kioctx.zero_alloc"})
+        if (cfg.has(key))
+          throw cfg.error_at(key, fmt::format("the seed's switches select subsets of the seed (designs mm-parent and "
+                                              "lazy-cancel); {} is {}'s own code", b.info->name, b.info->tag));
   }
   b.aio->set_switches(switches_from(cfg, b.aio->switches()));
   const std::string& lock = cfg.get_string("kioctx.lock");
@@ -93,9 +98,10 @@ BuiltDesign make_design(const Config& cfg, const std::function<std::unique_ptr<A
 std::string describe_design(const BuiltDesign& d) {
   const Switches& s = d.aio->switches();
   auto on = [](bool b) { return b ? "on" : "off"; };
+  const std::string mark = d.info ? (d.info->planted_bug ? "  [planted bug]" : "") : "  [not in the registry]";
+  if (d.info && !d.info->seed_switches) return fmt::format("{} ({}){}", d.aio->name(), d.info->tag, mark);
   return fmt::format("{} (lazy_list={} completion_lock={} cancel_xchg={} zero_alloc={}){}", d.aio->name(),
-                     on(s.lazy_list), on(s.completion_lock), on(s.cancel_xchg), on(s.zero_alloc),
-                     d.info ? (d.info->planted_bug ? "  [planted bug]" : "") : "  [not in the registry]");
+                     on(s.lazy_list), on(s.completion_lock), on(s.cancel_xchg), on(s.zero_alloc), mark);
 }
 
 }  // namespace models

@@ -72,6 +72,13 @@ struct DesignInfo {
   // give-back reaches aio_complete, which takes ctx_lock again on the same
   // CPU). A timed workload with USB cancels stops at that self-deadlock.
   bool gadgetfs_cancel_deadlocks = false;
+  // The design is the seed's era code with the seed's hunks as switches
+  // (mm-parent, lazy-cancel): the kioctx.lazy_list / completion_lock /
+  // cancel_xchg / zero_alloc keys select any subset of them. Every other
+  // design is its own kernel's code, which those keys do not describe: a
+  // config that sets one for it is an error, and `aiosim designs` shows no
+  // switches for it.
+  bool seed_switches = false;
 };
 
 // gadgetfs' own io_cancel races (ep_aio_cancel against ep_aio_complete,

@@ -66,6 +66,7 @@ DesignInfo seed_era_mm_parent() {
                   // giveback's aio_complete finds it free, and the async IRQ on the
                   // canceller's CPU never meets a held ctx_lock.
                   {"usb-cancel-under-ctx-lock", {}}},
+      .seed_switches = true,
   };
 }
 
@@ -101,6 +102,7 @@ DesignInfo seed_era_lazy_cancel() {
                   // giveback's aio_complete finds it free, and the async IRQ on the
                   // canceller's CPU never meets a held ctx_lock.
                   {"usb-cancel-under-ctx-lock", {}}},
+      .seed_switches = true,
   };
 }
 

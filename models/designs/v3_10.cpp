@@ -288,6 +288,7 @@ DesignInfo v3_10() {
               // aio_get_req (511-532) and io_submit_one (1073-1145) take no
               // kioctx lock: one atomic_inc_return on reqs_active per iocb.
               .io_submit = {0, 0},
+              .submitted_iocb = {0, 0},
               // ep_aio_rwtail -> kiocb_set_cancel_fn (223-236): ctx_lock irqsave.
               .cancellable_submit = {1, 0},
               // aio_complete (576-692): ki_list.next is NULL for a kiocb never

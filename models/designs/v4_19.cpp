@@ -559,6 +559,7 @@ DesignInfo v4_19() {
       //    completion_lock.
       //  - io_getevents: ring_lock, a mutex; lookup_ioctx is RCU + percpu_ref.
       .path_locks = {.io_submit = {0, 0},
+                     .submitted_iocb = {0, 0},
                      .cancellable_submit = {1, 0},
                      .plain_completion = {0, 1},
                      .cancellable_completion = {1, 1},
