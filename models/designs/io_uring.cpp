@@ -702,6 +702,9 @@ DesignInfo io_uring() {
       // scenario with a gadgetfs or async-cancel request stops in its
       // set-up, where the driver calls kiocb_set_cancel_fn on an io_kiocb.
       .explore = {{"async-cancel-irq", {kNotAioKiocb}},
+                  {"complete-before-put-full-ring", {}},  // no slot accounting at submit: the CQ backlogs what does not fit
+                  {"percpu-refill", {}},  // no slot accounting at submit: both io_uring_enter calls succeed
+                  {"usb-cancel-under-ctx-lock", {kNotAioKiocb}},  // a gadgetfs request: kiocb_set_cancel_fn in set-up
                   {"block-cancel-irq", {}},
                   {"cancel-complete-destroy-reap", {kNotAioKiocb}},
                   {"io_uring-cancel-vs-complete", {}},

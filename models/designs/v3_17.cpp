@@ -52,6 +52,9 @@ DesignInfo v3_17() {
       // request gets its event through the ring, io_cancel returns
       // -EINPROGRESS or -EINVAL, never a result.
       .explore = {{"async-cancel-irq", {}},
+                  {"complete-before-put-full-ring", {}},  // slots are taken from the per-CPU pool before the kiocb exists and come back at completion: nothing wraps
+                  {"io_uring-cancel-vs-complete", {}},  // the block kiocb is never listed: io_cancel finds nothing, the event comes
+                  {"usb-cancel-under-ctx-lock", {kSelfDeadlock}},  // ep_aio_cancel runs under io_cancel's ctx_lock; the synchronous give-back re-takes it
                   {"block-cancel-irq", {}},  // a block kiocb is never listed: io_cancel -EINVAL
                   {"cancel-complete-destroy-reap", {}},
                   {"percpu-refill", {}},  // whoever refills first under completion_lock gets the two reaped slots (a submitter, or CPU 2's pool)

@@ -416,6 +416,9 @@ DesignInfo linux_v3_9() {
       // free overcommits the ring when a request completes before
       // io_submit_one's aio_put_req.
       .explore = {{"async-cancel-irq", {}},
+                  {"io_uring-cancel-vs-complete", {}},  // io_cancel marks only a kiocb with a cancel method: the block request's event comes
+                  {"percpu-refill", {}},  // 8 free slots: both io_submit succeed
+                  {"usb-cancel-under-ctx-lock", {}},  // io_cancel drops ctx_lock before calling ki_cancel: the give-back takes it freely
                   {"block-cancel-irq", {}},
                   {"cancel-complete-destroy-reap", {}},
                   {"complete-before-put-full-ring", {"invariant: ring overcommitted"}},

@@ -577,6 +577,9 @@ DesignInfo v4_19() {
       // ("cpu0/irq spins on ctx_lock held by cpu0/task",
       // usb-cancel-under-ctx-lock).
       .explore = {{"async-cancel-irq", {}},  // acdev_cancel under ctx_lock takes only its own lock
+                  {"complete-before-put-full-ring", {}},  // slots are taken from the per-CPU pool before the iocb exists: nothing wraps
+                  {"io_uring-cancel-vs-complete", {}},  // the block iocb is never listed: io_cancel finds nothing (-EINVAL), the event comes
+                  {"percpu-refill", {}},  // 8 free slots in per-CPU batches: both io_submit succeed
                   {"block-cancel-irq", {}},  // never listed: io_cancel finds nothing, -EINVAL
                   {"cancel-complete-destroy-reap", {}},
                   {"recycle", {}},  // INIT_LIST_HEAD at allocation: no stale ki_list
