@@ -5,7 +5,7 @@
     plots/figures.py SWEEPS --out DIR [--only 1,4] [--aiosim PATH]
 
 SWEEPS holds one sweep directory per spec of experiments/paper/ (ablation,
-latency, sensitivity, locks), as `tools/make-figures.sh` leaves them. Each
+latency, sensitivity, locks, decade), as `tools/make-figures.sh` leaves them. Each
 figure is written into DIR (nothing is written anywhere else; the README's
 figures are `--out docs/figures`) as PDF (for the paper) and PNG (for the
 README):
@@ -18,6 +18,8 @@ README):
   fig4-latency-cdf    submit->event latency CDF and its tail at 16 CPUs (latency)
   fig5-sensitivity    completions/s vs workload.usb_fraction and usb.cancel_fraction
   fig6-locks          ticket vs qspinlock: completions/s and ctx_lock wait p99
+  fig7-decade         a decade of AIO completion locking: every design of the
+                      registry, 4 to 256 CPUs (decade)
 
 Error bars are the Student-t 95% confidence intervals of the mean over the
 replications. The style, the series' looks and the x-y-CI drawing are
@@ -118,6 +120,8 @@ class Figures:
         first registered design with exactly these switches."""
         names = {}
         for d in self.designs():
+            if d["switches"] is None:  # its own kernel's code, not a subset of the seed's hunks
+                continue
             names.setdefault(tuple(d["switches"][k.split(".")[1]] for k in SWITCHES), d["name"])
         return names
 
@@ -398,6 +402,65 @@ class Figures:
         fig.legend(handles, labels, loc="upper center", ncol=4, bbox_to_anchor=(0.5, 0.0))
         self.save(fig, "fig6-locks")
 
+    def fig7(self):
+        """Every registered design that the decade sweep ran, in the
+        registry's order (the order of their kernels): throughput, each
+        kioctx lock's acquisitions per completion and p99 wait, and the share
+        of CPU time spent spinning."""
+        sw = self.sweep("decade")
+        ok = sw.ok.copy()
+        bad = sw.runs[sw.runs["status"] != "ok"]
+        if len(bad):
+            self.notes.append(f"fig7: {len(bad)} runs did not finish (e.g. \"{bad['error'].iloc[0]}\"); "
+                              "their points are missing")
+        registry = [d["name"] for d in self.designs()]
+        present = set(ok["kioctx.design"])
+        unknown = sorted(present - set(registry))
+        if unknown:
+            self.notes.append(f"fig7: designs not in this binary's registry, left out: {', '.join(unknown)}")
+        order = [d for d in registry if d in present]
+        ok = ok[ok["kioctx.design"].isin(order)]
+        ok["cpus"] = ok["machine.cpus"].round()
+        shapes = self.machine(ok)
+        cpus = sorted(shapes)
+        # One colour per design (a qualitative palette: neighbours in time
+        # must stay apart), each with its own marker and line for print.
+        palette = plt.get_cmap("tab10")
+        styles = {}
+        for i, d in enumerate(order):
+            colour = palette(i % 10)
+            styles[d] = dict(color=colour, marker=style.MARKERS[i % len(style.MARKERS)],
+                             linestyle=style.LINES[i % len(style.LINES)], markerfacecolor="white" if i % 2 == 0 else colour,
+                             markeredgecolor=colour)
+        style.set_design_order(order)
+        panels = [("throughput.completed_per_s", 1e6, "completions/s (millions)", "linear", "completions/s"),
+                  ("per_completion.ctx_lock_acquisitions", 1, "per completion", "linear", "ctx_lock acquisitions"),
+                  ("per_completion.completion_lock_acquisitions", 1, "per completion", "linear",
+                   "completion_lock acquisitions"),
+                  ("locks.ctx_lock.wait_ns.p99", 1e3, "p99 (µs)", "log", "ctx_lock wait"),
+                  ("locks.completion_lock.wait_ns.p99", 1e3, "p99 (µs)", "log", "completion_lock wait"),
+                  ("cpu_share.spinning", 0.01, "% of all CPU time", "linear", "CPU time spinning")]
+        fig, axes = plt.subplots(2, 3, figsize=(style.FULL_W, 4.6))
+        for k, (ax, (col, scale, label, yscale, title)) in enumerate(zip(axes.flat, panels)):
+            part = ok
+            if yscale == "log":  # a lock never waited on has no p99 to draw on a log axis
+                part = ok[ok[col] > 0]
+            draw(ax, part, "cpus", col, hue="kioctx.design", scale=scale, styles=styles, logx=2)
+            # CPU counts only: the machine's shape (sockets × cores) is in the caption.
+            ax.set_xticks(cpus, [str(c) for c in cpus])
+            ax.minorticks_off()
+            ax.set_xlabel("CPUs" if k >= 3 else "")
+            ax.set_ylabel(label)
+            if yscale == "log":
+                ax.set_yscale("log")
+            else:
+                ax.set_ylim(bottom=0)
+            ax.set_title(f"({'abcdef'[k]}) {title}", loc="left")
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.tight_layout(h_pad=1.2)
+        fig.legend(handles, labels, loc="upper center", ncol=min(len(order), 8), bbox_to_anchor=(0.5, 0.0))
+        self.save(fig, "fig7-decade")
+
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -410,7 +473,7 @@ def main():
         sys.exit(f"figures.py: {a.sweeps}: no such directory")
     style.apply()
     f = Figures(a.sweeps, a.out, a.aiosim)
-    wanted = [int(x) for x in a.only.split(",") if x] or [1, 2, 3, 4, 5, 6]
+    wanted = [int(x) for x in a.only.split(",") if x] or [1, 2, 3, 4, 5, 6, 7]
     for n in wanted:
         getattr(f, f"fig{n}")()
     for note in f.notes:

@@ -3,7 +3,7 @@
 # The paper figures: installs what is missing, builds (Release), runs every
 # sweep of experiments/paper/ into out/paper/<name>/ (resuming any that is
 # there) and draws docs/figures/fig*.{pdf,png} with plots/figures.py.
-# A few minutes on 2 cores (about 430 runs).
+# A few minutes on 2 cores (about 600 runs).
 #
 #   tools/make-figures.sh                       # all of it
 #   tools/make-figures.sh --set workload.kiocbs=3000 --replications 2   # a quick look (into out/paper-quick)

@@ -26,7 +26,8 @@ matplotlib.use("Agg")
 import matplotlib.image as mpimg  # noqa: E402
 import pandas as pd  # noqa: E402
 
-FIGURES = ["fig1-throughput", "fig2-lock-wait", "fig3-cpu-time", "fig4-latency-cdf", "fig5-sensitivity", "fig6-locks"]
+FIGURES = ["fig1-throughput", "fig2-lock-wait", "fig3-cpu-time", "fig4-latency-cdf", "fig5-sensitivity", "fig6-locks",
+           "fig7-decade"]
 failures = []
 
 
@@ -49,7 +50,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="aiosim-figures-test-")
     try:
         specs = sorted(f for f in os.listdir(os.path.join(src, "experiments/paper")) if f.endswith(".toml"))
-        check(specs == ["ablation.toml", "latency.toml", "locks.toml", "sensitivity.toml"], f"the paper specs: {specs}")
+        check(specs == ["ablation.toml", "decade.toml", "latency.toml", "locks.toml", "sensitivity.toml"], f"the paper specs: {specs}")
         for spec in specs:
             name = spec[:-5]
             r = subprocess.run([aiosim, "sweep", os.path.join(src, "experiments/paper", spec), "--out", os.path.join(tmp, name),
@@ -84,7 +85,7 @@ def main():
         after = {f: os.stat(os.path.join(docs, f)).st_mtime_ns for f in os.listdir(docs)}
         check(before == after, "figures.py --out DIR leaves docs/figures alone")
         check(sorted(os.listdir(out)) == sorted(f + e for f in FIGURES for e in (".pdf", ".png")),
-              "figures.py --out DIR writes the twelve figure files there and nothing else")
+              "figures.py --out DIR writes the fourteen figure files there and nothing else")
         check(r.returncode == 0, f"figures.py exits 0 ({r.stderr.strip()[-500:]})")
         check("left out 4 subsets (L, L+C, L+C+X, L+X)" in r.stdout and "zero" in r.stdout,
               "figure 1 leaves out lazy_list without zero_alloc and says why")
