@@ -46,7 +46,7 @@ DesignInfo broken_irq_unsafe_cancel() {
       .path_locks = seed_era_path_locks(Switches{true, true, true, true}),
       .explore = {{"async-cancel-irq", {kIrqsOff}},
                   {"block-cancel-irq", {}},  // no cancel method: io_cancel never unlocks/relocks
-                  {"io_uring-cancel-vs-complete", {}},  // block-cancel-irq on three CPUs
+                  {"io_uring-cancel-vs-complete", {}},  // block-cancel-irq with the canceller and the IRQ on two CPUs
                   // The async IRQ lands on the canceller's CPU: it spins on the
                   // ctx_lock its own task holds, and the other tasks wait forever.
                   {"cancel-complete-destroy-reap",
