@@ -134,6 +134,11 @@ class AioDesign {
   virtual bool cancel_method_puts_iocb() const { return true; }
   virtual bool cancel_method_marks_cancelled() const { return !sw_.cancel_xchg; }
 
+  // aio_read_events_ring's inner step, the same from the seed's parent to
+  // v4.19: copy the contiguous run of events from `head` (up to `tail`, the
+  // ring's end, the page's end and `room`) into `out`; returns how many.
+  Task<long> copy_ring_run(kioctx& ctx, unsigned head, unsigned tail, unsigned ring_nr, io_event* out, long room);
+
   // list.h on active_reqs, with the neighbours' lines touched.
   Task<void> list_add(kiocb& req, kioctx& ctx);
   Task<void> list_del(kiocb& req, kioctx& ctx, bool init);

@@ -415,6 +415,24 @@ Task<long> AioDesign::sys_io_cancel(kioctx& ctx, std::uint64_t iocb, io_event& r
   co_return ret;
 }
 
+Task<long> AioDesign::copy_ring_run(kioctx& ctx, unsigned head, unsigned tail, unsigned ring_nr, io_event* out,
+                                    long room) {
+  long avail = static_cast<long>((head <= tail ? tail : ring_nr) - head);
+  avail = std::min(avail, room);
+  avail = std::min<long>(avail, AIO_EVENTS_PER_PAGE - ((head + AIO_EVENTS_OFFSET) % AIO_EVENTS_PER_PAGE));
+  // Two io_events share a cache line: one access per line.
+  const CacheLine* last = nullptr;
+  for (long k = 0; k < avail; ++k) {
+    Shared<io_event>& slot = ctx.slots[head + k];
+    if (&slot.line() != last) out[k] = co_await READ_ONCE(slot);
+    else out[k] = slot.raw();
+    last = &slot.line();
+    ctx.unread[head + k] = 0;
+  }
+  sim::cpu_work(costs_.copy_event * avail);  // copy_to_user
+  co_return avail;
+}
+
 // aio_read_events_ring(): readers serialise on the ring_lock mutex only.
 Task<long> AioDesign::aio_read_events_ring(kioctx& ctx, io_event* event, long nr) {
   KernelFunction fn{"aio_read_events_ring"};
@@ -426,19 +444,7 @@ Task<long> AioDesign::aio_read_events_ring(kioctx& ctx, io_event* event, long nr
     while (ret < nr) {
       unsigned tail = co_await READ_ONCE(ctx.tail);
       if (head == tail) break;
-      long avail = static_cast<long>((head <= tail ? tail : ring_nr) - head);
-      avail = std::min(avail, nr - ret);
-      avail = std::min<long>(avail, AIO_EVENTS_PER_PAGE - ((head + AIO_EVENTS_OFFSET) % AIO_EVENTS_PER_PAGE));
-      // Two io_events share a cache line: one access per line.
-      const CacheLine* last = nullptr;
-      for (long k = 0; k < avail; ++k) {
-        Shared<io_event>& slot = ctx.slots[head + k];
-        if (&slot.line() != last) event[ret + k] = co_await READ_ONCE(slot);
-        else event[ret + k] = slot.raw();
-        last = &slot.line();
-        ctx.unread[head + k] = 0;
-      }
-      sim::cpu_work(costs_.copy_event * avail);  // copy_to_user
+      const long avail = co_await copy_ring_run(ctx, head, tail, ring_nr, event + ret, nr - ret);
       ret += avail;
       head = static_cast<unsigned>((head + avail) % ring_nr);
     }

@@ -148,18 +148,7 @@ class V310 final : public AioDesign {
       while (ret < nr) {
         const unsigned tail = co_await READ_ONCE(ctx.tail);
         if (head == tail) break;
-        long avail = static_cast<long>((head <= tail ? tail : ring_nr) - head);
-        avail = std::min(avail, nr - ret);
-        avail = std::min<long>(avail, AIO_EVENTS_PER_PAGE - ((head + AIO_EVENTS_OFFSET) % AIO_EVENTS_PER_PAGE));
-        const CacheLine* last = nullptr;  // two io_events share a line: one access per line
-        for (long k = 0; k < avail; ++k) {
-          Shared<io_event>& slot = ctx.slots[head + k];
-          if (&slot.line() != last) event[ret + k] = co_await READ_ONCE(slot);
-          else event[ret + k] = slot.raw();
-          last = &slot.line();
-          ctx.unread[head + k] = 0;
-        }
-        sim::cpu_work(costs_.copy_event * avail);  // copy_to_user
+        const long avail = co_await copy_ring_run(ctx, head, tail, ring_nr, event + ret, nr - ret);
         ret += avail;
         head = static_cast<unsigned>((head + avail) % ring_nr);
       }

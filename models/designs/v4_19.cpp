@@ -412,18 +412,7 @@ Task<long> V419::aio_read_events_ring(kioctx& ctx, io_event* event, long nr) {
     tail %= nr_events;
     while (ret < nr) {
       if (head == tail) break;
-      long avail = static_cast<long>((head <= tail ? tail : nr_events) - head);
-      avail = std::min(avail, nr - ret);
-      avail = std::min<long>(avail, AIO_EVENTS_PER_PAGE - ((head + AIO_EVENTS_OFFSET) % AIO_EVENTS_PER_PAGE));
-      const CacheLine* last = nullptr;  // two io_events share a line: one access per line
-      for (long k = 0; k < avail; ++k) {
-        Shared<io_event>& s = ctx.slots[head + static_cast<unsigned>(k)];
-        if (&s.line() != last) event[ret + k] = co_await READ_ONCE(s);
-        else event[ret + k] = s.raw();
-        last = &s.line();
-        ctx.unread[head + static_cast<unsigned>(k)] = 0;
-      }
-      sim::cpu_work(costs_.copy_event * avail);  // copy_to_user
+      const long avail = co_await copy_ring_run(ctx, head, tail, nr_events, event + ret, nr - ret);
       ret += avail;
       head = static_cast<unsigned>((head + static_cast<unsigned>(avail)) % nr_events);
     }
