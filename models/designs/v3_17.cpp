@@ -13,6 +13,10 @@ namespace models {
 
 namespace {
 const char* const kSelfDeadlock = "deadlock: cpu0/task spins on ctx_lock already held by cpu0/task on the same CPU";
+// io_destroy's free_ioctx cancelling the request under ctx_lock, on CPU 2.
+const char* const kDestroySelfDeadlock = "deadlock: cpu2/task spins on ctx_lock already held by cpu2/task on the same CPU 2";
+// Path B: ep_aio_cancel's local_irq_enable() under ctx_lock lets an IRQ in.
+const char* const kIrqOnCtxLock = "deadlock: cpu0/irq spins on ctx_lock held by cpu0/task on the same CPU 0";
 }  // namespace
 
 // Counted by hand from fs/aio.c of Linux 3.17; each count is one
@@ -54,7 +58,7 @@ DesignInfo v3_17() {
       .explore = {{"async-cancel-irq", {}},
                   {"complete-before-put-full-ring", {}},  // slots are taken from the per-CPU pool before the kiocb exists and come back at completion: nothing wraps
                   {"io_uring-cancel-vs-complete", {}},  // the block kiocb is never listed: io_cancel finds nothing, the event comes
-                  {"usb-cancel-under-ctx-lock", {kSelfDeadlock}},  // ep_aio_cancel runs under io_cancel's ctx_lock; the synchronous give-back re-takes it
+                  {"usb-cancel-under-ctx-lock", {kSelfDeadlock, kIrqOnCtxLock}},  // path A: the synchronous give-back re-takes ctx_lock; path B: ep_aio_cancel's local_irq_enable lets the async IRQ in under it
                   {"block-cancel-irq", {}},  // a block kiocb is never listed: io_cancel -EINVAL
                   {"cancel-complete-destroy-reap", {}},
                   {"percpu-refill", {}},  // whoever refills first under completion_lock gets the two reaped slots (a submitter, or CPU 2's pool)
@@ -65,15 +69,15 @@ DesignInfo v3_17() {
                   // already gets -EAGAIN (global 6 < req_batch 10), and so do
                   // both submitters. Nothing is overcommitted.
                   {"two-submitters-full-ring", {}},
-                  // ep_aio_cancel runs under io_cancel's ctx_lock;
-                  // usb_ep_dequeue gives the request back synchronously,
-                  // ep_aio_complete -> aio_complete -> spin_lock_irqsave(ctx_lock)
-                  // on the same CPU: a self-deadlock. The DPOR search stops
-                  // there (the cut trace is its only one); random schedules
-                  // also reach gadgetfs' NULL and use-after-free races
-                  // (docs/designs/v3.17.md).
-                  {"usb-cancel-destroy", {kSelfDeadlock}},
-                  {"usb-cancel-irq", {kSelfDeadlock}}},
+                  // ep_aio_cancel runs under io_cancel's (or free_ioctx's)
+                  // ctx_lock; usb_ep_dequeue gives a still-queued request back
+                  // synchronously, ep_aio_complete -> aio_complete ->
+                  // spin_lock_irqsave(ctx_lock) on the same CPU: a
+                  // self-deadlock. When the UDC gives it back first,
+                  // gadgetfs' own NULL and freed iocb->private races
+                  // (docs/designs/v3.12.md).
+                  {"usb-cancel-destroy", gadgetfs_memory_races_and({kSelfDeadlock, kDestroySelfDeadlock})},
+                  {"usb-cancel-irq", gadgetfs_memory_races_and({kSelfDeadlock})}},
       .gadgetfs_cancel_deadlocks = true,
   };
 }

@@ -531,6 +531,10 @@ Task<long> V419::sys_io_destroy(kioctx& ctx) {
 }  // namespace
 
 const char* const kSelfDeadlock = "deadlock: cpu0/task spins on ctx_lock already held by cpu0/task on the same CPU 0";
+// io_destroy's free_ioctx_users cancelling the request under ctx_lock, on CPU 2.
+const char* const kDestroySelfDeadlock = "deadlock: cpu2/task spins on ctx_lock already held by cpu2/task on the same CPU 2";
+// Path B: ep_aio_cancel's local_irq_enable() under ctx_lock lets an IRQ in.
+const char* const kIrqOnCtxLock = "deadlock: cpu0/irq spins on ctx_lock held by cpu0/task on the same CPU 0";
 
 DesignInfo v4_19() {
   return {
@@ -560,17 +564,13 @@ DesignInfo v4_19() {
                      .cancellable_completion = {1, 1},
                      .io_getevents = {0, 0}},
       // Path A of the gadgetfs cancel (docs/designs/v4.19.md): ep_aio_cancel
-      // under io_cancel's ctx_lock dequeues a still-queued request, the UDC
-      // gives it back in the canceller's context, and aio_remove_iocb takes
-      // ctx_lock again on the same CPU.
-      // The optimal DPOR reports only this one on the three USB scenarios:
-      // it runs the canceller first, every such schedule ends in the
-      // self-deadlock before the UDC context has run a step, and the engine
-      // derives no race from a context that never ran. Random walks
-      // (--random 400 --seed 1) find the others the kernel text predicts:
-      // gadgetfs' NULL/freed iocb->private (usb-cancel-irq) and path B
-      // ("cpu0/irq spins on ctx_lock held by cpu0/task",
-      // usb-cancel-under-ctx-lock).
+      // under io_cancel's (or free_ioctx_users') ctx_lock dequeues a
+      // still-queued request, the UDC gives it back in the canceller's
+      // context, and aio_remove_iocb takes ctx_lock again on the same CPU.
+      // Path B: ep_aio_cancel's local_irq_enable() under that ctx_lock lets
+      // the async device's IRQ in, whose aio_complete_rw takes ctx_lock
+      // (usb-cancel-under-ctx-lock). When the UDC gives the request back
+      // first, gadgetfs' own NULL and freed iocb->private races.
       .explore = {{"async-cancel-irq", {}},  // acdev_cancel under ctx_lock takes only its own lock
                   {"complete-before-put-full-ring", {}},  // slots are taken from the per-CPU pool before the iocb exists: nothing wraps
                   {"io_uring-cancel-vs-complete", {}},  // the block iocb is never listed: io_cancel finds nothing (-EINVAL), the event comes
@@ -584,9 +584,9 @@ DesignInfo v4_19() {
                   // set-up is admitted only 120 of its 125 requests: slots
                   // stranded in per-CPU pools, as under v3.12 and v3.17.)
                   {"two-submitters-full-ring", {}},
-                  {"usb-cancel-destroy", {kSelfDeadlock}},
-                  {"usb-cancel-irq", {kSelfDeadlock}},
-                  {"usb-cancel-under-ctx-lock", {kSelfDeadlock}}},
+                  {"usb-cancel-destroy", gadgetfs_memory_races_and({kSelfDeadlock, kDestroySelfDeadlock})},
+                  {"usb-cancel-irq", gadgetfs_memory_races_and({kSelfDeadlock})},
+                  {"usb-cancel-under-ctx-lock", {kSelfDeadlock, kIrqOnCtxLock}}},
   };
 }
 

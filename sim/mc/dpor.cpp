@@ -122,7 +122,12 @@ struct Node {
   Mask backtrack = 0;
   Mask done = 0;
   std::vector<std::pair<int, Footprint>> sleep;
+  // Sleeping processes whose next transition is known to end the schedule
+  // with a violation (the key of found_): it did when it ran here or at an
+  // ancestor, and every event since is independent of it.
+  std::vector<std::pair<int, std::string>> doomed;
   int chosen = -1;
+  std::string chosen_violation;  // the chosen transition ended the schedule with this violation
   int last_proc = -1;
   int preemptions = 0;
   Mask pruned = 0;  // choices dropped by the preemption bound
@@ -161,8 +166,12 @@ class Explorer {
       for (; d >= 0; --d) {
         Node& n = nodes_[d];
         if (n.chosen >= 0) {
-          if (use_sleep()) n.sleep.push_back({n.chosen, events_[d].fp});
+          if (use_sleep()) {
+            n.sleep.push_back({n.chosen, events_[d].fp});
+            if (!n.chosen_violation.empty()) n.doomed.push_back({n.chosen, n.chosen_violation});
+          }
           n.chosen = -1;
+          n.chosen_violation.clear();
         }
         p = pick(n);
         if (p >= 0) break;
@@ -649,14 +658,64 @@ class Explorer {
     return n;
   }
 
+  static std::string key_of(const ViolationInfo& v) { return v.kind + "\n" + v.headline; }
+
   void record_violation(const ViolationInfo& v) {
-    auto& f = found_[v.kind + "\n" + v.headline];
+    auto& f = found_[key_of(v)];
     if (f.schedules == 0 || events_.size() < f.shortest.size()) {
       f.info = v;
       f.shortest.clear();
       for (const Event& e : events_) f.shortest.push_back(e.proc);
     }
     ++f.schedules;
+  }
+
+  // A schedule ends at its first violation: the processes still enabled
+  // there take no step in it, so no race of theirs is derived from it and
+  // the orders in which they run first would never be explored. As at any
+  // state whose successors are not explored (Flanagan & Godefroid, POPL
+  // 2005), each of them is tried at the node before the violating
+  // transition; running there, their transitions' races with the earlier
+  // events are derived as usual. The violating process then sleeps in those
+  // branches, doomed: while it sleeps, its next transition still violates.
+  void explore_beside_violation(std::size_t j, int p, std::string key) {
+    Node& n = nodes_[j];
+    n.chosen_violation = std::move(key);
+    const Mask others = n.enabled & ~bit(p) & ~n.done & ~sleep_mask(n);
+    if (!others) return;
+    if (!optimal()) {
+      n.backtrack |= others;
+      return;
+    }
+    // As insert_wakeup, but a doomed sleeper covers nothing: its branch ended
+    // at its first transition, before q could run.
+    for (int q = 0; q < P_; ++q) {
+      if (!(others & bit(q))) continue;
+      const std::vector<Item> v{Item{q, &n.pend[q]}};
+      long at = -1;
+      bool covered = false;
+      for (const auto& [s, f] : n.sleep)
+        covered = covered || (!is_doomed(n, s) && weak_initial(v, s, f, &at, true));
+      for (const WakeupNode& w : n.wut) covered = covered || weak_initial(v, w.proc, w.fp, &at);
+      if (!covered) n.wut.push_back(WakeupNode{q, n.pend[q], {}});
+    }
+  }
+  static bool is_doomed(const Node& n, int q) {
+    return std::any_of(n.doomed.begin(), n.doomed.end(), [&](const auto& d) { return d.first == q; });
+  }
+
+  // Every enabled process is asleep, and one of them is doomed: the
+  // schedule is the prefix of one that ends in that violation (counted as
+  // such), not a redundant one.
+  bool ends_in_known_violation(const Node& n) {
+    for (const auto& [q, key] : n.doomed)
+      if (n.enabled & bit(q)) {
+        ++res_.schedules;
+        ++found_[key].schedules;
+        if (opt_.count_traces) traces_.insert(foata_hash());
+        return true;
+      }
+    return false;
   }
 
   // Run p's next transition from the last node; false when the schedule
@@ -693,6 +752,7 @@ class Explorer {
       record_violation(*violated);
       ++res_.schedules;
       if (opt_.count_traces) traces_.insert(foata_hash());
+      if (opt_.reduction == Reduction::Dpor) explore_beside_violation(j, p, key_of(*violated));
       return false;
     }
     Node child = make_node(sys, &nodes_[j], p);
@@ -700,9 +760,13 @@ class Explorer {
     next_wut_.clear();
     const Node& parent = nodes_[j];
     child.preemptions = parent.preemptions + (is_preemption(parent, p) ? 1 : 0);
-    if (use_sleep())
+    if (use_sleep()) {
       for (const auto& [q, f] : parent.sleep)
         if (q != p && !dependent(f, events_.back().fp)) child.sleep.push_back({q, f});
+      const Mask asleep = sleep_mask(child);
+      for (const auto& d : parent.doomed)
+        if (asleep & bit(d.first)) child.doomed.push_back(d);
+    }
     if (opt_.reduction == Reduction::None) {
       child.backtrack = child.enabled;
     } else if (int c = default_choice(child); c >= 0) {
@@ -733,13 +797,13 @@ class Explorer {
       if (opt_.reduction == Reduction::Dpor && !optimal() && n.backtrack == 0) {
         // Every enabled process is asleep: this schedule is equivalent to
         // one already explored.
-        ++res_.sleep_blocked;
+        if (!ends_in_known_violation(n)) ++res_.sleep_blocked;
         return;
       }
       const int p = pick(n);
       if (p < 0) {
-        if ((n.enabled & ~sleep_mask(n)) == 0) ++res_.sleep_blocked;
-        else ++res_.schedules;  // every remaining choice is over the preemption bound
+        if ((n.enabled & ~sleep_mask(n)) != 0) ++res_.schedules;  // every remaining choice is over the preemption bound
+        else if (!ends_in_known_violation(n)) ++res_.sleep_blocked;
         return;
       }
       if (!take(sys, p)) return;

@@ -214,7 +214,8 @@ nr = 1
 // exploration must be the same.
 TEST_CASE("the fast replay path reaches the states the checked replay does", "[explore][optimal][replay]") {
   // submit-vs-cancel: 643 schedules (usb-cancel-destroy, used before, has
-  // 409 since two lookup_ioctx read-side sections commute: docs/explorer.md).
+  // 451 since read-side sections commute and violations no longer hide
+  // contexts: docs/explorer.md).
   const ex::Scenario sc = ex::load_scenario(std::string(AIOSIM_SCENARIOS) + "/submit-vs-cancel.toml", {});
   ex::ExploreOptions o = ex::options_for(sc);
   o.check_replay = false;
