@@ -119,7 +119,11 @@ class V419 final : public AioDesign {
   bool users_dead_ = false;                          // percpu_ref_kill: tryget_live fails
   bool users_atomic_ = false, reqs_atomic_ = false;  // switched to atomic mode
   CacheLine reqs_line_{"kioctx.reqs"};
-  Shared<long> reqs_count_{reqs_line_, "ctx->reqs.count", 1};  // percpu_ref_init's initial reference
+  // percpu_ref_init's initial reference, plus PERCPU_COUNT_BIAS while the
+  // ref is per-CPU: an atomic-mode put between percpu_ref_kill and the fold
+  // of the per-CPU counts cannot reach zero early (lib/percpu-refcount.c).
+  static constexpr long kPcpuCountBias = 1L << 30;
+  Shared<long> reqs_count_{reqs_line_, "ctx->reqs.count", 1 + kPcpuCountBias};
   // struct ctx_rq_wait's completion: io_destroy sleeps on it until
   // free_ioctx_reqs (the last request's put) completes it.
   CacheLine rq_line_{"ctx_rq_wait"};  // on io_destroy's stack
@@ -464,10 +468,15 @@ Task<void> V419::kill_ioctx(kioctx& ctx) {
   if (was_dead) co_return;
   sim::rcu_assign_pointer(ctx.hashed, false, "ioctx_table");  // RCU_INIT_POINTER(table->table[ctx->id], NULL)
   co_await sim::wake_up(ctx.wait);                           // wake_up_all(&ctx->wait)
-  users_dead_ = true;  // percpu_ref_kill: __PERCPU_REF_DEAD, tryget_live fails from now on
+  // percpu_ref_kill sets __PERCPU_REF_ATOMIC_DEAD at once: tryget_live
+  // fails and every get/put that starts from now on uses the atomic count;
+  // the grace period is for those that saw per-CPU mode before.
+  users_dead_ = true;
+  users_atomic_ = true;
   co_await sim::synchronize_rcu(rcu_, costs_.synchronize_rcu);
-  users_atomic_ = true;  // percpu_ref_switch_to_atomic_rcu
-  co_await READ_ONCE(ctx.users);  // the per-CPU counts summed into the atomic (ctx.users.raw() holds the sum)
+  // percpu_ref_switch_to_atomic_rcu: the per-CPU counts folded into the
+  // atomic one (ctx.users.raw() has carried their sum all along).
+  co_await READ_ONCE(ctx.users);
   const bool last = co_await sim::atomic_dec_and_test(ctx.users);
   if (last) co_await free_ioctx_users(ctx);
 }
@@ -489,11 +498,11 @@ Task<void> V419::free_ioctx_users(kioctx& ctx) {
   // percpu_ref_kill(&ctx->reqs); percpu_ref_put(&ctx->reqs): after a grace
   // period (call_rcu; the model waits for it here) the per-CPU counts fold
   // into the atomic one.
+  reqs_atomic_ = true;  // percpu_ref_kill: __PERCPU_REF_ATOMIC_DEAD at once
   co_await sim::synchronize_rcu(rcu_, costs_.synchronize_rcu);
-  reqs_atomic_ = true;
   long sum = 0;
   for (auto& p : pcpu_) sum += std::exchange(p->reqs.raw(), 0);
-  reqs_count_.raw() += sum;
+  reqs_count_.raw() += sum - kPcpuCountBias;  // the fold takes the bias off
   const bool last = co_await sim::atomic_dec_and_test(reqs_count_);
   if (last) co_await free_ioctx_reqs(ctx);
 }

@@ -482,6 +482,14 @@ void World::add_step(Footprint& f, const Context& c, const sim::Step& s) const {
     f.global = true;  // a step that names no object: dependent with everything
     return;
   }
+  // local_irq_disable/save/enable/restore: only a change of the CPU's IRQ
+  // state is seen by anyone (the delivery waits for IRQs on), and that is
+  // added as an acquire or release of the flag where the state changes
+  // (next_footprint, execute). One that leaves the state as it was (a
+  // local_irq_disable with IRQs already off, as in ep_aio_cancel under
+  // io_cancel's spin_lock_irq) touches nothing: with IRQs off no delivery can
+  // run before or after it, with IRQs on it is enabled both ways.
+  if (s.kind == StepKind::IrqOff || s.kind == StepKind::IrqOn) return;
   sim::mc::add_step_access(f, s.kind, key_of(s.object, s.what));
 }
 
