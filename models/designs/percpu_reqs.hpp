@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "models/aio/aio.hpp"
+#include "models/designs/registry.hpp"
 #include "models/designs/reqs_available.hpp"
 #include "sim/waitqueue.hpp"
 
@@ -98,5 +99,10 @@ class PercpuReqsDesign : public AioDesign {
   std::unique_ptr<sim::WaitQueue> requests_done_wait_;
   std::unique_ptr<Shared<int>> requests_done_;
 };
+
+// What v3.12 and v3.17 declare alike in the registry (percpu_reqs_info.cpp):
+// the same lock counts per path and the same explorer verdicts.
+PathLocks percpu_reqs_path_locks();
+std::vector<ExploreVerdict> percpu_reqs_explore();
 
 }  // namespace models
