@@ -24,7 +24,7 @@ PathLocks percpu_reqs_path_locks() {
   // io_submit_one takes no kioctx lock (3.12 1306-1375). (3.17, with the
   // pools empty: aio_get_req calls user_refill_reqs_available, one
   // spin_lock_irq(&ctx->completion_lock) (904) --
-  // tests/models/designs/v3_17_test.cpp.)
+  // tests/models/designs/percpu_reqs_test.cpp.)
   p.io_submit = {0, 0};
   // gadgetfs' ep_aio_rwtail -> kiocb_set_cancel_fn: ctx_lock irqsave (3.12
   // 383, 3.17 464-477).
