@@ -511,6 +511,11 @@ DesignInfo v4_19() {
       // gadgetfs' NULL/freed iocb->private (usb-cancel-irq) and path B
       // ("cpu0/irq spins on ctx_lock held by cpu0/task",
       // usb-cancel-under-ctx-lock).
+      // Not shared with v3.9's list: the verdicts on the three USB scenarios
+      // and on complete-before-put-full-ring differ, and the clean ones are
+      // clean for other reasons (v3.9's io_cancel drops ctx_lock before the
+      // method and counts ring space in reqs_active; 4.19 calls the method
+      // under ctx_lock and counts slots per CPU).
       .explore = {{"async-cancel-irq", {}},  // acdev_cancel under ctx_lock takes only its own lock
                   {"complete-before-put-full-ring", {}},  // slots are taken from the per-CPU pool before the iocb exists: nothing wraps
                   {"io_uring-cancel-vs-complete", {}},  // the block iocb is never listed: io_cancel finds nothing (-EINVAL), the event comes
