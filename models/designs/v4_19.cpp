@@ -532,6 +532,7 @@ DesignInfo v4_19() {
                   {"usb-cancel-destroy", {kSelfDeadlock}},
                   {"usb-cancel-irq", {kSelfDeadlock}},
                   {"usb-cancel-under-ctx-lock", {kSelfDeadlock}}},
+      .gadgetfs_cancel_deadlocks = true,  // path A above
   };
 }
 
