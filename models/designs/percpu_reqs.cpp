@@ -65,7 +65,6 @@ unsigned PercpuReqsDesign::ioctx_nr_events(unsigned nr_events, int cpus) const {
 void PercpuReqsDesign::on_attach() {
   const int ncpus = machine_->cpus();
   const unsigned nr_events = ctx_->nr.raw();
-  req_batch_ = std::max(1u, (nr_events - 1) / (static_cast<unsigned>(ncpus) * 4u));
   // struct { atomic_t reqs_available; } ____cacheline_aligned_in_smp;
   reqs_available_line_ = std::make_unique<CacheLine>("kioctx.reqs_available");
   reqs_available_ = std::make_unique<Shared<int>>(*reqs_available_line_, "ctx->reqs_available",
@@ -75,6 +74,11 @@ void PercpuReqsDesign::on_attach() {
   completed_events_ = std::make_unique<Shared<unsigned>>(ctx_->tail.line(), "ctx->completed_events", 0u);
   cpus_.clear();
   for (int c = 0; c < ncpus; ++c) cpus_.push_back(std::make_unique<KioctxCpu>(c));
+  std::vector<Shared<unsigned>*> pools;
+  for (auto& c : cpus_) pools.push_back(&c->reqs_available);
+  slots_.attach(*reqs_available_, std::move(pools), v317() ? completed_events_.get() : nullptr, nr_events,
+                v317() ? ReqsAvailable::Guard::LocalIrqSave : ReqsAvailable::Guard::PreemptDisable,
+                ReqsAvailable::Refill::OwnFrame);
   // struct percpu_ref users: the first member of struct kioctx; its atomic
   // count is the model's ctx->users, 1 (io_setup dropped ioctx_alloc's get).
   users_ = std::make_unique<PercpuRef>("users", ncpus, ctx_->users.line(), &ctx_->users);
@@ -109,10 +113,6 @@ std::string PercpuReqsDesign::check_at_end() const {
                      "nr_events - 1 = {}",
                      global, pools, in_flight, v317() ? "completed_events" : "unreaped events", held,
                      global + pools + in_flight + held, nr_events - 1);
-}
-
-PercpuReqsDesign::KioctxCpu& PercpuReqsDesign::this_cpu() {
-  return *cpus_.at(static_cast<std::size_t>(sim::current_context->cpu().id()));
 }
 
 // percpu_ref_get() (include/linux/percpu-refcount.h of the 3.11-3.17 era):
@@ -155,88 +155,6 @@ Task<bool> PercpuReqsDesign::percpu_ref_kill(PercpuRef& ref) {
   co_return co_await sim::atomic_dec_and_test(*ref.count);
 }
 
-// put_reqs_available() (v3.12 lines 752-766, v3.17 819-834).
-Task<void> PercpuReqsDesign::put_reqs_available(kioctx&, unsigned nr) {
-  KernelFunction fn{"put_reqs_available"};
-  // v3.12: preempt_disable() -- the model's tasks never migrate and nothing
-  // in IRQ context touches the per-CPU count, so there is nothing to model.
-  // v3.17: local_irq_save(), as aio_complete now calls this from IRQs.
-  unsigned long flags = 0;
-  if (v317()) flags = co_await sim::local_irq_save();
-  KioctxCpu& kcpu = this_cpu();
-  unsigned avail = co_await READ_ONCE(kcpu.reqs_available) + nr;
-  while (avail >= req_batch_ * 2) {
-    avail -= req_batch_;
-    co_await sim::atomic_add(static_cast<int>(req_batch_), *reqs_available_);
-  }
-  co_await WRITE_ONCE(kcpu.reqs_available, avail);
-  if (v317()) co_await sim::local_irq_restore(flags);
-}
-
-// get_reqs_available() (v3.12 lines 768-796, v3.17 836-864): one slot from
-// this CPU's pool, refilled with req_batch slots by a cmpxchg loop on the
-// global count when empty; false if the global count has fewer.
-Task<bool> PercpuReqsDesign::get_reqs_available(kioctx&) {
-  KernelFunction fn{"get_reqs_available"};
-  unsigned long flags = 0;
-  if (v317()) flags = co_await sim::local_irq_save();  // v3.12: preempt_disable()
-  KioctxCpu& kcpu = this_cpu();
-  bool ret = false;
-  unsigned have = co_await READ_ONCE(kcpu.reqs_available);
-  bool got_batch = have != 0;
-  if (!got_batch) {
-    int avail = co_await READ_ONCE(*reqs_available_);  // atomic_read
-    for (;;) {
-      if (avail < static_cast<int>(req_batch_)) break;  // goto out
-      const int old = avail;
-      avail = co_await sim::cmpxchg(*reqs_available_, avail, avail - static_cast<int>(req_batch_));
-      if (avail == old) {
-        got_batch = true;
-        have += req_batch_;  // kcpu->reqs_available += ctx->req_batch
-        break;
-      }
-    }
-  }
-  if (got_batch) {
-    ret = true;
-    co_await WRITE_ONCE(kcpu.reqs_available, have - 1);  // kcpu->reqs_available--
-  }
-  if (v317()) co_await sim::local_irq_restore(flags);
-  co_return ret;
-}
-
-// refill_reqs_available() (v3.17 lines 873-896), "must be called holding
-// ctx->completion_lock": slots of events already reaped (completed_events
-// minus what is still in the ring) go back to this CPU's pool.
-Task<void> PercpuReqsDesign::refill_reqs_available(kioctx& ctx, unsigned head, unsigned tail) {
-  KernelFunction fn{"refill_reqs_available"};
-  sim::assert_spin_locked(ctx.completion_lock);
-  const unsigned nr_events = co_await READ_ONCE(ctx.nr);
-  head %= nr_events;  // clamp head since userland can write to it
-  const unsigned events_in_ring = head <= tail ? tail - head : nr_events - (head - tail);
-  unsigned completed = co_await READ_ONCE(*completed_events_);
-  const unsigned had = completed;
-  if (events_in_ring < completed) completed -= events_in_ring;
-  else completed = 0;
-  if (!completed) co_return;
-  co_await WRITE_ONCE(*completed_events_, had - completed);
-  co_await put_reqs_available(ctx, completed);
-}
-
-// user_refill_reqs_available() (v3.17 lines 902-926): a submitter whose
-// pools are empty takes completion_lock to give back reaped slots itself.
-Task<void> PercpuReqsDesign::user_refill_reqs_available(kioctx& ctx) {
-  KernelFunction fn{"user_refill_reqs_available"};
-  co_await sim::spin_lock_irq(ctx.completion_lock);
-  if (co_await READ_ONCE(*completed_events_)) {
-    // ring->head may race with aio_read_events_ring: either value is valid.
-    const unsigned head = co_await READ_ONCE(ctx.ring_head);
-    const unsigned tail = co_await READ_ONCE(ctx.tail);
-    co_await refill_reqs_available(ctx, head, tail);
-  }
-  co_await sim::spin_unlock_irq(ctx.completion_lock);
-}
-
 // kmem_cache_alloc(kiocb_cachep, GFP_KERNEL|__GFP_ZERO): every field 0 (no
 // ki_users any more: from 3.12 a kiocb has no reference count).
 Task<kiocb*> PercpuReqsDesign::kmem_cache_alloc_zeroed(kioctx&) {
@@ -258,10 +176,10 @@ Task<kiocb*> PercpuReqsDesign::kmem_cache_alloc_zeroed(kioctx&) {
 // aio_get_req() (v3.12 lines 802-818, v3.17 932-953).
 Task<kiocb*> PercpuReqsDesign::aio_get_req(kioctx& ctx, kiocb_batch&) {
   KernelFunction fn{"aio_get_req"};
-  if (!co_await get_reqs_available(ctx)) {
+  if (!co_await slots_.get_reqs_available()) {
     if (!v317()) co_return nullptr;
-    co_await user_refill_reqs_available(ctx);
-    if (!co_await get_reqs_available(ctx)) co_return nullptr;
+    co_await slots_.user_refill_reqs_available(ctx);
+    if (!co_await slots_.get_reqs_available()) co_return nullptr;
   }
   kiocb* req = co_await kmem_cache_alloc_zeroed(ctx);
   if (v317()) co_await percpu_ref_get(*reqs_);
@@ -296,7 +214,7 @@ Task<long> PercpuReqsDesign::io_submit_one(kioctx& ctx, const UserIocb& iocb, ki
 
   if (iocb.bad_buffer) {
     // aio_run_iocb: access_ok() fails -> -EFAULT -> out_put_req.
-    co_await put_reqs_available(ctx, 1);
+    co_await slots_.put_reqs_available(1);
     --ctx.reqs_active.raw();
     bool last = false;
     if (v317()) last = co_await percpu_ref_put(*reqs_);
@@ -387,7 +305,7 @@ Task<void> PercpuReqsDesign::aio_complete(kiocb& iocb, long res, long res2) {
     //         refill_reqs_available(ctx, head, tail);
     const unsigned completed = co_await READ_ONCE(*completed_events_) + 1;
     co_await WRITE_ONCE(*completed_events_, completed);
-    if (completed > 1) co_await refill_reqs_available(ctx, head, tail);
+    if (completed > 1) co_await slots_.refill_reqs_available(ctx, head, tail);
   }
   co_await sim::spin_unlock_irqrestore(ctx.completion_lock, flags);
 
@@ -461,7 +379,7 @@ Task<long> PercpuReqsDesign::aio_read_events_ring(kioctx& ctx, io_event* event, 
       head = static_cast<unsigned>((head + avail) % nr_events);
     }
     co_await WRITE_ONCE(ctx.ring_head, head);
-    if (!v317()) co_await put_reqs_available(ctx, static_cast<unsigned>(ret));  // v3.12 line 1029
+    if (!v317()) co_await slots_.put_reqs_available(static_cast<unsigned>(ret));  // v3.12 line 1029
   }
   co_await sim::mutex_unlock(ctx.ring_lock);
   co_return ret;

@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "models/aio/aio.hpp"
+#include "models/designs/registry.hpp"
+#include "models/designs/reqs_available.hpp"
 #include "sim/waitqueue.hpp"
 
 namespace models {
@@ -36,7 +38,7 @@ class PercpuReqsDesign : public AioDesign {
   std::string check_at_end() const override;
 
   // The slot accounting, for tests (no step, no cost).
-  unsigned req_batch() const { return req_batch_; }
+  unsigned req_batch() const { return slots_.req_batch(); }
   int global_reqs_available() const { return reqs_available_->raw(); }
   unsigned cpu_reqs_available(int cpu) const { return cpus_.at(static_cast<std::size_t>(cpu))->reqs_available.raw(); }
   unsigned completed_events() const { return completed_events_->raw(); }
@@ -72,7 +74,6 @@ class PercpuReqsDesign : public AioDesign {
   };
 
   bool v317() const { return release_ == Release::V3_17; }
-  KioctxCpu& this_cpu();
 
   Task<void> percpu_ref_get(PercpuRef& ref);
   // true: the count reached zero (the caller runs the release function).
@@ -80,17 +81,13 @@ class PercpuReqsDesign : public AioDesign {
   // percpu_ref_kill + percpu_ref_kill_rcu; true: the count reached zero.
   Task<bool> percpu_ref_kill(PercpuRef& ref);
 
-  Task<void> put_reqs_available(kioctx& ctx, unsigned nr);
-  Task<bool> get_reqs_available(kioctx& ctx);
-  Task<void> refill_reqs_available(kioctx& ctx, unsigned head, unsigned tail);
-  Task<void> user_refill_reqs_available(kioctx& ctx);
   Task<kiocb*> kmem_cache_alloc_zeroed(kioctx& ctx);
   Task<int> kill_ioctx_ret(kioctx& ctx);  // kill_ioctx; -EINVAL if already dead (3.17 returns it)
   Task<void> free_ioctx_users(kioctx& ctx);
   Task<void> free_ioctx_reqs(kioctx& ctx);
 
   Release release_;
-  unsigned req_batch_ = 1;
+  ReqsAvailable slots_;  // the code that moves the slots between the counts below
   std::unique_ptr<CacheLine> reqs_available_line_;   // ____cacheline_aligned_in_smp
   std::unique_ptr<Shared<int>> reqs_available_;      // ctx->reqs_available (atomic_t)
   std::unique_ptr<Shared<unsigned>> completed_events_;  // 3.17: on the {tail, completion_lock} line
@@ -102,5 +99,10 @@ class PercpuReqsDesign : public AioDesign {
   std::unique_ptr<sim::WaitQueue> requests_done_wait_;
   std::unique_ptr<Shared<int>> requests_done_;
 };
+
+// What v3.12 and v3.17 declare alike in the registry (percpu_reqs_info.cpp):
+// the same lock counts per path and the same explorer verdicts.
+PathLocks percpu_reqs_path_locks();
+std::vector<ExploreVerdict> percpu_reqs_explore();
 
 }  // namespace models

@@ -53,14 +53,6 @@ sim::Task<void> script(Rig& r, std::vector<UserIocb> iocbs, Script& s) {
   s.after[3] = sample(r);
 }
 
-bool cancel_self_deadlocks(const models::DesignInfo& d) {
-  for (const models::ExploreVerdict& v : d.explore)
-    if (v.scenario == "usb-cancel-under-ctx-lock")
-      for (const std::string& h : v.violations)
-        if (h.find("spins on ctx_lock already held") != std::string::npos) return true;
-  return false;
-}
-
 }  // namespace
 
 TEST_CASE("every design: lock acquisitions per path as its design file states", "[models][locks][designs]") {
@@ -152,10 +144,10 @@ clock = "internal"
     INFO(d.name);
     // A planted bug is on the cancel path (and may hang it: IRQs left off);
     // without cancels it must behave like the design it breaks.
-    // So does a design whose io_cancel self-deadlocks on gadgetfs, as its
-    // verdict on usb-cancel-under-ctx-lock declares (v3.12 to v4.19: the
-    // cancel method runs under ctx_lock; a kernel bug, docs/designs/v4.19.md).
-    const bool no_usb_cancels = d.planted_bug || d.gadgetfs_cancel_deadlocks || cancel_self_deadlocks(d);
+    // So does a design whose io_cancel self-deadlocks on gadgetfs
+    // (DesignInfo::gadgetfs_cancel_deadlocks, v3.12 to v4.19: the cancel
+    // method runs under ctx_lock; a kernel bug, docs/designs/v4.19.md).
+    const bool no_usb_cancels = d.planted_bug || d.gadgetfs_cancel_deadlocks;
     std::vector<std::string> sets = {"kioctx.design=" + d.name};
     if (no_usb_cancels) sets.push_back("usb.cancel_fraction=0");
     // Block requests only, some of them cancelled.
