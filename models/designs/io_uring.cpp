@@ -884,6 +884,7 @@ DesignInfo io_uring() {
                   {"cancel-complete-destroy-reap", {kNotAioKiocb}},
                   {"io_uring-cancel-vs-complete", {}},
                   {"io_uring-async-cancel-queued", {}},  // queued: -ECANCELED CQE + 0; running: -EALREADY; neither: -ENOENT
+                  {"io_uring-cq-overflow", {}},  // the third CQE waits on cq_overflow_list until the reaper makes room
                   {"recycle", {kNotAioKiocb}},
                   {"submit-vs-cancel", {kNotAioKiocb}},
                   {"two-kiocbs", {kNotAioKiocb}},

@@ -52,6 +52,7 @@ DesignInfo seed_era_mm_parent() {
                   {"block-cancel-irq", {"invariant: request req0 is lost"}},
                   {"io_uring-cancel-vs-complete", {"invariant: request req0 is lost"}},  // block-cancel-irq's race
                   {"io_uring-async-cancel-queued", {}},  // the buffered write completes inside io_submit: io_cancel -EINVAL
+                  {"io_uring-cq-overflow", {}},  // the ring has room for all three: the reaper reads them
                   {"cancel-complete-destroy-reap", {}},
                   // reqs_active drops inside aio_complete's ctx_lock section,
                   // which kiocb_batch_refill also holds: one gets the slot.
@@ -86,6 +87,7 @@ DesignInfo seed_era_lazy_cancel() {
                   {"block-cancel-irq", {}},
                   {"io_uring-cancel-vs-complete", {}},
                   {"io_uring-async-cancel-queued", {}},  // the buffered write completes inside io_submit: io_cancel -EINVAL
+                  {"io_uring-cq-overflow", {}},  // the ring has room for all three: the reaper reads them
                   {"cancel-complete-destroy-reap", {}},
                   // reqs_active drops after the completion_lock section, under
                   // no kioctx lock: the refill can count the completed request

@@ -51,6 +51,7 @@ DesignInfo v3_12() {
                   {"complete-before-put-full-ring", {}},  // slots are taken from the per-CPU pool before the kiocb exists and come back at reap: nothing wraps
                   {"io_uring-cancel-vs-complete", {}},  // the block kiocb is never listed: io_cancel finds nothing, the event comes
                   {"io_uring-async-cancel-queued", {}},  // the buffered write completes inside io_submit: io_cancel -EINVAL
+                  {"io_uring-cq-overflow", {}},  // the ring has room for all three: the reaper reads them
                   {"usb-cancel-under-ctx-lock", {kSelfDeadlock}},  // ep_aio_cancel runs under io_cancel's ctx_lock; the synchronous give-back re-takes it
                   {"block-cancel-irq", {}},  // a block kiocb is never listed: io_cancel -EINVAL
                   {"cancel-complete-destroy-reap", {}},
