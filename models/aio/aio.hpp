@@ -49,6 +49,9 @@ struct file {
   virtual Task<long> aio_write(kiocb& req) = 0;
   CacheLine line;
   Shared<long> f_count;
+  // f_flags & O_DIRECT. io_uring punts a write to a file without it to
+  // io-wq (its nonblocking attempt cannot succeed); fs/aio.c does not look.
+  bool o_direct = true;
   const std::string& name() const { return name_; }
 
  private:
@@ -103,6 +106,10 @@ class AioDesign {
   virtual Task<long> sys_io_getevents(kioctx& ctx, long min_nr, long nr, io_event* events);
   virtual Task<long> sys_io_cancel(kioctx& ctx, std::uint64_t iocb, io_event& result);
   virtual Task<long> sys_io_destroy(kioctx& ctx);
+  // An io-wq worker thread (io_uring's) runs the work queued so far.
+  // fs/aio.c has no io-wq: its writes that cannot go asynchronous are done
+  // inside io_submit, so there is nothing to run.
+  virtual Task<void> io_wq_worker() { co_return; }
 
   // fs/aio.c internals.
   virtual Task<bool> lookup_ioctx(kioctx& ctx);

@@ -47,6 +47,8 @@ DesignInfo broken_irq_unsafe_cancel() {
       .explore = {{"async-cancel-irq", {kIrqsOff}},
                   {"block-cancel-irq", {}},  // no cancel method: io_cancel never unlocks/relocks
                   {"io_uring-cancel-vs-complete", {}},  // block-cancel-irq with the canceller and the IRQ on two CPUs
+                  {"io_uring-async-cancel-queued", {}},  // the buffered write completes inside io_submit: io_cancel -EINVAL
+                  {"io_uring-cq-overflow", {}},  // the ring has room for all three: the reaper reads them
                   // The async IRQ lands on the canceller's CPU: it spins on the
                   // ctx_lock its own task holds, and the other tasks wait forever.
                   {"cancel-complete-destroy-reap",

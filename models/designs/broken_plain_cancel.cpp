@@ -59,6 +59,8 @@ DesignInfo broken_plain_cancel() {
       .explore = {{"async-cancel-irq", {}},
                   {"block-cancel-irq", {}},
                   {"io_uring-cancel-vs-complete", {}},
+                  {"io_uring-async-cancel-queued", {}},  // the buffered write completes inside io_submit: io_cancel -EINVAL
+                  {"io_uring-cq-overflow", {}},  // the ring has room for all three: the reaper reads them
                   {"cancel-complete-destroy-reap", {}},
                   {"complete-before-put-full-ring", {"invariant: ring overcommitted"}},  // as lazy-cancel
                   {"percpu-refill", {}},  // 8 free slots: both io_submit succeed

@@ -68,6 +68,8 @@ DesignInfo broken_plain_cancel_early() {
       .explore = {{"async-cancel-irq", {kSecondResult}},
                   {"block-cancel-irq", {}},
                   {"io_uring-cancel-vs-complete", {}},
+                  {"io_uring-async-cancel-queued", {}},  // the buffered write completes inside io_submit: io_cancel -EINVAL
+                  {"io_uring-cq-overflow", {}},  // the ring has room for all three: the reaper reads them
                   {"cancel-complete-destroy-reap", {}},
                   {"complete-before-put-full-ring", {"invariant: ring overcommitted"}},  // as lazy-cancel
                   {"percpu-refill", {}},  // 8 free slots: both io_submit succeed

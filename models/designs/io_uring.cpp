@@ -15,9 +15,12 @@
 //   sys_io_getevents -> user space reads CQEs; io_uring_enter(GETEVENTS) to wait
 //   sys_io_cancel    -> an IORING_OP_ASYNC_CANCEL SQE through io_uring_enter
 //   sys_io_destroy   -> close(ring_fd): io_uring_release on the last file ref
-// Left out: SQPOLL, IOPOLL, linked requests, timeouts, polls, fixed files,
-// io-wq (no modelled request is ever punted to it: block writes are issued
-// inline with force_nonblock and return -EIOCBQUEUED).
+// Left out: SQPOLL, IOPOLL, linked requests, timeouts, polls, fixed files.
+// io-wq (fs/io-wq.c, v5.6.4) is one io_wqe with one worker: a write to a
+// file opened without O_DIRECT is punted to it (io_write's nonblocking
+// attempt gets -EAGAIN), O_DIRECT block writes are issued inline and return
+// -EIOCBQUEUED. The engine has no kthreads: the worker runs on a task context
+// that calls io_wq_worker() (the explorer's "io_wq_worker" action).
 #include <algorithm>
 #include <cstdint>
 #include <deque>
@@ -154,6 +157,31 @@ struct IoRing {
   std::deque<Backlogged> overflow;
 };
 
+// fs/io-wq.c (v5.6.4): one struct io_wqe (one NUMA node) and its one
+// struct io_worker. Each field is on the line the kernel gives it; the
+// std::deque is the list, the Shared count is what list walks read.
+struct IoWq {
+  IoWq(sim::Machine& m, sim::LockKind kind)
+      : wqe_lock("wqe->lock", wqe_line, kind, m),
+        worker_lock("worker->lock", worker_line, kind, m),
+        work_list(wqe_line, "wqe->work_list", 0),
+        cur_work(worker_line, "worker->cur_work", 0),
+        sigpending(worker_line, "worker->task SIGINT pending", 0) {}
+
+  sim::CacheLine wqe_line{"io_wqe"}, worker_line{"io_worker"};
+  sim::Spinlock wqe_lock, worker_lock;
+  sim::Shared<int> work_list;  // wq_list length (wq_list_empty reads it)
+  std::deque<kiocb*> queued;   // wqe->work_list: the punted io_kiocbs (req->work)
+  // worker->cur_work: the running request's user_data + 1, or 0 (the
+  // cancel side compares user_data through it, io_cancel_cb).
+  sim::Shared<std::uint64_t> cur_work;
+  kiocb* running = nullptr;
+  sim::Shared<int> sigpending;  // send_sig(SIGINT, worker->task, 1)
+};
+
+// enum io_wq_cancel (fs/io-wq.h, v5.6.4).
+enum class IoWqCancel { Ok, Running, NotFound };
+
 class IoUring final : public AioDesign {
  public:
   // lazy_list on: the drivers then call kiocb_set_cancel_fn (which io_uring
@@ -166,6 +194,7 @@ class IoUring final : public AioDesign {
                                               ctx_->max_reqs, IORING_MAX_ENTRIES));
     ring_ = std::make_unique<IoRing>(*machine_, ctx_->max_reqs, ctx_->completion_lock.kind());
     ring_->sqe_is_cancel.assign(ring_->sq_entries, false);
+    io_wq_ = std::make_unique<IoWq>(*machine_, ctx_->completion_lock.kind());
   }
 
   Task<long> do_io_submit(kioctx& ctx, std::span<const UserIocb> iocbs) override;
@@ -175,12 +204,17 @@ class IoUring final : public AioDesign {
   Task<void> aio_complete(kiocb& iocb, long res, long res2) override;  // io_complete_rw
   Task<void> kiocb_set_cancel_fn(kiocb& req, kiocb_cancel_fn cancel) override;
   Task<void> put_ioctx(kioctx& ctx) override;  // fput of the ring file
+  Task<void> io_wq_worker() override;           // io_wqe_worker: one pass over the queued work
 
  private:
   Task<bool> fdget(kioctx& ctx);
   Task<long> io_uring_enter(kioctx& ctx, unsigned to_submit, unsigned min_complete, bool getevents);
   Task<long> io_submit_sqes(kioctx& ctx, unsigned nr);
-  Task<void> io_issue_sqe(kioctx& ctx, kiocb& req, const UserIocb& sqe);
+  Task<bool> io_issue_sqe(kioctx& ctx, kiocb& req, const UserIocb& sqe);
+  Task<void> io_wqe_enqueue(kiocb& req);
+  Task<void> io_worker_handle_work();
+  Task<void> io_wq_submit_work(kiocb& req, bool cancel);
+  Task<IoWqCancel> io_wqe_cancel_cb_work(std::uint64_t sqe_addr);
   Task<void> io_async_find_and_cancel(kioctx& ctx, kiocb& req, std::uint64_t sqe_addr);
   Task<void> io_cqring_add_event(kiocb& req, long res);
   Task<void> io_cqring_fill_event(kiocb& req, long res);
@@ -200,6 +234,7 @@ class IoUring final : public AioDesign {
   void drop(std::uint64_t user_data);
 
   std::unique_ptr<IoRing> ring_;
+  std::unique_ptr<IoWq> io_wq_;
   long cancel_ret_ = -ENOENT;  // the ASYNC_CANCEL request's result, for the syscall's return
 };
 
@@ -331,13 +366,16 @@ Task<long> IoUring::io_submit_sqes(kioctx& ctx, unsigned nr) {
     req.ki_obj_user.raw() = user_data;
     ++submitted;
     sim::cpu_work(costs_.copy_iocb);  // io_submit_sqe: io_req_defer_prep, opcode checks
+    bool punted = false;
     if (cancel) {
       // io_async_cancel() (4090-4096)
       co_await io_async_find_and_cancel(ctx, req, sqe.id);
     } else {
-      co_await io_issue_sqe(ctx, req, sqe);
+      punted = co_await io_issue_sqe(ctx, req, sqe);
     }
-    co_await io_put_req(req);  // __io_queue_sqe: drop the submission reference
+    // __io_queue_sqe (4766-4767): drop the submission reference -- unless
+    // punted: "worker will release submit reference" (4757-4762).
+    if (!punted) co_await io_put_req(req);
   }
   // io_commit_sqring() (4959-4969): smp_store_release(&rings->sq.head, ctx->cached_sq_head)
   co_await WRITE_ONCE(r.sq_head, r.cached_sq_head);
@@ -345,21 +383,152 @@ Task<long> IoUring::io_submit_sqes(kioctx& ctx, unsigned nr) {
 }
 
 // io_req_set_file + io_write (force_nonblock) + kiocb_done: the request is
-// queued on the device (-EIOCBQUEUED) or done inline (ki_complete now).
-Task<void> IoUring::io_issue_sqe(kioctx&, kiocb& req, const UserIocb& sqe) {
+// queued on the device (-EIOCBQUEUED), done inline (ki_complete now), or
+// punted to io-wq (true: the worker now owns the submission reference).
+Task<bool> IoUring::io_issue_sqe(kioctx&, kiocb& req, const UserIocb& sqe) {
   KernelFunction fn{"io_write"};
   if (sqe.bad_buffer) {
     // io_import_iovec() fails: io_queue_sqe posts the error CQE and drops
     // both references (io_cqring_add_event + io_double_put_req).
     co_await io_cqring_add_event(req, -EFAULT);
     co_await io_put_req(req);
-    co_return;
+    co_return false;
   }
   co_await sim::atomic_inc(sqe.filp->f_count);  // fget()
   req.ki_filp = sqe.filp;
   req.ki_eventfd = nullptr;  // io_uring signals a ring-wide eventfd, not one per request (not modelled)
+  if (!sqe.filp->o_direct) {
+    // Without O_DIRECT the nonblocking attempt cannot succeed: a regular
+    // file goes to copy_iov (2346-2348); a block device's blkdev_write_iter
+    // refuses IOCB_NOWAIT without IOCB_DIRECT (-EOPNOTSUPP, fs/block_dev.c
+    // 2013-2014), which io_write turns into -EAGAIN (2378-2379). The file is
+    // not O_NONBLOCK and the SQE has no RWF_NOWAIT, so REQ_F_NOWAIT is clear
+    // (1917-1920) and __io_queue_sqe punts it: io_queue_async_work
+    // (4748-4762, 975-993), io_wq_enqueue of an unhashed work (a block
+    // device is not REQ_F_ISREG, so no hash_reg_file).
+    co_await io_wqe_enqueue(req);
+    co_return true;
+  }
   const long ret = co_await sqe.filp->aio_write(req);  // call_write_iter
   if (ret != -EIOCBQUEUED) co_await aio_complete(req, ret, 0);  // kiocb_done -> io_rw_done -> ki_complete
+  co_return false;
+}
+
+// ---- io-wq (fs/io-wq.c, v5.6.4)
+
+// io_wqe_enqueue() (761-787): list_add_tail under wqe->lock, irqsave. The
+// wake-up of a free worker (io_wqe_wake_worker) is not modelled: the
+// worker's context runs io_wq_worker() when its scenario starts it.
+Task<void> IoUring::io_wqe_enqueue(kiocb& req) {
+  KernelFunction fn{"io_wqe_enqueue"};
+  IoWq& w = *io_wq_;
+  auto flags = co_await sim::spin_lock_irqsave(w.wqe_lock);
+  w.queued.push_back(&req);
+  co_await WRITE_ONCE(w.work_list, static_cast<int>(w.queued.size()));  // wq_list_add_tail
+  co_await sim::spin_unlock_irqrestore(w.wqe_lock, flags);
+}
+
+// io_wqe_worker() (538-581): spin_lock_irq(&wqe->lock), and if
+// io_wqe_run_queue() finds work, io_worker_handle_work(); one pass, until
+// the list is empty (the kthread's sleep and idle timeout are left out).
+Task<void> IoUring::io_wq_worker() {
+  KernelFunction fn{"io_wqe_worker"};
+  IoWq& w = *io_wq_;
+  co_await sim::spin_lock_irq(w.wqe_lock);
+  if (co_await READ_ONCE(w.work_list) == 0) {
+    co_await sim::spin_unlock_irq(w.wqe_lock);
+    co_return;
+  }
+  co_await io_worker_handle_work();
+}
+
+// io_worker_handle_work() (443-536), called with wqe->lock held: take the
+// head (io_get_next_work, 379-404), drop wqe->lock, and only then publish
+// it as cur_work under worker->lock (478-480). Between the two a cancel
+// finds the work neither queued nor running. The mm, files and creds
+// switches are left out.
+Task<void> IoUring::io_worker_handle_work() {
+  KernelFunction fn{"io_worker_handle_work"};
+  IoWq& w = *io_wq_;
+  for (;;) {
+    kiocb* work = nullptr;
+    if (co_await READ_ONCE(w.work_list) != 0) {
+      work = w.queued.front();
+      w.queued.pop_front();
+      co_await WRITE_ONCE(w.work_list, static_cast<int>(w.queued.size()));  // wq_node_del
+    }
+    co_await sim::spin_unlock_irq(w.wqe_lock);
+    if (!work) co_return;
+    // "flush any pending signals before assigning new work"
+    if (co_await READ_ONCE(w.sigpending)) co_await WRITE_ONCE(w.sigpending, 0);
+    co_await sim::spin_lock_irq(w.worker_lock);
+    w.running = work;
+    co_await WRITE_ONCE(w.cur_work, work->ki_user_data + 1);
+    co_await sim::spin_unlock_irq(w.worker_lock);
+    co_await io_wq_submit_work(*work, false);  // work->func(&work)
+    co_await sim::spin_lock_irq(w.worker_lock);
+    w.running = nullptr;
+    co_await WRITE_ONCE(w.cur_work, std::uint64_t{0});
+    co_await sim::spin_unlock_irq(w.worker_lock);
+    co_await sim::spin_lock_irq(w.wqe_lock);
+  }
+}
+
+// io_wq_submit_work() (v5.6.4 fs/io_uring.c 4521-4561): with
+// IO_WQ_WORK_CANCEL the request ends with -ECANCELED; otherwise the blocking
+// write (io_issue_sqe with force_nonblock false -> io_write -> call_write_iter
+// returns the bytes -> kiocb_done, in_async: __io_complete_rw, 1968-1979,
+// the same CQE and put as io_complete_rw). Then the submission reference,
+// and on error the CQE and the completion reference.
+Task<void> IoUring::io_wq_submit_work(kiocb& req, bool cancel) {
+  KernelFunction fn{"io_wq_submit_work"};
+  long ret = cancel ? -ECANCELED : 0;
+  if (!ret) {
+    const long written = co_await req.ki_filp->aio_write(req);
+    co_await aio_complete(req, written, 0);
+  }
+  co_await io_put_req(req);  // drop submission reference
+  if (ret) {
+    co_await io_cqring_add_event(req, ret);
+    co_await io_put_req(req);
+  }
+}
+
+// io_wqe_cancel_cb_work() (886-921), for the one wqe io_wq_cancel_cb
+// (923-938) walks: the pending list under wqe->lock (irqsave); found there,
+// io_run_cancel (750-759) runs the work here, in the canceller, with
+// IO_WQ_WORK_CANCEL. Otherwise each worker's cur_work under worker->lock
+// (io_work_cancel, 864-884): running, it gets SIGINT and the request
+// completes normally.
+Task<IoWqCancel> IoUring::io_wqe_cancel_cb_work(std::uint64_t sqe_addr) {
+  KernelFunction fn{"io_wqe_cancel_cb_work"};
+  IoWq& w = *io_wq_;
+  kiocb* found = nullptr;
+  auto flags = co_await sim::spin_lock_irqsave(w.wqe_lock);
+  if (co_await READ_ONCE(w.work_list) != 0) {
+    // io_cancel_cb (4018-4023): req->user_data == the SQE's addr
+    auto it = std::find_if(w.queued.begin(), w.queued.end(), [&](kiocb* k) { return k->ki_user_data == sqe_addr; });
+    if (it != w.queued.end()) {
+      found = *it;
+      w.queued.erase(it);
+      co_await WRITE_ONCE(w.work_list, static_cast<int>(w.queued.size()));  // wq_node_del
+    }
+  }
+  co_await sim::spin_unlock_irqrestore(w.wqe_lock, flags);
+  if (found) {
+    co_await io_wq_submit_work(*found, true);  // io_run_cancel: work->flags |= IO_WQ_WORK_CANCEL
+    co_return IoWqCancel::Ok;
+  }
+  bool running = false;
+  sim::rcu_read_lock(rcu_);  // io_wq_for_each_worker walks the worker list under RCU
+  auto wflags = co_await sim::spin_lock_irqsave(w.worker_lock);
+  if (co_await READ_ONCE(w.cur_work) == sqe_addr + 1) {
+    co_await WRITE_ONCE(w.sigpending, 1);  // send_sig(SIGINT, worker->task, 1)
+    running = true;
+  }
+  co_await sim::spin_unlock_irqrestore(w.worker_lock, wflags);
+  sim::rcu_read_unlock(rcu_);
+  co_return running ? IoWqCancel::Running : IoWqCancel::NotFound;
 }
 
 // ---- completion
@@ -605,15 +774,21 @@ Task<long> IoUring::sys_io_cancel(kioctx& ctx, std::uint64_t iocb, io_event&) {
   co_return ret;
 }
 
-// io_async_find_and_cancel() (4046-4075). io_wq_cancel_cb finds only work
-// queued in io-wq, and no modelled request is ever there (block writes are
-// issued inline and sit in the block layer): IO_WQ_CANCEL_NOTFOUND, so
-// -ENOENT, then the timeout and poll lists (empty here) under completion_lock.
-Task<void> IoUring::io_async_find_and_cancel(kioctx& ctx, kiocb& req, std::uint64_t) {
+// io_async_find_and_cancel() (4046-4075) with io_async_cancel_one()
+// (4025-4044): io-wq first (OK: 0, RUNNING: -EALREADY, NOTFOUND: -ENOENT);
+// only on -ENOENT the timeout and poll lists (empty here) under
+// completion_lock. An O_DIRECT block write in flight sits in the block
+// layer, not in io-wq: -ENOENT.
+Task<void> IoUring::io_async_find_and_cancel(kioctx& ctx, kiocb& req, std::uint64_t sqe_addr) {
   KernelFunction fn{"io_async_find_and_cancel"};
-  long ret = -ENOENT;  // io_async_cancel_one(): io_wq_cancel_cb -> IO_WQ_CANCEL_NOTFOUND
+  long ret = -ENOENT;
+  switch (co_await io_wqe_cancel_cb_work(sqe_addr)) {
+    case IoWqCancel::Ok: ret = 0; break;
+    case IoWqCancel::Running: ret = -EALREADY; break;
+    case IoWqCancel::NotFound: ret = -ENOENT; break;
+  }
   auto flags = co_await sim::spin_lock_irqsave(ctx.completion_lock);
-  // io_timeout_cancel(), io_poll_cancel(): nothing of the target there: -ENOENT.
+  // ret == -ENOENT: io_timeout_cancel(), io_poll_cancel() find nothing either.
   co_await io_cqring_fill_event(req, ret);
   co_await io_commit_cqring();
   co_await sim::spin_unlock_irqrestore(ctx.completion_lock, flags);
@@ -708,6 +883,8 @@ DesignInfo io_uring() {
                   {"block-cancel-irq", {}},
                   {"cancel-complete-destroy-reap", {kNotAioKiocb}},
                   {"io_uring-cancel-vs-complete", {}},
+                  {"io_uring-async-cancel-queued", {}},  // queued: -ECANCELED CQE + 0; running: -EALREADY; neither: -ENOENT
+                  {"io_uring-cq-overflow", {}},  // the third CQE waits on cq_overflow_list until the reaper makes room
                   {"recycle", {kNotAioKiocb}},
                   {"submit-vs-cancel", {kNotAioKiocb}},
                   {"two-kiocbs", {kNotAioKiocb}},

@@ -59,6 +59,8 @@ std::vector<ExploreVerdict> percpu_reqs_explore() {
   return {{"async-cancel-irq", {}},
           {"complete-before-put-full-ring", {}},  // slots are taken from the per-CPU pool before the kiocb exists: nothing wraps
           {"io_uring-cancel-vs-complete", {}},  // the block kiocb is never listed: io_cancel finds nothing, the event comes
+          {"io_uring-async-cancel-queued", {}},  // the buffered write completes inside io_submit: io_cancel -EINVAL
+          {"io_uring-cq-overflow", {}},  // the ring has room for all three: the reaper reads them
           {"usb-cancel-under-ctx-lock", {kSelfDeadlock, kIrqOnCtxLock}},  // path A: the synchronous give-back re-takes ctx_lock; path B: ep_aio_cancel's local_irq_enable lets the async IRQ in under it
           {"block-cancel-irq", {}},  // a block kiocb is never listed: io_cancel -EINVAL
           {"cancel-complete-destroy-reap", {}},

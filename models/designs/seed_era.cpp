@@ -51,6 +51,8 @@ DesignInfo seed_era_mm_parent() {
       .explore = {{"async-cancel-irq", {}},
                   {"block-cancel-irq", {"invariant: request req0 is lost"}},
                   {"io_uring-cancel-vs-complete", {"invariant: request req0 is lost"}},  // block-cancel-irq's race
+                  {"io_uring-async-cancel-queued", {}},  // the buffered write completes inside io_submit: io_cancel -EINVAL
+                  {"io_uring-cq-overflow", {}},  // the ring has room for all three: the reaper reads them
                   {"cancel-complete-destroy-reap", {}},
                   // reqs_active drops inside aio_complete's ctx_lock section,
                   // which kiocb_batch_refill also holds: one gets the slot.
@@ -84,6 +86,8 @@ DesignInfo seed_era_lazy_cancel() {
       .explore = {{"async-cancel-irq", {}},
                   {"block-cancel-irq", {}},
                   {"io_uring-cancel-vs-complete", {}},
+                  {"io_uring-async-cancel-queued", {}},  // the buffered write completes inside io_submit: io_cancel -EINVAL
+                  {"io_uring-cq-overflow", {}},  // the ring has room for all three: the reaper reads them
                   {"cancel-complete-destroy-reap", {}},
                   // reqs_active drops after the completion_lock section, under
                   // no kioctx lock: the refill can count the completed request

@@ -291,6 +291,8 @@ DesignInfo v3_10() {
       .explore = {{"async-cancel-irq", {}},
                   {"complete-before-put-full-ring", {}},  // atomic_inc_return against nr_events - 1 admits exactly what fits; reqs_active holds a slot until its event is reaped
                   {"io_uring-cancel-vs-complete", {}},  // the block kiocb is never listed: io_cancel finds nothing (-EINVAL), the event comes
+                  {"io_uring-async-cancel-queued", {}},  // the buffered write completes inside io_submit: io_cancel -EINVAL
+                  {"io_uring-cq-overflow", {}},  // the ring has room for all three: the reaper reads them
                   {"percpu-refill", {}},  // 8 free slots: both io_submit succeed
                   {"usb-cancel-under-ctx-lock", {}},  // kiocb_cancel drops ctx_lock around ep_aio_cancel (as the seed): the give-back takes it freely
                   {"block-cancel-irq", {}},

@@ -417,6 +417,8 @@ DesignInfo linux_v3_9() {
       // io_submit_one's aio_put_req.
       .explore = {{"async-cancel-irq", {}},
                   {"io_uring-cancel-vs-complete", {}},  // io_cancel marks only a kiocb with a cancel method: the block request's event comes
+                  {"io_uring-async-cancel-queued", {}},  // the buffered write completes inside io_submit: io_cancel -EINVAL
+                  {"io_uring-cq-overflow", {}},  // the ring has room for all three: the reaper reads them
                   {"percpu-refill", {}},  // 8 free slots: both io_submit succeed
                   {"usb-cancel-under-ctx-lock", {}},  // io_cancel drops ctx_lock before calling ki_cancel: the give-back takes it freely
                   {"block-cancel-irq", {}},

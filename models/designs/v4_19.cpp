@@ -528,6 +528,8 @@ DesignInfo v4_19() {
       .explore = {{"async-cancel-irq", {}},  // acdev_cancel under ctx_lock takes only its own lock
                   {"complete-before-put-full-ring", {}},  // slots are taken from the per-CPU pool before the iocb exists: nothing wraps
                   {"io_uring-cancel-vs-complete", {}},  // the block iocb is never listed: io_cancel finds nothing (-EINVAL), the event comes
+                  {"io_uring-async-cancel-queued", {}},  // the buffered write completes inside io_submit: io_cancel -EINVAL
+                  {"io_uring-cq-overflow", {}},  // the ring has room for all three: the reaper reads them
                   {"percpu-refill", {}},  // as v3.17: clean, slots parked in the completing CPU's pool can leave both -EAGAIN
                   {"block-cancel-irq", {}},  // never listed: io_cancel finds nothing, -EINVAL
                   {"cancel-complete-destroy-reap", {}},

@@ -173,8 +173,10 @@ void check_workload(const Config& cfg, const WorkloadConfig& wc, unsigned nr_eve
 void check_block_only(const Config& cfg, const WorkloadConfig& wc, const std::string& design) {
   if (wc.usb_fraction > 0)
     throw cfg.error_at("workload.usb_fraction",
-                       fmt::format("design {} runs block requests only (gadgetfs' kiocb_set_cancel_fn needs an "
-                                   "aio_kiocb): set workload.usb_fraction = 0",
+                       fmt::format("design {} runs block requests only: gadgetfs' ep_aio calls kiocb_set_cancel_fn, "
+                                   "whose container_of(iocb, struct aio_kiocb, rw) does not hold for a kiocb io_uring "
+                                   "submitted (Linux 5.6.4 drivers/usb/gadget/legacy/inode.c 532, fs/aio.c 561-574; "
+                                   "restricted to libaio in v6.8, CVE-2024-26764): set workload.usb_fraction = 0",
                                    design));
   if (wc.eventfd_fraction > 0)
     throw cfg.error_at("workload.eventfd_fraction",

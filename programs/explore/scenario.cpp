@@ -26,6 +26,7 @@ const char* to_string(Device d) {
     case Device::Usb: return "usb";
     case Device::Block: return "block";
     case Device::Async: return "async";
+    case Device::Buffered: return "buffered";
   }
   return "?";
 }
@@ -37,6 +38,7 @@ const char* to_string(ActionKind a) {
     case ActionKind::Destroy: return "io_destroy";
     case ActionKind::GetEvents: return "io_getevents";
     case ActionKind::Complete: return "complete";
+    case ActionKind::IoWqWorker: return "io_wq_worker";
   }
   return "?";
 }
@@ -55,6 +57,7 @@ std::string Action::describe() const {
     case ActionKind::Complete:
       if (device == Device::Usb) return fmt::format("hardware finishes the USB head transfer, UDC IRQ on cpu{}", cpu);
       return fmt::format("hardware finishes req{} ({}), IRQ on cpu{}", request, to_string(device), cpu);
+    case ActionKind::IoWqWorker: return "io-wq worker runs the queued work";
   }
   return "?";
 }
@@ -65,8 +68,8 @@ using sim::config::Config;
 using sim::config::Schema;
 using sim::config::Type;
 
-const std::vector<std::string> kActions = {"io_submit", "io_cancel", "io_destroy", "io_getevents", "complete"};
-const std::vector<std::string> kDevices = {"usb", "block", "async"};
+const std::vector<std::string> kActions = {"io_submit", "io_cancel", "io_destroy", "io_getevents", "complete", "io_wq_worker"};
+const std::vector<std::string> kDevices = {"usb", "block", "async", "buffered"};
 
 // The keys of an action table: a [[setup]] entry, or (with kind, and a
 // required cpu) a [context.NAME] table.
@@ -93,6 +96,7 @@ Schema action_schema(bool context) {
 Device device_of(const std::string& v) {
   if (v == "usb") return Device::Usb;
   if (v == "block") return Device::Block;
+  if (v == "buffered") return Device::Buffered;
   return Device::Async;  // the schema admits nothing else
 }
 
@@ -101,6 +105,7 @@ ActionKind action_of(const std::string& v) {
   if (v == "io_cancel") return ActionKind::Cancel;
   if (v == "io_destroy") return ActionKind::Destroy;
   if (v == "io_getevents") return ActionKind::GetEvents;
+  if (v == "io_wq_worker") return ActionKind::IoWqWorker;
   return ActionKind::Complete;
 }
 
@@ -135,6 +140,8 @@ RawAction read_action(const Config& t) {
   if (a.kind == ActionKind::Complete) {
     if (!t.has("device")) throw t.error_at("device", "required key is missing (usb, block or async)");
     a.device = device_of(t.get_string("device"));
+    if (a.device == Device::Buffered)
+      throw t.error_at("device", "a buffered write has no hardware completion (it is done when the page cache has it)");
     if (a.device == Device::Usb) {
       if (t.has("request")) throw t.error_at("request", "the USB endpoint finishes its head transfer; no request number");
     } else {

@@ -17,8 +17,10 @@
 //
 // Requests are numbered in submission order: the set-up's io_submit iocbs
 // first, then each io_submit context's, in file order. Task actions:
-// io_submit (iocbs = list of "usb" | "block" | "async"), io_cancel (request),
-// io_destroy, io_getevents (min_nr, nr). IRQ action: complete -- the
+// io_submit (iocbs = list of "usb" | "block" | "async" | "buffered": the
+// block device opened without O_DIRECT), io_cancel (request), io_destroy,
+// io_getevents (min_nr, nr), io_wq_worker (an io-wq worker runs what is
+// queued; io_uring only, nothing under fs/aio.c). IRQ action: complete -- the
 // hardware finishes the USB endpoint's head transfer (device = "usb") or
 // request `request` of the block or async-cancel device, and raises the
 // device's interrupt on the context's CPU.
@@ -48,10 +50,10 @@ class Schema;
 
 namespace programs::explore {
 
-enum class Device { Usb, Block, Async };
+enum class Device { Usb, Block, Async, Buffered };
 const char* to_string(Device d);
 
-enum class ActionKind { Submit, Cancel, Destroy, GetEvents, Complete };
+enum class ActionKind { Submit, Cancel, Destroy, GetEvents, Complete, IoWqWorker };
 const char* to_string(ActionKind a);
 
 struct Action {

@@ -13,6 +13,7 @@
 #include "models/designs/make_design.hpp"
 #include "models/devices/async_cancel_device.hpp"
 #include "models/devices/block_device.hpp"
+#include "models/devices/buffered_block_file.hpp"
 #include "models/devices/usb_gadget.hpp"
 #include "models/devices/value_names.hpp"
 #include "sim/machine.hpp"
@@ -190,6 +191,7 @@ class World final : public System {
   std::unique_ptr<BlockDevice> blk_;
   std::unique_ptr<UsbGadget> usb_;
   std::unique_ptr<AsyncCancelDevice> acdev_;
+  std::unique_ptr<BufferedBlockFile> buffered_;
   std::vector<kiocb*> kiocbs_;
   sim::CacheLine marker_line_{"syscall"};
   std::deque<sim::Shared<int>> markers_;
@@ -246,6 +248,7 @@ World::World(std::shared_ptr<const Scenario> scp, bool tracing)
   usb_ = std::make_unique<UsbGadget>(m_, *aio_, uc,
                                      sc.count_kernel_races ? UsbGadget::RacePolicy::Count : UsbGadget::RacePolicy::Stop);
   acdev_ = std::make_unique<AsyncCancelDevice>(m_, *aio_);
+  buffered_ = std::make_unique<BufferedBlockFile>();
 
   // A warm kiocb cache: every object the scenario can use exists from the
   // start (so each has a stable identity), freed so that slot 0 comes first.
@@ -264,6 +267,7 @@ World::World(std::shared_ptr<const Scenario> scp, bool tracing)
   add_region(usb_.get(), sizeof(UsbGadget), "ep1in", Region::Other);
   add_region(blk_.get(), sizeof(BlockDevice), "blockdev", Region::Other);
   add_region(acdev_.get(), sizeof(AsyncCancelDevice), "acdev", Region::Other);
+  add_region(buffered_.get(), sizeof(BufferedBlockFile), "blockdev-buffered", Region::Other);
   add_region(&aio_->rcu(), sizeof(sim::Rcu), "rcu", Region::Other);
   for (int c = 0; c < sc.cpus; ++c) add_region(&markers_[c], sizeof(sim::Shared<int>), fmt::format("cpu{}", c), Region::Other);
   std::sort(regions_.begin(), regions_.end(), [](const Region& a, const Region& b) { return a.base < b.base; });
@@ -272,8 +276,9 @@ World::World(std::shared_ptr<const Scenario> scp, bool tracing)
     UserIocb u;
     u.id = ledger_.submit(0);
     u.filp = dev == Device::Usb     ? static_cast<file*>(usb_.get())
-             : dev == Device::Block ? static_cast<file*>(blk_.get())
-                                    : static_cast<file*>(acdev_.get());
+             : dev == Device::Block    ? static_cast<file*>(blk_.get())
+             : dev == Device::Buffered ? static_cast<file*>(buffered_.get())
+                                       : static_cast<file*>(acdev_.get());
     req_index_[u.id] = static_cast<int>(reqs_.size());
     reqs_.push_back(u);
   }
@@ -415,6 +420,7 @@ bool World::hw_pending(const Proc& pr) const {
     case Device::Usb: return usb_->hardware_pending();
     case Device::Block: return blk_->hardware_pending(reqs_[a.request].id);
     case Device::Async: return acdev_->hardware_pending(reqs_[a.request].id);
+    case Device::Buffered: return false;  // no hardware completion (the scenario rejects one)
   }
   return false;
 }
@@ -428,6 +434,7 @@ void World::fire_hw(const Action& a) {
       break;
     case Device::Block: ok = blk_->hardware_done(reqs_[a.request].id, a.cpu); break;
     case Device::Async: ok = acdev_->hardware_done(reqs_[a.request].id, a.cpu); break;
+    case Device::Buffered: ok = false; break;
   }
   if (!ok) throw std::logic_error("scenario: " + a.describe() + ": the device holds no such request");
 }
@@ -880,6 +887,10 @@ sim::Task<void> World::run_action(World& w, const Action& a, int slot) {
       }
       break;
     }
+    case ActionKind::IoWqWorker:
+      co_await sim::READ_ONCE(entry);
+      co_await w.aio_->io_wq_worker();
+      break;
     case ActionKind::Complete: break;
   }
   w.ret_[slot] = ret;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "models/designs/registry.hpp"
+#include "models/devices/buffered_block_file.hpp"
 #include "tests/support/rig.hpp"
 
 using namespace aiotest;
@@ -49,6 +50,13 @@ struct SmallRing {
     u.filp = &blk;
     return u;
   }
+  // A write to the block device opened without O_DIRECT (punted to io-wq).
+  UserIocb buffered() {
+    UserIocb u;
+    u.id = ledger.submit(0);
+    u.filp = &buffered_file;
+    return u;
+  }
 
   sim::Machine m;
   sim::TimedDriver timed;
@@ -57,6 +65,9 @@ struct SmallRing {
   models::Ledger ledger;
   std::unique_ptr<models::AioDesign> aio;
   models::BlockDevice blk;
+  // The page-cache copy takes kCopy: long enough for a cancel to land inside it.
+  models::BufferedBlockFile buffered_file{kCopy};
+  static constexpr sim::Time kCopy = 100 * us;
 };
 
 struct Seen {
@@ -144,4 +155,78 @@ TEST_CASE("io_uring: ASYNC_CANCEL of a block write in flight returns -ENOENT, th
   CHECK(r.ledger.counts().results == 1);
   CHECK(r.ledger.in_flight() == 0);
   CHECK(r.slab.in_use() == 0);
+}
+
+// IORING_OP_ASYNC_CANCEL of a write punted to io-wq, worked out from the
+// v5.6.4 text (fs/io_uring.c io_write 2314-2394, __io_queue_sqe 4723-4793,
+// io_wq_submit_work 4521-4561, io_async_find_and_cancel 4046-4075; fs/io-wq.c
+// io_worker_handle_work 443-536, io_wqe_cancel_cb_work 886-921): a write to
+// a block device without O_DIRECT cannot be issued with IOCB_NOWAIT
+// (blkdev_write_iter: -EOPNOTSUPP -> -EAGAIN), so io_uring_enter queues it
+// on wqe->work_list and returns 1. The cancel then sees one of three states,
+// set up here by when the io-wq worker (CPU 2) starts (5 us) and how long
+// the page-cache copy takes (100 us, so the worker is busy to ~105 us):
+//   queued  (no worker at all):  IO_WQ_CANCEL_OK       -> canceller 0, the write's CQE -ECANCELED
+//   running (cancel at ~30 us):  IO_WQ_CANCEL_RUNNING  -> canceller -EALREADY, the write's CQE 4096
+//   done    (cancel at ~300 us): IO_WQ_CANCEL_NOTFOUND -> canceller -ENOENT, the write's CQE 4096
+// In every case the write has exactly one CQE and both io_kiocbs are freed.
+namespace {
+
+struct CancelOutcome {
+  long submitted = 0, cancelled = 0, got = 0;
+  std::vector<models::io_event> ev = std::vector<models::io_event>(4);
+};
+
+// worker_at < 0: no worker runs.
+CancelOutcome cancel_punted_write(sim::Time worker_at, sim::Time cancel_at) {
+  SmallRing r;
+  const UserIocb w = r.buffered();
+  CancelOutcome o;
+  auto user = [&]() -> sim::Task<void> {
+    std::vector<UserIocb> one = {w};
+    o.submitted = co_await r.aio->do_io_submit(r.ctx, one);
+    co_await sim::sleep_for(cancel_at);
+    models::io_event unused{};
+    o.cancelled = co_await r.aio->sys_io_cancel(r.ctx, w.id, unused);
+    o.got = co_await r.aio->sys_io_getevents(r.ctx, 1, 4, o.ev.data());
+  };
+  auto worker = [&]() -> sim::Task<void> { co_await r.aio->io_wq_worker(); };
+  r.m.cpu(kUserCpu).task().start(user(), 0);
+  if (worker_at >= 0) r.m.cpu(2).task().start(worker(), worker_at);
+  r.timed.run();
+  REQUIRE(o.got == 1);  // the canceller's own CQE is consumed, not returned as a request's
+  CHECK(o.ev[0].data == w.id);
+  r.ledger.reaped(o.ev[0].data);
+  CHECK(r.ledger.counts().results == 1);
+  CHECK(r.ledger.counts().duplicates == 0);
+  CHECK(r.ledger.counts().lost == 0);
+  CHECK(r.ledger.in_flight() == 0);
+  CHECK(r.slab.in_use() == 0);
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("io_uring: ASYNC_CANCEL of a write still queued in io-wq: 0, and the write's CQE is -ECANCELED",
+          "[models][designs][io_uring]") {
+  const CancelOutcome o = cancel_punted_write(-1, 10 * us);
+  CHECK(o.submitted == 1);
+  CHECK(o.cancelled == 0);
+  CHECK(o.ev[0].res == -ECANCELED);
+}
+
+TEST_CASE("io_uring: ASYNC_CANCEL of a write an io-wq worker is running: -EALREADY, the write completes",
+          "[models][designs][io_uring]") {
+  const CancelOutcome o = cancel_punted_write(5 * us, 30 * us);
+  CHECK(o.submitted == 1);
+  CHECK(o.cancelled == -EALREADY);
+  CHECK(o.ev[0].res == 4096);
+}
+
+TEST_CASE("io_uring: ASYNC_CANCEL of a punted write the worker has finished: -ENOENT, the write's CQE stands",
+          "[models][designs][io_uring]") {
+  const CancelOutcome o = cancel_punted_write(5 * us, 300 * us);
+  CHECK(o.submitted == 1);
+  CHECK(o.cancelled == -ENOENT);
+  CHECK(o.ev[0].res == 4096);
 }
