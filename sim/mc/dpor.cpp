@@ -501,9 +501,19 @@ class Explorer {
   // The clock a transition of q with footprint fp would get after [0, upto).
   Clock clock_after(int q, const Footprint& fp, std::size_t upto) const {
     Clock c = clock_of(q);
-    for (std::size_t i = 0; i < upto; ++i)
-      if (events_[i].proc != q && dependent(events_[i].fp, fp)) join(c, events_[i].clock);
+    join_dependent(c, fp, upto, q);
     return c;
+  }
+  // Joins into c the clock of every event of [0, upto) (not of process
+  // `skip`) dependent with fp. Newest first: an event that already happens
+  // before c has its clock inside c (clocks only grow by joins), so joining
+  // it changes nothing and its footprint need not be compared.
+  void join_dependent(Clock& c, const Footprint& fp, std::size_t upto, int skip) const {
+    for (std::size_t i = upto; i-- > 0;) {
+      const Event& e = events_[i];
+      if (e.proc == skip || hb(i, c)) continue;
+      if (dependent(e.fp, fp)) join(c, e.clock);
+    }
   }
 
   // Every race of a transition of q (footprint fp; `before`: q's clock
@@ -522,7 +532,11 @@ class Explorer {
     Clock locks = before, all = before;
     for (std::size_t i = upto; i-- > 0;) {
       const Event& e = events_[i];
-      if (e.proc == q) continue;
+      // An event already before `locks` (and so before `all`, which joins
+      // everything `locks` does) is no race on either clock, and joining
+      // its clock changes neither.
+      if (e.proc == q || hb(i, locks)) continue;
+      if (!e.fp.global && !fp.global && !(e.fp.objs & fp.objs)) continue;  // independent
       const Conflict c = conflict(e.fp, fp);
       if (c.ordered_only) join(all, e.clock);
       if (!c.lock && !c.data) continue;
@@ -681,9 +695,7 @@ class Explorer {
     // Vector clock: p's own history joined with every dependent earlier event.
     const Clock before = clock_of(p);
     ev.clock = before;
-    for (std::size_t i = 0; i < j; ++i)
-      if (dependent(events_[i].fp, ev.fp))
-        for (int k = 0; k < P_; ++k) ev.clock[k] = std::max(ev.clock[k], events_[i].clock[k]);
+    join_dependent(ev.clock, ev.fp, j, -1);
     ev.clock[p] = static_cast<std::uint32_t>(j + 1);
     if (opt_.reduction == Reduction::Dpor) races(p, ev.fp, before, ev.clock, j);
     events_.push_back(std::move(ev));
