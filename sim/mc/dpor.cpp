@@ -94,7 +94,9 @@ using Mask = std::uint64_t;
 constexpr int kMaxProcs = 64;
 inline Mask bit(int p) { return Mask{1} << p; }
 
-using Clock = std::vector<std::uint32_t>;
+// One entry per process; inline up to 16 processes (the built-in scenarios
+// have at most 7), so clocks are copied without heap allocations.
+using Clock = boost::container::small_vector<std::uint32_t, 16>;
 
 struct Event {
   int proc = -1;
@@ -629,7 +631,10 @@ class Explorer {
 
   std::uint64_t signature(const System& sys, int q) const {
     if (!sys.has_next(q)) return 0;
-    return sys.next_signature(q) * 1000003u + static_cast<std::uint64_t>(last_ev_[q] + 2);
+    return signature_of(sys.next_signature(q), q);
+  }
+  std::uint64_t signature_of(std::uint64_t next_signature, int q) const {
+    return next_signature * 1000003u + static_cast<std::uint64_t>(last_ev_[q] + 2);
   }
 
   // The node for the state the system is in now. `parent`: the node before
@@ -640,9 +645,10 @@ class Explorer {
     n.pend.assign(P_, Footprint{});
     n.last_proc = last_proc;
     for (int q = 0; q < P_; ++q) {
-      if (sys.enabled(q)) n.enabled |= bit(q);
-      n.sig[q] = signature(sys, q);
-      if (n.sig[q]) n.pend[q] = sys.next_footprint(q);
+      System::Next next = sys.next(q);
+      if (next.enabled) n.enabled |= bit(q);
+      n.sig[q] = next.has_next ? signature_of(next.signature, q) : 0;
+      if (n.sig[q]) n.pend[q] = std::move(next.fp);
     }
     if (parent && !events_.empty()) inherit(*parent, n, events_.size() - 1);
     if (opt_.reduction == Reduction::Dpor) {
@@ -682,7 +688,8 @@ class Explorer {
     n.chosen = p;
     Event ev;
     ev.proc = p;
-    Footprint known = sys.next_footprint(p);
+    // What make_node recorded of p's next transition, in this same state.
+    Footprint known = n.sig[p] ? n.pend[p] : sys.next_footprint(p);
     std::optional<ViolationInfo> violated;
     try {
       ev.fp = sys.execute(p);
