@@ -75,6 +75,9 @@ Footprint ArenaSystem::next_footprint(int p) const {
 std::uint64_t ArenaSystem::next_signature(int p) const {
   return inside([&] { return inner_->next_signature(p); });
 }
+System::Next ArenaSystem::next(int p) const {
+  return inside([&] { return inner_->next(p); });
+}
 Footprint ArenaSystem::execute(int p) {
   return inside([&] { return inner_->execute(p); });
 }

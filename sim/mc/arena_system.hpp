@@ -28,6 +28,7 @@ class ArenaSystem final : public System {
   bool enabled(int p) const override;
   Footprint next_footprint(int p) const override;
   std::uint64_t next_signature(int p) const override;
+  Next next(int p) const override;
   Footprint execute(int p) override;
   void replay_step(int p) override;
   std::optional<ViolationInfo> at_end() override;

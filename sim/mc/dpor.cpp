@@ -94,7 +94,9 @@ using Mask = std::uint64_t;
 constexpr int kMaxProcs = 64;
 inline Mask bit(int p) { return Mask{1} << p; }
 
-using Clock = std::vector<std::uint32_t>;
+// One entry per process; inline up to 16 processes (the built-in scenarios
+// have at most 7), so clocks are copied without heap allocations.
+using Clock = boost::container::small_vector<std::uint32_t, 16>;
 
 struct Event {
   int proc = -1;
@@ -510,9 +512,19 @@ class Explorer {
   // The clock a transition of q with footprint fp would get after [0, upto).
   Clock clock_after(int q, const Footprint& fp, std::size_t upto) const {
     Clock c = clock_of(q);
-    for (std::size_t i = 0; i < upto; ++i)
-      if (events_[i].proc != q && dependent(events_[i].fp, fp)) join(c, events_[i].clock);
+    join_dependent(c, fp, upto, q);
     return c;
+  }
+  // Joins into c the clock of every event of [0, upto) (not of process
+  // `skip`) dependent with fp. Newest first: an event that already happens
+  // before c has its clock inside c (clocks only grow by joins), so joining
+  // it changes nothing and its footprint need not be compared.
+  void join_dependent(Clock& c, const Footprint& fp, std::size_t upto, int skip) const {
+    for (std::size_t i = upto; i-- > 0;) {
+      const Event& e = events_[i];
+      if (e.proc == skip || hb(i, c)) continue;
+      if (dependent(e.fp, fp)) join(c, e.clock);
+    }
   }
 
   // Every race of a transition of q (footprint fp; `before`: q's clock
@@ -531,7 +543,11 @@ class Explorer {
     Clock locks = before, all = before;
     for (std::size_t i = upto; i-- > 0;) {
       const Event& e = events_[i];
-      if (e.proc == q) continue;
+      // An event already before `locks` (and so before `all`, which joins
+      // everything `locks` does) is no race on either clock, and joining
+      // its clock changes neither.
+      if (e.proc == q || hb(i, locks)) continue;
+      if (!e.fp.global && !fp.global && !(e.fp.objs & fp.objs)) continue;  // independent
       const Conflict c = conflict(e.fp, fp);
       if (c.ordered_only) join(all, e.clock);
       if (!c.lock && !c.data) continue;
@@ -624,7 +640,10 @@ class Explorer {
 
   std::uint64_t signature(const System& sys, int q) const {
     if (!sys.has_next(q)) return 0;
-    return sys.next_signature(q) * 1000003u + static_cast<std::uint64_t>(last_ev_[q] + 2);
+    return signature_of(sys.next_signature(q), q);
+  }
+  std::uint64_t signature_of(std::uint64_t next_signature, int q) const {
+    return next_signature * 1000003u + static_cast<std::uint64_t>(last_ev_[q] + 2);
   }
 
   // The node for the state the system is in now. `parent`: the node before
@@ -635,9 +654,10 @@ class Explorer {
     n.pend.assign(P_, Footprint{});
     n.last_proc = last_proc;
     for (int q = 0; q < P_; ++q) {
-      if (sys.enabled(q)) n.enabled |= bit(q);
-      n.sig[q] = signature(sys, q);
-      if (n.sig[q]) n.pend[q] = sys.next_footprint(q);
+      System::Next next = sys.next(q);
+      if (next.enabled) n.enabled |= bit(q);
+      n.sig[q] = next.has_next ? signature_of(next.signature, q) : 0;
+      if (n.sig[q]) n.pend[q] = std::move(next.fp);
     }
     if (parent && !events_.empty()) inherit(*parent, n, events_.size() - 1);
     if (opt_.reduction == Reduction::Dpor) {
@@ -727,7 +747,8 @@ class Explorer {
     n.chosen = p;
     Event ev;
     ev.proc = p;
-    Footprint known = sys.next_footprint(p);
+    // What make_node recorded of p's next transition, in this same state.
+    Footprint known = n.sig[p] ? n.pend[p] : sys.next_footprint(p);
     std::optional<ViolationInfo> violated;
     try {
       ev.fp = sys.execute(p);
@@ -740,9 +761,7 @@ class Explorer {
     // Vector clock: p's own history joined with every dependent earlier event.
     const Clock before = clock_of(p);
     ev.clock = before;
-    for (std::size_t i = 0; i < j; ++i)
-      if (dependent(events_[i].fp, ev.fp))
-        for (int k = 0; k < P_; ++k) ev.clock[k] = std::max(ev.clock[k], events_[i].clock[k]);
+    join_dependent(ev.clock, ev.fp, j, -1);
     ev.clock[p] = static_cast<std::uint32_t>(j + 1);
     if (opt_.reduction == Reduction::Dpor) races(p, ev.fp, before, ev.clock, j);
     events_.push_back(std::move(ev));

@@ -112,6 +112,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 namespace sim::mc {
 
 using ObjKey = std::uint64_t;
@@ -128,7 +130,10 @@ struct Access {
 };
 
 struct Footprint {
-  std::vector<Access> acc;
+  // A transition touches a handful of objects: kept inline, a footprint
+  // costs no heap allocation to build, copy or keep (the explorer makes
+  // several per transition, some inside the system's arena).
+  boost::container::small_vector<Access, 6> acc;
   // One bit per object (a hash of its key): two footprints whose masks do
   // not meet touch no common object, which settles most pairs at once.
   std::uint64_t objs = 0;
@@ -184,6 +189,25 @@ class System {
   virtual Footprint next_footprint(int p) const = 0;
   // Changes whenever p's next transition changes.
   virtual std::uint64_t next_signature(int p) const = 0;
+  // All the explorer asks of p's next transition at a new node, at once
+  // (a system in an arena answers in one visit instead of four): has_next,
+  // enabled, next_signature, and next_footprint when there is a next.
+  struct Next {
+    bool has_next = false;
+    bool enabled = false;
+    std::uint64_t signature = 0;
+    Footprint fp;
+  };
+  virtual Next next(int p) const {
+    Next n;
+    n.enabled = enabled(p);
+    n.has_next = has_next(p);
+    if (n.has_next) {
+      n.signature = next_signature(p);
+      n.fp = next_footprint(p);
+    }
+    return n;
+  }
   // Run p's next transition; returns its full footprint. Throws ViolationError.
   virtual Footprint execute(int p) = 0;
   // The same when replaying a prefix already run (its footprint is known):
