@@ -60,7 +60,7 @@ TEST_CASE("aiosim explore: bad input is one file:line: key: message line and exi
   CHECK(r.status == 2);
   CHECK(r.out.empty());
   CHECK(r.err == "aiosim: " + bad.string() +
-                     ":7: context.c.action: expected one of io_submit, io_cancel, io_destroy, io_getevents, complete, got \"io_cancle\"\n");
+                     ":7: context.c.action: expected one of io_submit, io_cancel, io_destroy, io_getevents, complete, io_wq_worker, got \"io_cancle\"\n");
   Run s = aiosim({"explore", "usb-cancel-irq", "--set", "context.udc.cpu=9"});
   CHECK(s.status == 2);
   CHECK(s.err == "aiosim: --set: context.udc.cpu: CPU 9 does not exist (machine.cpus = 2)\n");

@@ -118,7 +118,7 @@ TEST_CASE("bad scenarios are one file:line: key: message error", "[explore][scen
         "x.toml:17: context.udc.request: the USB endpoint finishes its head transfer; no request number");
   CHECK(error_of(with("kind = \"irq\"", "kind = \"task\"\ncpu = 0")).find("x.toml:") == 0);
   CHECK(error_of(with("iocbs = [\"usb\"]", "iocbs = [\"usb\", \"floppy\"]")) ==
-        "x.toml:6: setup[0].iocbs: element 1: expected one of usb, block, async, got \"floppy\"");
+        "x.toml:6: setup[0].iocbs: element 1: expected one of usb, block, async, buffered, got \"floppy\"");
   CHECK(error_of(with("[machine]", "[kioctx]\ndesign = \"v4.0\"\n[machine]")).rfind(
             "x.toml:3: kioctx.design: unknown design \"v4.0\"; known: v3.9, mm-parent, lazy-cancel, ", 0) == 0);
   CHECK(error_of(with("cpus = 2", "cpus = = 2")).rfind("x.toml:3: Error while parsing", 0) == 0);  // TOML syntax: no key
