@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "models/aio/eventfd.hpp"
 #include "models/aio/kioctx.hpp"
@@ -86,6 +87,10 @@ class AioDesign {
   // A design's own invariant on its state once every context has finished
   // (the explorer's end check): what does not add up, or empty.
   virtual std::string check_at_end() const { return {}; }
+  // The events user space can read now, oldest first (the explorer's end
+  // state): the aio ring from head to tail; io_uring's CQ and its overflow
+  // backlog (models/designs/io_uring.cpp).
+  virtual std::vector<io_event> readable_events() const;
 
   kioctx& ctx() { return *ctx_; }
   // The kernel's RCU state: lookup_ioctx's readers, kill_ioctx's grace period.

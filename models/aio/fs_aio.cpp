@@ -539,4 +539,11 @@ Task<long> AioDesign::sys_io_destroy(kioctx& ctx) {
   co_return 0;
 }
 
+std::vector<io_event> AioDesign::readable_events() const {
+  std::vector<io_event> v;
+  for (unsigned h = ctx_->ring_head.raw(), t = ctx_->ring_tail.raw(); h != t; h = (h + 1) % ctx_->nr.raw())
+    v.push_back(ctx_->slots[h].raw());
+  return v;
+}
+
 }  // namespace models

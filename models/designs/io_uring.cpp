@@ -197,6 +197,18 @@ class IoUring final : public AioDesign {
     io_wq_ = std::make_unique<IoWq>(*machine_, ctx_->completion_lock.kind());
   }
 
+  // What user space can read: the requests' CQEs from the CQ head to its
+  // tail, then those backlogged on cq_overflow_list (flushed into the CQ
+  // once there is room). An IORING_OP_ASYNC_CANCEL's own CQE is its result,
+  // which the explorer shows as io_cancel's return, as for fs/aio.c.
+  std::vector<io_event> readable_events() const override {
+    std::vector<io_event> v;
+    for (unsigned h = ring_->cq_head.raw(), t = ring_->cq_tail.raw(); h != t; ++h)
+      if (const io_event& e = ring_->cqes[h & ring_->cq_mask()].raw(); !(e.data & kCancelTag)) v.push_back(e);
+    for (const IoRing::Backlogged& b : ring_->overflow) v.push_back(io_event{b.user_data, b.user_data, b.result, 0});
+    return v;
+  }
+
   Task<long> do_io_submit(kioctx& ctx, std::span<const UserIocb> iocbs) override;
   Task<long> sys_io_getevents(kioctx& ctx, long min_nr, long nr, io_event* events) override;
   Task<long> sys_io_cancel(kioctx& ctx, std::uint64_t iocb, io_event& result) override;

@@ -797,13 +797,16 @@ std::string World::end_state() const {
   for (std::size_t slot = 0; slot < ret_.size(); ++slot)
     for (const io_event& e : reaped_[slot]) note(e.data, fmt::format("reaped event(res={})", e.res));
   std::string ring;
-  for (unsigned h = ctx_.ring_head.raw(), t = ctx_.ring_tail.raw(); h != t; h = (h + 1) % ctx_.nr.raw()) {
-    const io_event& e = ctx_.slots[h].raw();
+  for (const io_event& e : aio_->readable_events()) {
     note(e.data, fmt::format("event(res={})", e.res));
     ring += (ring.empty() ? "" : " ") + request_name(e.data);
   }
+  // io_cancel returning 0 handed the result over (fs/aio.c); io_uring's
+  // ASYNC_CANCEL returning 0 did not: the target's CQE carries it, and the
+  // ledger counts no result given by a cancel.
   auto cancel_ok = [&](const Action& a, std::size_t slot) {
-    if (a.kind == ActionKind::Cancel && ret_set_[slot] && ret_[slot] == 0) note(reqs_[a.request].id, "io_cancel");
+    if (a.kind == ActionKind::Cancel && ret_set_[slot] && ret_[slot] == 0 && ledger_.counts().cancel_results > 0)
+      note(reqs_[a.request].id, "io_cancel");
   };
   for (std::size_t i = 0; i < sc_.setup.size(); ++i) cancel_ok(sc_.setup[i], i);
   for (std::size_t i = 0; i < sc_.contexts.size(); ++i) cancel_ok(sc_.contexts[i].action, sc_.setup.size() + i);
