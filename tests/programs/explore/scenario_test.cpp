@@ -117,6 +117,9 @@ TEST_CASE("bad scenarios are one file:line: key: message error", "[explore][scen
   CHECK(error_of(with("device = \"usb\"", "device = \"usb\"\nrequest = 0")) ==
         "x.toml:17: context.udc.request: the USB endpoint finishes its head transfer; no request number");
   CHECK(error_of(with("kind = \"irq\"", "kind = \"task\"\ncpu = 0")).find("x.toml:") == 0);
+  // A buffered write is done when io-wq's worker (or io_submit) has copied it: no hardware completes it.
+  CHECK(error_of(with("device = \"usb\"", "device = \"buffered\"")) ==
+        "x.toml:16: context.udc.device: a buffered write has no hardware completion (it is done when the page cache has it)");
   CHECK(error_of(with("iocbs = [\"usb\"]", "iocbs = [\"usb\", \"floppy\"]")) ==
         "x.toml:6: setup[0].iocbs: element 1: expected one of usb, block, async, buffered, got \"floppy\"");
   CHECK(error_of(with("[machine]", "[kioctx]\ndesign = \"v4.0\"\n[machine]")).rfind(
