@@ -77,8 +77,7 @@ void PercpuReqsDesign::on_attach() {
   std::vector<Shared<unsigned>*> pools;
   for (auto& c : cpus_) pools.push_back(&c->reqs_available);
   slots_.attach(*reqs_available_, std::move(pools), v317() ? completed_events_.get() : nullptr, nr_events,
-                v317() ? ReqsAvailable::Guard::LocalIrqSave : ReqsAvailable::Guard::PreemptDisable,
-                ReqsAvailable::Refill::OwnFrame);
+                v317() ? ReqsAvailable::Guard::LocalIrqSave : ReqsAvailable::Guard::PreemptDisable);
   // struct percpu_ref users: the first member of struct kioctx; its atomic
   // count is the model's ctx->users, 1 (io_setup dropped ioctx_alloc's get).
   users_ = std::make_unique<PercpuRef>("users", ncpus, ctx_->users.line(), &ctx_->users);

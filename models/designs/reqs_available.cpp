@@ -3,7 +3,6 @@
 #include "models/designs/reqs_available.hpp"
 
 #include <algorithm>
-#include <optional>
 #include <utility>
 
 #include "sim/access.hpp"
@@ -16,13 +15,12 @@ using sim::READ_ONCE;
 using sim::WRITE_ONCE;
 
 void ReqsAvailable::attach(Shared<int>& global, std::vector<Shared<unsigned>*> pools,
-                           Shared<unsigned>* completed_events, unsigned nr_events, Guard guard, Refill refill) {
+                           Shared<unsigned>* completed_events, unsigned nr_events, Guard guard) {
   global_ = &global;
   pools_ = std::move(pools);
   completed_events_ = completed_events;
   req_batch_ = std::max(1u, (nr_events - 1) / (static_cast<unsigned>(pools_.size()) * 4u));
   guard_ = guard;
-  refill_ = refill;
 }
 
 Shared<unsigned>& ReqsAvailable::this_cpu() const {
@@ -75,15 +73,9 @@ Task<bool> ReqsAvailable::get_reqs_available() {
 }
 
 Task<void> ReqsAvailable::refill_reqs_available(kioctx& ctx, unsigned head, unsigned tail) {
-  unsigned nr_events = 0;
-  std::optional<KernelFunction> fn;
-  if (refill_ == Refill::OwnFrame) {
-    fn.emplace("refill_reqs_available");
-    sim::assert_spin_locked(ctx.completion_lock);
-    nr_events = co_await READ_ONCE(ctx.nr);
-  } else {
-    nr_events = ctx.nr.raw();
-  }
+  KernelFunction fn{"refill_reqs_available"};
+  sim::assert_spin_locked(ctx.completion_lock);
+  const unsigned nr_events = co_await READ_ONCE(ctx.nr);
   head %= nr_events;  // clamp head since userland can write to it
   const unsigned events_in_ring = head <= tail ? tail - head : nr_events - (head - tail);
   unsigned completed = co_await READ_ONCE(*completed_events_);

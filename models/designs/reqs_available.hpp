@@ -27,23 +27,11 @@ class ReqsAvailable {
     // from IRQs.
     LocalIrqSave,
   };
-  // How refill_reqs_available is modelled. Its kernel text is the same in
-  // 3.17 and 4.19; the two designs' models of it were written apart and
-  // differ in two details, each kept so that every result stays what it was:
-  enum class Refill {
-    // v3.12/v3.17 (percpu_reqs.cpp): a frame of its own, completion_lock
-    // asserted held, ctx->nr_events read as a step.
-    OwnFrame,
-    // v4.19: inside its caller's frame, nr_events taken as the constant it
-    // is after io_setup.
-    InCaller,
-  };
-
   // ioctx_alloc() (v3.12 lines 601-611, v3.17 664-681, unchanged in v4.19):
   //   ctx->req_batch = (ctx->nr_events - 1) / (num_possible_cpus() * 4);
   // at least 1. One pool per CPU; completed_events is null in 3.12.
   void attach(Shared<int>& global, std::vector<Shared<unsigned>*> pools, Shared<unsigned>* completed_events,
-              unsigned nr_events, Guard guard, Refill refill);
+              unsigned nr_events, Guard guard);
 
   unsigned req_batch() const { return req_batch_; }
 
@@ -72,7 +60,6 @@ class ReqsAvailable {
   Shared<unsigned>* completed_events_ = nullptr;  // ctx->completed_events (3.17 on)
   unsigned req_batch_ = 1;
   Guard guard_ = Guard::LocalIrqSave;
-  Refill refill_ = Refill::OwnFrame;
 };
 
 }  // namespace models

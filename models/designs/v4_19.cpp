@@ -69,7 +69,7 @@ class V419 final : public AioDesign {
     std::vector<Shared<unsigned>*> pools;
     for (auto& p : pcpu_) pools.push_back(&p->reqs_available);
     slots_.attach(reqs_available_, std::move(pools), &*completed_events_, nr_events,
-                  ReqsAvailable::Guard::LocalIrqSave, ReqsAvailable::Refill::InCaller);
+                  ReqsAvailable::Guard::LocalIrqSave);
     rq_done_.emplace("rq_wait->comp", rq_line_, ctx.ctx_lock.kind(), *machine_);
   }
 
