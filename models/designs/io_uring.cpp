@@ -19,8 +19,10 @@
 // io-wq (fs/io-wq.c, v5.6.4) is one io_wqe with one worker: a write to a
 // file opened without O_DIRECT is punted to it (io_write's nonblocking
 // attempt gets -EAGAIN), O_DIRECT block writes are issued inline and return
-// -EIOCBQUEUED. The engine has no kthreads: the worker runs on a task context
-// that calls io_wq_worker() (the explorer's "io_wq_worker" action).
+// -EIOCBQUEUED. The engine has no kthreads: in the explorer the worker is a
+// task context that calls io_wq_worker() (its "io_wq_worker" action); in a
+// timed run a CPU's task context runs io_wq_worker_kthread(), which sleeps
+// and is woken as io_wqe_worker is.
 #include <algorithm>
 #include <cstdint>
 #include <deque>
