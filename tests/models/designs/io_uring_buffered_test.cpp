@@ -95,7 +95,7 @@ void no_interrupts(const json& r) {
 
 TEST_CASE("io_uring buffered writes: each alone costs wqe->lock 7, worker->lock 2, completion_lock 1, CQE from the worker",
           "[models][designs][io_uring][io_wq]") {
-  ScratchDir dir("io_uring_buffered");
+  ScratchDir dir;
   write_file(dir / "buffered.toml", kConfig);
   const json a = run(dir, "n20", {});
   const json b = run(dir, "n40", {"--set", "workload.kiocbs=40"});
@@ -121,7 +121,7 @@ TEST_CASE("io_uring buffered writes: each alone costs wqe->lock 7, worker->lock 
 
 TEST_CASE("io_uring buffered writes in batches: exactly one CQE each, all from the worker, no interrupt",
           "[models][designs][io_uring][io_wq]") {
-  ScratchDir dir("io_uring_buffered_batch");
+  ScratchDir dir;
   write_file(dir / "buffered.toml", kConfig);
   const json r = run(dir, "batch", {"--set", "workload.kiocbs=3000", "--set", "workload.submitters=0-1", "--set",
                                     "workload.batch=8", "--set", "workload.queue_depth=16", "--set", "workload.think=exp(1us)"});
@@ -139,7 +139,7 @@ TEST_CASE("io_uring buffered writes in batches: exactly one CQE each, all from t
 
 TEST_CASE("io_uring: ASYNC_CANCEL of queued buffered writes in a timed run: one result each",
           "[models][designs][io_uring][io_wq]") {
-  ScratchDir dir("io_uring_buffered_cancel");
+  ScratchDir dir;
   write_file(dir / "buffered.toml", kConfig);
   const json r = run(dir, "cancel", {"--set", "workload.kiocbs=2000", "--set", "workload.batch=8", "--set",
                                      "workload.queue_depth=16", "--set", "workload.think=exp(1us)", "--set",
@@ -152,12 +152,18 @@ TEST_CASE("io_uring: ASYNC_CANCEL of queued buffered writes in a timed run: one 
   // wqe->work_list (io_run_cancel); the write's CQE then carries -ECANCELED.
   CHECK(r["cancels"]["succeeded"] == r["buffered"]["io_wq_cancelled_queued"]);
   CHECK(r["buffered"]["io_wq_cancelled_queued"].get<std::uint64_t>() > 0);
-  CHECK(r["buffered"]["io_wq_run_by_worker"].get<std::uint64_t>() + r["buffered"]["io_wq_cancelled_queued"].get<std::uint64_t>() ==
-        r["buffered"]["io_wq_enqueued"].get<std::uint64_t>() - r["correctness"]["in_flight"].get<std::uint64_t>());
+  // Every punted write was either written by the worker or cancelled off the
+  // list, except those still queued at the end (in flight; the last one the
+  // worker wrote may not have posted its CQE when the run stopped).
+  const std::uint64_t done = r["buffered"]["io_wq_run_by_worker"].get<std::uint64_t>() +
+                             r["buffered"]["io_wq_cancelled_queued"].get<std::uint64_t>();
+  const std::uint64_t enqueued = r["buffered"]["io_wq_enqueued"];
+  CHECK(done <= enqueued);
+  CHECK(done + r["correctness"]["in_flight"].get<std::uint64_t>() >= enqueued);
 }
 
 TEST_CASE("fs/aio.c buffered writes complete inside io_submit: no interrupt, no io-wq", "[models][designs][io_wq]") {
-  ScratchDir dir("aio_buffered");
+  ScratchDir dir;
   write_file(dir / "buffered.toml", kConfig);
   const json r = run(dir, "lazy", {"--set", "kioctx.design=lazy-cancel", "--set", "workload.kiocbs=200"});
   CHECK(r["correctness"]["results"] == 200);
@@ -173,12 +179,12 @@ TEST_CASE("fs/aio.c buffered writes complete inside io_submit: no interrupt, no 
 }
 
 TEST_CASE("workload.buffered_fraction 0: no buffered section, no io-wq locks", "[models][designs][io_wq]") {
-  ScratchDir dir("no_buffered");
+  ScratchDir dir;
   write_file(dir / "buffered.toml", kConfig);
   const json r = run(dir, "none", {"--set", "workload.buffered_fraction=0", "--set", "workload.kiocbs=50"});
   CHECK_FALSE(r.contains("buffered"));
   CHECK_FALSE(r["locks"].contains("wqe_lock"));
-  std::uint64_t latched = 0;  // the O_DIRECT writes complete from the block interrupt
-  for (const json& c : r["cpus"]) latched += c["irqs_latched"].get<std::uint64_t>();
-  CHECK(latched > 0);
+  double irq_ns = 0;  // the O_DIRECT writes complete from the block interrupt
+  for (const json& c : r["cpus"]) irq_ns += c["irq_ns"].get<double>();
+  CHECK(irq_ns > 0);
 }
