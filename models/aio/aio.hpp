@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/aio/eventfd.hpp"
@@ -115,6 +116,29 @@ class AioDesign {
   // fs/aio.c has no io-wq: its writes that cannot go asynchronous are done
   // inside io_submit, so there is nothing to run.
   virtual Task<void> io_wq_worker() { co_return; }
+  // The same worker as a kernel thread of a timed run (`aiosim run`): it
+  // sleeps while the work list is empty and io_wqe_enqueue wakes it, until
+  // `stop`. fs/aio.c has none.
+  virtual Task<void> io_wq_worker_kthread(const bool& /*stop*/) { co_return; }
+  // Whether a successful io_cancel's target still posts a result user space
+  // reaps (io_uring: the -ECANCELED CQE), rather than io_cancel returning it.
+  virtual bool cancel_result_in_cq() const { return false; }
+  // Whether a write without O_DIRECT is punted to an io-wq worker (io_uring)
+  // rather than completed inside io_submit (fs/aio.c).
+  virtual bool has_io_wq() const { return false; }
+  // The design's own locks beyond the kioctx's (io_uring's io-wq:
+  // wqe_lock, worker_lock), by the name result.json gives them.
+  virtual std::vector<std::pair<std::string, const sim::LockBase*>> own_locks() const { return {}; }
+  // What io-wq did in a timed run (all 0 for fs/aio.c).
+  struct IoWqStats {
+    std::uint64_t enqueued = 0;         // io_wqe_enqueue calls (punted requests)
+    std::uint64_t run_by_worker = 0;    // works the worker ran (io_wq_submit_work without IO_WQ_WORK_CANCEL)
+    std::uint64_t cancelled_queued = 0; // works io_wqe_cancel_cb_work took off the list (io_run_cancel)
+    std::uint64_t cqes_from_worker = 0; // CQEs posted from the worker's task context
+    std::uint64_t wakeups = 0;          // io_wqe_wake_worker -> wake_up_process of the sleeping worker
+    std::uint64_t sleeps = 0;           // io_wq_worker_sleeping: the worker went to sleep
+  };
+  virtual IoWqStats io_wq_stats() const { return {}; }
 
   // fs/aio.c internals.
   virtual Task<bool> lookup_ioctx(kioctx& ctx);

@@ -19,8 +19,10 @@
 // io-wq (fs/io-wq.c, v5.6.4) is one io_wqe with one worker: a write to a
 // file opened without O_DIRECT is punted to it (io_write's nonblocking
 // attempt gets -EAGAIN), O_DIRECT block writes are issued inline and return
-// -EIOCBQUEUED. The engine has no kthreads: the worker runs on a task context
-// that calls io_wq_worker() (the explorer's "io_wq_worker" action).
+// -EIOCBQUEUED. The engine has no kthreads: in the explorer the worker is a
+// task context that calls io_wq_worker() (its "io_wq_worker" action); in a
+// timed run a CPU's task context runs io_wq_worker_kthread(), which sleeps
+// and is woken as io_wqe_worker is.
 #include <algorithm>
 #include <cstdint>
 #include <deque>
@@ -177,6 +179,22 @@ struct IoWq {
   sim::Shared<std::uint64_t> cur_work;
   kiocb* running = nullptr;
   sim::Shared<int> sigpending;  // send_sig(SIGINT, worker->task, 1)
+
+  // A timed run's worker kthread (io_wq_worker_kthread); the explorer's
+  // worker is a scenario context that calls io_wq_worker() instead.
+  // struct io_wqe_acct and free_list follow the io_wqe's cacheline-aligned
+  // block, on a line of their own.
+  sim::CacheLine acct_line{"io_wqe.acct"};
+  sim::Shared<int> nr_running{acct_line, "acct->nr_running", 0};
+  sim::Shared<int> free_list{acct_line, "wqe->free_list", 0};  // 1 while the worker is on it
+  // wake_up_process(worker->task): the wait queue's lock stands for the
+  // task's pi_lock.
+  std::unique_ptr<sim::WaitQueue> task;
+  const sim::Context* kthread = nullptr;
+  bool f_running = false;  // worker->flags & IO_WORKER_F_RUNNING (the worker's own field)
+  bool f_free = false;     // worker->flags & IO_WORKER_F_FREE
+  bool mm = false;         // worker->mm: the submitter's mm, taken for IORING_OP_WRITE (needs_mm)
+  AioDesign::IoWqStats stats;
 };
 
 // enum io_wq_cancel (fs/io-wq.h, v5.6.4).
@@ -217,6 +235,13 @@ class IoUring final : public AioDesign {
   Task<void> kiocb_set_cancel_fn(kiocb& req, kiocb_cancel_fn cancel) override;
   Task<void> put_ioctx(kioctx& ctx) override;  // fput of the ring file
   Task<void> io_wq_worker() override;           // io_wqe_worker: one pass over the queued work
+  Task<void> io_wq_worker_kthread(const bool& stop) override;  // io_wqe_worker, the kthread
+  bool cancel_result_in_cq() const override { return true; }
+  bool has_io_wq() const override { return true; }
+  std::vector<std::pair<std::string, const sim::LockBase*>> own_locks() const override {
+    return {{"wqe_lock", &io_wq_->wqe_lock}, {"worker_lock", &io_wq_->worker_lock}};
+  }
+  IoWqStats io_wq_stats() const override { return io_wq_->stats; }
 
  private:
   Task<bool> fdget(kioctx& ctx);
@@ -225,6 +250,8 @@ class IoUring final : public AioDesign {
   Task<bool> io_issue_sqe(kioctx& ctx, kiocb& req, const UserIocb& sqe);
   Task<void> io_wqe_enqueue(kiocb& req);
   Task<void> io_worker_handle_work();
+  Task<bool> io_worker_idle();
+  Task<void> io_wq_worker_sleeping();
   Task<void> io_wq_submit_work(kiocb& req, bool cancel);
   Task<IoWqCancel> io_wqe_cancel_cb_work(std::uint64_t sqe_addr);
   Task<void> io_async_find_and_cancel(kioctx& ctx, kiocb& req, std::uint64_t sqe_addr);
@@ -438,6 +465,20 @@ Task<void> IoUring::io_wqe_enqueue(kiocb& req) {
   w.queued.push_back(&req);
   co_await WRITE_ONCE(w.work_list, static_cast<int>(w.queued.size()));  // wq_list_add_tail
   co_await sim::spin_unlock_irqrestore(w.wqe_lock, flags);
+  ++w.stats.enqueued;
+  if (!w.kthread) co_return;  // the explorer's worker runs when its scenario says
+  // !atomic_read(&acct->nr_running) -> io_wqe_wake_worker ->
+  // io_wqe_activate_free_worker (free_list under RCU) -> wake_up_process.
+  // A write is not IO_WQ_WORK_CONCURRENT (only IOSQE_ASYNC sets it).
+  if (co_await READ_ONCE(w.nr_running) == 0) {
+    sim::rcu_read_lock(rcu_);
+    const int free = co_await READ_ONCE(w.free_list);
+    sim::rcu_read_unlock(rcu_);
+    if (free) {
+      ++w.stats.wakeups;
+      co_await sim::wake_up(*w.task);
+    }
+  }
 }
 
 // io_wqe_worker() (538-581): spin_lock_irq(&wqe->lock), and if
@@ -452,6 +493,106 @@ Task<void> IoUring::io_wq_worker() {
     co_return;
   }
   co_await io_worker_handle_work();
+}
+
+// io_wqe_worker() (fs/io-wq.c, v5.6.4) as the kthread of a timed run, with
+// io_worker_start, __io_worker_idle and the scheduler hooks
+// io_wq_worker_sleeping / io_wq_worker_running. Its wqe->lock acquisitions
+// follow the text: one at `loop:`, then io_worker_handle_work re-takes it
+// after each work; once the list is empty, `goto loop` takes it again and
+// __io_worker_idle drops it to let go of the mm (worker->mm is the
+// submitter's) and the loop takes it once more; schedule_timeout returns at
+// once, as the task is TASK_RUNNING since the work; the next pass, now
+// TASK_INTERRUPTIBLE, takes it, finds nothing, and sleeps, and
+// io_wq_worker_sleeping takes it to drop nr_running. A request the worker
+// wakes up for alone thus costs 1 (io_wqe_enqueue) + 6 acquisitions.
+// Left out: the idle timeout (5 s, far beyond a run), io_worker_spin_for_work
+// (in v5.5's text, not in v5.7's), the files/creds switches (no lock).
+Task<void> IoUring::io_wq_worker_kthread(const bool& stop) {
+  KernelFunction fn{"io_wqe_worker"};
+  IoWq& w = *io_wq_;
+  w.kthread = sim::current_context;
+  w.task = std::make_unique<sim::WaitQueue>("worker->task", w.worker_line, io_wq_->wqe_lock.kind(), *machine_);
+  // io_worker_start: IO_WORKER_F_UP | IO_WORKER_F_RUNNING, nr_running++;
+  // create_io_worker has put it on the free list.
+  w.f_running = true;
+  co_await sim::atomic_inc(w.nr_running);
+  w.f_free = true;
+  co_await WRITE_ONCE(w.free_list, 1);
+  while (!stop) {
+    co_await sim::prepare_to_wait(*w.task);  // set_current_state(TASK_INTERRUPTIBLE)
+    bool did_work = false;
+    for (;;) {  // loop:
+      co_await sim::spin_lock_irq(w.wqe_lock);
+      if (co_await READ_ONCE(w.work_list) != 0) {
+        did_work = true;  // __set_current_state(TASK_RUNNING)
+        // __io_worker_busy (under wqe->lock): off the free list.
+        if (w.f_free) {
+          w.f_free = false;
+          co_await WRITE_ONCE(w.free_list, 0);
+        }
+        co_await io_worker_handle_work();
+        continue;
+      }
+      if (co_await io_worker_idle()) {
+        did_work = true;  // __io_worker_unuse: __set_current_state(TASK_RUNNING)
+        continue;
+      }
+      co_await sim::spin_unlock_irq(w.wqe_lock);
+      break;
+    }
+    if (did_work) {
+      // schedule_timeout() of a TASK_RUNNING task returns at once.
+      co_await sim::finish_wait(*w.task);
+      continue;
+    }
+    // schedule_timeout(): sched_submit_work -> io_wq_worker_sleeping, then
+    // sleep until io_wqe_enqueue wakes it; io_wq_worker_running on the way back.
+    co_await io_wq_worker_sleeping();
+    co_await sim::schedule();
+    co_await sim::finish_wait(*w.task);
+    if (!w.f_running) {
+      w.f_running = true;
+      co_await sim::atomic_inc(w.nr_running);
+    }
+  }
+}
+
+// __io_worker_idle() under wqe->lock: onto the free list; __io_worker_unuse
+// drops wqe->lock to let go of the mm (kthread_unuse_mm/unuse_mm, mmput)
+// and says so (true: the caller goes round the loop again).
+Task<bool> IoUring::io_worker_idle() {
+  IoWq& w = *io_wq_;
+  if (!w.f_free) {
+    w.f_free = true;
+    co_await WRITE_ONCE(w.free_list, 1);  // hlist_nulls_add_head_rcu
+  }
+  if (!w.mm) co_return false;
+  co_await sim::spin_unlock_irq(w.wqe_lock);
+  w.mm = false;
+  co_return true;
+}
+
+// io_wq_worker_sleeping(): nr_running-- under wqe->lock; io_wqe_dec_running
+// wakes a free worker if that was the last running one and work is queued:
+// work enqueued after the worker's last look (nr_running was still 1, so
+// io_wqe_enqueue woke nobody) wakes the worker itself, which is on the free
+// list and still TASK_INTERRUPTIBLE, so its schedule() returns at once.
+Task<void> IoUring::io_wq_worker_sleeping() {
+  KernelFunction fn{"io_wq_worker_sleeping"};
+  IoWq& w = *io_wq_;
+  if (!w.f_running) co_return;
+  w.f_running = false;
+  ++w.stats.sleeps;
+  co_await sim::spin_lock_irq(w.wqe_lock);
+  const int old = co_await sim::atomic_dec(w.nr_running);
+  const int queued = old == 1 ? co_await READ_ONCE(w.work_list) : 0;
+  const int free = queued ? co_await READ_ONCE(w.free_list) : 0;
+  if (free) {
+    ++w.stats.wakeups;
+    co_await sim::wake_up(*w.task);  // io_wqe_wake_worker -> io_wqe_activate_free_worker
+  }
+  co_await sim::spin_unlock_irq(w.wqe_lock);
 }
 
 // io_worker_handle_work() (443-536), called with wqe->lock held: take the
@@ -477,6 +618,7 @@ Task<void> IoUring::io_worker_handle_work() {
     w.running = work;
     co_await WRITE_ONCE(w.cur_work, work->ki_user_data + 1);
     co_await sim::spin_unlock_irq(w.worker_lock);
+    w.mm = true;  // io_wq_switch_mm: use_mm(work->mm)
     co_await io_wq_submit_work(*work, false);  // work->func(&work)
     co_await sim::spin_lock_irq(w.worker_lock);
     w.running = nullptr;
@@ -497,6 +639,7 @@ Task<void> IoUring::io_wq_submit_work(kiocb& req, bool cancel) {
   long ret = cancel ? -ECANCELED : 0;
   if (!ret) {
     const long written = co_await req.ki_filp->aio_write(req);
+    ++io_wq_->stats.run_by_worker;
     co_await aio_complete(req, written, 0);
   }
   co_await io_put_req(req);  // drop submission reference
@@ -528,6 +671,7 @@ Task<IoWqCancel> IoUring::io_wqe_cancel_cb_work(std::uint64_t sqe_addr) {
   }
   co_await sim::spin_unlock_irqrestore(w.wqe_lock, flags);
   if (found) {
+    ++w.stats.cancelled_queued;
     co_await io_wq_submit_work(*found, true);  // io_run_cancel: work->flags |= IO_WQ_WORK_CANCEL
     co_return IoWqCancel::Ok;
   }
@@ -601,6 +745,8 @@ Task<void> IoUring::io_cqring_fill_event(kiocb& req, long res) {
   if (co_await io_get_cqring(index)) {
     co_await WRITE_ONCE(r.cqes[index], io_event{user_data, 0, res, 0});
     deliver(user_data, "io_cqring_fill_event (CQE written)");
+    if (io_wq_->kthread && sim::current_context == io_wq_->kthread && !(user_data & kCancelTag))
+      ++io_wq_->stats.cqes_from_worker;
   } else if (co_await READ_ONCE(r.cq_overflow_flushed)) {
     const unsigned overflow = co_await READ_ONCE(r.cq_overflow);
     co_await WRITE_ONCE(r.cq_overflow, overflow + 1);

@@ -12,6 +12,7 @@
 //     that into -EAGAIN and the request is punted to io-wq, whose worker
 //     writes it with blocking allowed (models/designs/io_uring.cpp).
 #include "models/aio/aio.hpp"
+#include "sim/config.hpp"
 
 namespace models {
 
@@ -19,6 +20,10 @@ class BufferedBlockFile final : public file {
  public:
   // `copy`: the page-cache copy of one request's `bytes`.
   explicit BufferedBlockFile(sim::Time copy = 0, long bytes = 4096);
+
+  // block.buffered_copy: the copy's time in a timed run.
+  static void add_keys(sim::config::Schema& s);
+  static sim::Time copy_from(const sim::config::Config& cfg);
 
   // f_op->write_iter without IOCB_NOWAIT: the bytes, written now.
   Task<long> aio_write(kiocb& req) override;

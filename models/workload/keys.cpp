@@ -21,6 +21,17 @@ void add_workload_keys(sim::config::Schema& s) {
   s.add("workload.eventfd_fraction", Type::Float, 0.0,
         "fraction of iocbs submitted with IOCB_FLAG_RESFD: aio_complete calls eventfd_signal on one eventfd")
       .range(0, 1);
+  s.add("workload.buffered_fraction", Type::Float, 0.0,
+        "fraction of block writes to the block device opened without O_DIRECT (a page-cache copy, block.buffered_copy): "
+        "fs/aio.c completes them inside io_submit, io_uring punts them to an io-wq worker (io_wq.cpu)")
+      .range(0, 1);
+}
+
+void add_io_wq_keys(sim::config::Schema& s, int max_cpus) {
+  s.add("io_wq.cpu", Type::Int, -1,
+        "CPU whose task context runs io_uring's io-wq worker kthread (io_wqe_worker) when workload.buffered_fraction > 0 "
+        "(-1: the first of block.irq_cpus, else the last CPU)")
+      .range(-1, max_cpus - 1);
 }
 
 void add_cancel_keys(sim::config::Schema& s) {
@@ -51,6 +62,7 @@ void read_workload(const sim::config::Config& cfg, WorkloadConfig& wc) {
   wc.usb_fraction = cfg.get_float("workload.usb_fraction");
   wc.bad_buffer_fraction = cfg.get_float("workload.bad_buffer_fraction");
   wc.eventfd_fraction = cfg.get_float("workload.eventfd_fraction");
+  wc.buffered_fraction = cfg.get_float("workload.buffered_fraction");
   wc.cancel_fraction = cfg.get_float("usb.cancel_fraction");
   wc.cancel_delay = cfg.get_distribution("usb.cancel_delay");
   wc.cancel_rate = cfg.get_float("usb.cancel_rate");

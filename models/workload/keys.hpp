@@ -13,6 +13,8 @@ namespace models {
 // and what they submit (the run's length keys, workload.kiocbs / duration /
 // warmup / min_measured, are the program's).
 void add_workload_keys(sim::config::Schema& s);
+// io_wq.cpu: where io_uring's io-wq worker runs (buffered writes).
+void add_io_wq_keys(sim::config::Schema& s, int max_cpus);
 // usb.cancel_fraction ... usb.cancel_target: the io_cancel callers.
 void add_cancel_keys(sim::config::Schema& s);
 // teardown.at, teardown.cpu: the io_destroy caller. max_cpus: the largest

@@ -34,6 +34,7 @@ void Workload::start() {
   for (int cpu : cfg_.reapers) machine_.cpu(cpu).task().start(reaper_thread(), 0);
   for (auto& c : cancellers_) machine_.cpu(c->cpu).task().start(canceller_thread(*c), 0);
   if (cfg_.teardown_at > 0) machine_.cpu(cfg_.teardown_cpu).task().start(destroyer_thread(), 0);
+  if (cfg_.io_wq_cpu >= 0) machine_.cpu(cfg_.io_wq_cpu).task().start(aio_.io_wq_worker_kthread(done_), 0);
 }
 
 void Workload::finish(sim::Time at) {
@@ -93,6 +94,7 @@ Task<void> Workload::submitter_thread(Submitter& s) {
       u.id = ledger_.submit(sim::current().local, static_cast<int>(index));
       bool to_usb = usb_ && cfg_.usb_fraction > 0 && s.rng->bernoulli(cfg_.usb_fraction);
       u.filp = to_usb ? static_cast<file*>(usb_) : static_cast<file*>(&blk_);
+      if (!to_usb && cfg_.buffered_fraction > 0 && s.rng->bernoulli(cfg_.buffered_fraction)) u.filp = cfg_.buffered;
       u.bad_buffer = cfg_.bad_buffer_fraction > 0 && iocb_rng_->bernoulli(cfg_.bad_buffer_fraction);
       u.resfd = cfg_.eventfd_fraction > 0 && iocb_rng_->bernoulli(cfg_.eventfd_fraction) ? cfg_.eventfd : nullptr;
     }
@@ -107,7 +109,7 @@ Task<void> Workload::submitter_thread(Submitter& s) {
       if (cancellers_.empty()) continue;
       // User space may cancel any request it has in flight; a block request
       // has no cancel method, which is what io_cancel then meets.
-      const bool usb = u.filp == usb_;
+      const bool usb = u.filp == usb_;  // block requests, O_DIRECT or buffered, share block.cancel_fraction
       if (!usb && !(cfg_.block_cancel_fraction > 0 && s.rng->bernoulli(cfg_.block_cancel_fraction))) continue;
       if (cfg_.cancel_rate > 0) {
         cancel_targets_.push_back(u.id);
@@ -175,9 +177,10 @@ Task<void> Workload::canceller_thread(Canceller& c) {
     ++cancels_.calls;
     long ret = co_await aio_.sys_io_cancel(ctx_, target, result);
     if (ret == -EINVAL) ++cancels_.einval;
-    if (ret == 0) {
-      ++cancels_.succeeded;
-      // io_cancel's result is this request's result: it leaves flight.
+    if (ret == 0) ++cancels_.succeeded;
+    if (ret == 0 && !aio_.cancel_result_in_cq()) {
+      // io_cancel's result is this request's result: it leaves flight
+      // (io_uring's cancelled request posts its own CQE, reaped as any other).
       Submitter& owner = *submitters_[static_cast<std::size_t>(owner_index)];
       --owner.inflight;
       if (owner.waiting) {

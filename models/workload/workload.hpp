@@ -30,6 +30,12 @@ struct WorkloadConfig {
   double bad_buffer_fraction = 0.0;  // iocbs whose aio_setup_iocb fails (-EFAULT): out_put_req
   double eventfd_fraction = 0.0;     // iocbs with IOCB_FLAG_RESFD, signalling `eventfd`
   eventfd_ctx* eventfd = nullptr;
+  // Block writes to the device opened without O_DIRECT (`buffered`): drawn
+  // per iocb from the submitter's stream, never drawn when 0.
+  double buffered_fraction = 0.0;
+  file* buffered = nullptr;
+  // The CPU whose task runs the io-wq worker kthread (-1: none is started).
+  int io_wq_cpu = -1;
   // cancels
   std::vector<int> cancellers;
   double cancel_fraction = 0.0;     // fraction mode: this share of USB requests gets an io_cancel

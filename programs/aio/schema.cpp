@@ -2,6 +2,7 @@
 #include "programs/aio/schema.hpp"
 #include "models/designs/make_design.hpp"
 #include "models/devices/block_device.hpp"
+#include "models/devices/buffered_block_file.hpp"
 #include "models/devices/usb_gadget.hpp"
 #include "models/workload/keys.hpp"
 #include "sim/machine_config.hpp"
@@ -43,6 +44,8 @@ Schema make_schema() {
       .range(0, 1'000'000'000);
   add_workload_keys(s);           // workload.submitters ... (models/workload/keys.cpp)
   BlockDevice::add_keys(s);       // block.* (models/devices/block_device.cpp)
+  BufferedBlockFile::add_keys(s);  // block.buffered_copy (models/devices/buffered_block_file.cpp)
+  add_io_wq_keys(s, kMaxCpus);     // io_wq.cpu (models/workload/keys.cpp)
   UsbGadget::add_keys(s, kMaxCpus);  // the controller's usb.* (models/devices/usb_gadget.cpp)
   add_cancel_keys(s);             // usb.cancel_*: the io_cancel callers (models/workload/keys.cpp)
 

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "models/designs/make_design.hpp"
+#include "models/devices/buffered_block_file.hpp"
 #include "models/devices/value_names.hpp"
 #include "programs/aio/profile_result.hpp"
 #include "models/workload/roles.hpp"
@@ -187,6 +188,23 @@ void check_block_only(const Config& cfg, const WorkloadConfig& wc, const std::st
                        fmt::format("design {}: io_uring_setup takes at most IORING_MAX_ENTRIES = 32768 entries", design));
 }
 
+// io_wq.cpu: the io-wq worker kthread's CPU (-1: the first interrupt CPU,
+// whose task context no role runs on, else the last CPU).
+void place_io_wq_worker(const Config& cfg, int ncpus, const IrqPlacement& irq, WorkloadConfig& wc) {
+  int cpu = static_cast<int>(cfg.get_int("io_wq.cpu"));
+  if (cpu < 0) cpu = irq.irq_cpus.empty() ? ncpus - 1 : irq.irq_cpus.front();
+  check_cpus(cfg, "io_wq.cpu", {cpu}, ncpus);
+  std::vector<std::pair<const char*, const std::vector<int>*>> roles = {
+      {"workload.submitters", &wc.submitters}, {"workload.reapers", &wc.reapers}, {"usb.cancellers", &wc.cancellers}};
+  const std::vector<int> teardown = {wc.teardown_cpu};
+  if (wc.teardown_at > 0) roles.push_back({"teardown.cpu", &teardown});
+  for (const auto& [key, cpus] : roles)
+    if (std::find(cpus->begin(), cpus->end(), cpu) != cpus->end())
+      throw cfg.error_at("io_wq.cpu", fmt::format("CPU {} already runs a task for {}; the io-wq worker needs a CPU of its own",
+                                                  cpu, key));
+  wc.io_wq_cpu = cpu;
+}
+
 int word_bits_from(const Config& cfg) {
   const int word_bits = static_cast<int>(cfg.get_int("machine.word_bits"));
   if (word_bits != 32 && word_bits != 64) throw cfg.error_at("machine.word_bits", "must be 32 or 64");
@@ -283,6 +301,8 @@ ordered_json locks_json(const Run& run, double window_ps) {
   locks["dev_lock"] = lock_json(run.usb.dev_lock(), window_ps);
   locks["udc_lock"] = lock_json(run.usb.udc_lock(), window_ps);
   if (run.wc.eventfd_fraction > 0) locks["eventfd_wqh_lock"] = lock_json(run.eventfd.wqh.lock, window_ps);
+  if (run.wc.buffered_fraction > 0)
+    for (const auto& [name, lock] : run.aio.own_locks()) locks[name] = lock_json(*lock, window_ps);
   return locks;
 }
 
@@ -401,6 +421,12 @@ ordered_json result_json(const Run& run, const std::string& version, sim::Time e
   r["correctness"] = correctness_json(run);
   r["cancels"] = {{"io_cancel_calls", w.cancels().calls}, {"succeeded", w.cancels().succeeded},
                   {"einval", w.cancels().einval}, {"usb_dequeued", run.usb.dequeued()}, {"usb_completed", run.usb.completed()}};
+  if (wc.buffered_fraction > 0) {
+    const AioDesign::IoWqStats s = run.aio.io_wq_stats();
+    r["buffered"] = {{"io_wq_enqueued", s.enqueued},         {"io_wq_run_by_worker", s.run_by_worker},
+                     {"io_wq_cancelled_queued", s.cancelled_queued}, {"io_wq_cqes_from_worker", s.cqes_from_worker},
+                     {"io_wq_wakeups", s.wakeups},           {"io_wq_sleeps", s.sleeps}};
+  }
   return r;
 }
 
@@ -518,6 +544,16 @@ RunReport run_simulation(const Config& cfg, const std::string& version, const Ru
   BlockDevice blk(m, *aio, BlockDevice::config_from(cfg, irq.irq_cpus, kc.submit_io), seed);
   UsbGadget usb(m, *aio, UsbGadget::config_from(cfg, irq.usb_irq_cpu),
                 count_races ? UsbGadget::RacePolicy::Count : UsbGadget::RacePolicy::Stop);
+
+  // Buffered writes (only when asked for: a file more would move every later
+  // object's cache lines): the file, and under io_uring the io-wq worker's
+  // CPU, whose task context no role may use.
+  std::unique_ptr<BufferedBlockFile> buffered;
+  if (wc.buffered_fraction > 0) {
+    buffered = std::make_unique<BufferedBlockFile>(BufferedBlockFile::copy_from(cfg));  // 4096 bytes, as the block device's requests
+    wc.buffered = buffered.get();
+    if (aio->has_io_wq()) place_io_wq_worker(cfg, topo.cpus(), irq, wc);
+  }
 
   install_kernel_value_names();  // reports and traces print KIOCB_CANCELLED, not numbers or host addresses
   Workload w(m, *aio, ctx, ledger, blk, &usb, wc, seed);

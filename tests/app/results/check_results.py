@@ -82,6 +82,7 @@ def main():
                        "--set", "workload.eventfd_fraction=0.3"],
         "mm-parent": [mixed, "--set", "workload.kiocbs=3000", "--set", "kioctx.design=mm-parent"],
         "lazy-cancel": [mixed, "--set", "workload.kiocbs=3000", "--set", "kioctx.design=lazy-cancel"],
+        "io_uring buffered": [os.path.join(source, "experiments", "buffered-io_uring.toml"), "--set", "workload.kiocbs=3000"],
         "lockbench": [os.path.join(source, "experiments", "lockbench.toml"), "--set", "bench.duration=1ms",
                       "--set", "bench.warmup=100us", "--set", "machine.cores_per_socket=4"],
     }
