@@ -32,7 +32,7 @@ std::string report_without_time(const ex::Scenario& sc, const ex::ExploreOptions
 
 }  // namespace
 
-TEST_CASE("-j 2 and -j 3 report what -j 1 reports, on every built-in scenario", "[explore][jobs]") {
+TEST_CASE("parallel exploration: -j 2 and -j 3 report what -j 1 reports on every built-in scenario", "[explore][jobs]") {
   int n = 0;
   std::uint64_t used = 0;
   for (const auto& f : std::filesystem::directory_iterator(AIOSIM_SCENARIOS)) {
@@ -57,7 +57,7 @@ TEST_CASE("-j 2 and -j 3 report what -j 1 reports, on every built-in scenario", 
   CHECK(used > 0);  // the workers did take subtrees
 }
 
-TEST_CASE("aiosim explore -j: bad values and the options it cannot honour are one line, exit 2", "[explore][jobs][cli]") {
+TEST_CASE("aiosim explore -j: bad values and the options it cannot honour are one line and exit 2", "[explore][jobs][cli]") {
   clitest::ScratchDir dir;
   for (const char* bad : {"0", "-1", "two", "99999999999999999999", "65"}) {
     INFO("-j " << bad);
@@ -79,7 +79,7 @@ TEST_CASE("aiosim explore -j: bad values and the options it cannot honour are on
   CHECK(limit.err.find("aiosim: -j: a schedule limit (5)") == 0);
 }
 
-TEST_CASE("aiosim explore -j 2: the same report as -j 1, but for the time line", "[explore][jobs][cli]") {
+TEST_CASE("aiosim explore -j 2: the same report as -j 1 but for the time line", "[explore][jobs][cli]") {
   clitest::ScratchDir dir;
   auto without_time = [](const std::string& s) {
     std::istringstream in(s);
