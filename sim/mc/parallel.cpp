@@ -34,9 +34,11 @@ bool write_all(int fd, const char* p, std::size_t n) {
   if (::getppid() != parent) ::_exit(5);
   std::string msg;
   try {
-    msg = "R" + job();
+    msg = job();
+    msg.insert(msg.begin(), 'R');
   } catch (const std::exception& e) {
-    msg = std::string("E") + e.what();
+    msg.assign(1, 'E');
+    msg += e.what();
   } catch (...) {
     msg = "Eunknown exception";
   }
