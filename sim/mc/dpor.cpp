@@ -1314,7 +1314,9 @@ class Explorer {
     }
     for (std::uint64_t k = r.u64(); k-- > 0;) traces_.insert(r.u64());
     if (events_.size() <= d) events_.resize(d + 1);
-    events_[d] = Event{p, r.fp(), {}};
+    events_[d].proc = p;
+    events_[d].fp = r.fp();
+    events_[d].clock.clear();
     Node& n = nodes_[d];
     n.done |= bit(p);
     n.chosen = p;
