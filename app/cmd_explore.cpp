@@ -113,6 +113,12 @@ int cmd_explore(const ExploreArgs& a) {
   opt.max_seconds = a.max_seconds;
   opt.snapshots = a.snapshot_interval > 0;
   opt.snapshot_interval = a.snapshot_interval;
+  opt.jobs = a.jobs;
+  if (opt.jobs > 1 && opt.reduction == ex::Reduction::Random)
+    throw InputError("-j: random walks draw from one random stream in order and run in one process; use -j 1 with --random");
+  if (opt.jobs > 1 && opt.max_schedules)
+    throw InputError(fmt::format("-j: a schedule limit ({}) stops at a point that depends on the order in which the "
+                                 "workers finish; use -j 1 with a schedule limit", opt.max_schedules));
   ex::ExploreResult r;
   try {
     r = ex::explore_scenario(sc, opt);

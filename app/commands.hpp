@@ -88,6 +88,7 @@ struct ExploreArgs {
   unsigned long long random = 0;  // random walks instead of exhaustive search
   unsigned long long seed = 1;
   int snapshot_interval = sim::mc::ExploreOptions{}.snapshot_interval;
+  int jobs = 1;  // -j: processes exploring at once
   bool list_states = false;
   bool list = false;  // --list: the built-in scenarios
 };

@@ -139,6 +139,10 @@ void add_explore(CLI::App& cli, Options& o, Commands& cmds) {
                 "replay every prefix")
       ->capture_default_str()
       ->check(CLI::Range(0, 1000));
+  x->add_option("-j,--jobs", o.xa.jobs,
+                "explore with N processes (forked workers take the next subtrees; the report is the one of -j 1)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   cmds.emplace_back(x, [&o] { return app::cmd_explore(o.xa); });
 }
 

@@ -14,6 +14,10 @@
 # run's WORKDIR: its saved reports are the reference, and only NEW_AIOSIM runs.
 # Exit 0 when every report is identical, 1 otherwise.
 # SCENARIOS / DESIGNS in the environment restrict the set (space-separated).
+# JOBS=N runs NEW_AIOSIM with -j N (REF_AIOSIM as given): e.g. the same binary
+# twice, JOBS=2, checks that the parallel exploration reports what the
+# sequential one does. The time line, which says how -j split the work, is
+# dropped as always.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,8 +40,9 @@ designs=${DESIGNS:-$("$new" designs | awk '/^[a-z0-9]/ {print $1}')}
 # The exit status is part of the answer (1: violations found); the time line is not.
 report() {
   local bin=$1 scenario=$2 design=$3 out=$4
+  shift 4
   local rc=0
-  "$bin" explore "$scenario" --design "$design" >"$out.raw" 2>&1 || rc=$?
+  "$bin" explore "$scenario" --design "$design" "$@" >"$out.raw" 2>&1 || rc=$?
   grep -v '^time ' "$out.raw" >"$out" || true
   echo "exit $rc" >>"$out"
   rm -f "$out.raw"
@@ -51,7 +56,7 @@ for s in $scenarios; do
     else
       report "$ref" "$s" "$d" "$work/ref/$s--$d"
     fi
-    report "$new" "$s" "$d" "$work/new/$s--$d"
+    report "$new" "$s" "$d" "$work/new/$s--$d" ${JOBS:+-j "$JOBS"}
     if cmp -s "$work/ref/$s--$d" "$work/new/$s--$d"; then
       echo "same      $s --design $d"
     else

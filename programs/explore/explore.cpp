@@ -54,7 +54,12 @@ std::string format_report(const Scenario& sc, const ExploreOptions& opt, const E
   if (r.restores)
     line("", fmt::format("{} backtracks restored a saved state ({:.1f} KiB each, one every {} transitions) instead of "
                          "replaying the prefix", r.restores, static_cast<double>(r.snapshot_bytes) / 1024, opt.snapshot_interval));
-  line("time", fmt::format("{:.3f} s", r.seconds));
+  // How -j split the work is on the time line, the one line that differs between runs.
+  if (opt.jobs > 1)
+    line("time", fmt::format("{:.3f} s (-j {}: {} subtrees explored by workers, {} worker answers not used)", r.seconds,
+                             opt.jobs, r.worker_subtrees, r.workers_discarded));
+  else
+    line("time", fmt::format("{:.3f} s", r.seconds));
   std::string ex;
   if (opt.reduction == Reduction::Random)
     ex = "NO: " + r.limit_reason;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "sim/mc/arena_system.hpp"
+#include "sim/mc/parallel.hpp"
 #include "sim/rng.hpp"
 
 namespace sim::mc {
@@ -143,6 +144,7 @@ class Explorer {
 
   ExploreResult run() {
     if (opt_.reduction == Reduction::Random) return run_random();
+    if (opt_.jobs > 1) return run_parallel();
     start_ = std::chrono::steady_clock::now();
     auto sys = make_(false);
     P_ = sys->processes();
@@ -456,7 +458,17 @@ class Explorer {
       if (!v.empty() && i + 1 < nodes_.size()) insert_wakeup(i + 1, std::move(v));
       return;
     }
-    std::vector<WakeupNode>* kids = &n.wut;
+    if (recording(i)) {
+      record(CallKind::InsertTree, i, v);
+      return;
+    }
+    insert_in_tree(n.wut, std::move(v));
+  }
+  // The tree part of insert_wakeup: v's remainder becomes a new branch under
+  // the deepest node v leads to, unless it leads into a leaf first.
+  static void insert_in_tree(std::vector<WakeupNode>& wut, std::vector<Item> v) {
+    long at = -1;
+    std::vector<WakeupNode>* kids = &wut;
     bool root = true;
     for (;;) {
       if (v.empty() || (!root && kids->empty())) return;
@@ -622,11 +634,17 @@ class Explorer {
     while (b > 0 && events_[b - 1].proc == events_[i].proc) --b;
     for (std::size_t at : {i, b}) {
       Node& n = nodes_[at];
-      n.backtrack |= (n.enabled & bit(q)) ? bit(q) : n.enabled;
+      const Mask add = (n.enabled & bit(q)) ? bit(q) : n.enabled;
+      if (recording(at)) record(CallKind::Backtrack, at, {}, add);
+      else n.backtrack |= add;
     }
   }
 
   void add_at(std::size_t i, Mask initials, int q) {
+    if (recording(i)) {
+      record(CallKind::AddAt, i, {}, initials, q);
+      return;
+    }
     Node& n = nodes_[i];
     const Mask covered = (n.backtrack & ~n.pruned) | n.done | (use_sleep() ? sleep_mask(n) : 0);
     if (initials & covered) return;
@@ -682,7 +700,7 @@ class Explorer {
 
   void record_violation(const ViolationInfo& v) {
     auto& f = found_[key_of(v)];
-    if (f.schedules == 0 || events_.size() < f.shortest.size()) {
+    if (f.info.kind.empty() || events_.size() < f.shortest.size()) {
       f.info = v;
       f.shortest.clear();
       for (const Event& e : events_) f.shortest.push_back(e.proc);
@@ -704,7 +722,8 @@ class Explorer {
     const Mask others = n.enabled & ~bit(p) & ~n.done & ~sleep_mask(n);
     if (!others) return;
     if (!optimal()) {
-      n.backtrack |= others;
+      if (recording(j)) record(CallKind::Backtrack, j, {}, others);
+      else n.backtrack |= others;
       return;
     }
     // As insert_wakeup, but a doomed sleeper covers nothing: its branch ended
@@ -716,9 +735,18 @@ class Explorer {
       bool covered = false;
       for (const auto& [s, f] : n.sleep)
         covered = covered || (!is_doomed(n, s) && weak_initial(v, s, f, &at, true));
-      for (const WakeupNode& w : n.wut) covered = covered || weak_initial(v, w.proc, w.fp, &at);
-      if (!covered) n.wut.push_back(WakeupNode{q, n.pend[q], {}});
+      if (covered) continue;
+      if (recording(j)) record(CallKind::InsertBeside, j, v);
+      else insert_beside(n.wut, q, n.pend[q]);
     }
+  }
+  // The tree part: a new branch q unless a branch of the tree covers it.
+  static void insert_beside(std::vector<WakeupNode>& wut, int q, const Footprint& fp) {
+    const std::vector<Item> v{Item{q, &fp}};
+    long at = -1;
+    for (const WakeupNode& w : wut)
+      if (weak_initial(v, w.proc, w.fp, &at)) return;
+    wut.push_back(WakeupNode{q, fp, {}});
   }
   static bool is_doomed(const Node& n, int q) {
     return std::any_of(n.doomed.begin(), n.doomed.end(), [&](const auto& d) { return d.first == q; });
@@ -965,6 +993,363 @@ class Explorer {
     return sys->trace();
   }
 
+
+  // ---- -j N (docs/explorer.md, "Parallel exploration") ----
+  //
+  // The coordinator runs the sequential exploration above, step for step.
+  // Whenever a worker slot is free, at the shallowest node i of the current
+  // schedule whose next branch is already known (the front runnable branch
+  // of its wakeup tree, or of its backtrack set, with the branch being
+  // explored there asleep), it forks a worker that explores that branch's
+  // whole subtree, as the sequential order will once the current branch is
+  // over. When the coordinator gets back to node i and picks its next branch
+  // for real, it uses the worker's answer only if the branch picked is the
+  // one the worker explored, with the same wakeup subtree; else it kills the
+  // worker and explores the branch itself.
+  //
+  // Why that answer is the sequential one. A subtree's exploration reads the
+  // nodes at and above i (their sleep sets, enabled sets, pending
+  // transitions, chosen branches, the events before i): none of these change
+  // while the coordinator finishes the branch before, except node i's sleep
+  // set, which gains exactly that branch (with its first transition's
+  // footprint, known when it was taken) -- the worker adds it the same way.
+  // What it cannot know is the trees and backtrack sets at and above i as
+  // the branches before it leave them, and it reads those only to insert
+  // into them: it records those calls (after their sleep-set and
+  // chosen-branch steps, which read only what it knows) and the coordinator
+  // replays them, in order, after its own, which is when the sequential
+  // exploration makes them. Its branch and subtree are compared; everything
+  // else it reads is the same by the above. Counts, end states, traces and
+  // violations add up (a violation's shortest schedule: the first of the
+  // shortest, in sequential order). Restores and replayed transitions too:
+  // a backtrack to node d always restores the state saved at d / interval
+  // (every schedule through d has saved it), whatever ran before.
+  enum class CallKind : std::uint8_t { InsertTree, InsertBeside, Backtrack, AddAt };
+  struct Call {
+    CallKind kind = CallKind::InsertTree;
+    std::size_t node = 0;
+    Mask mask = 0;  // Backtrack: the bits to add; AddAt: the initials
+    int q = -1;     // AddAt
+    std::vector<std::pair<int, Footprint>> v;
+  };
+  struct Spec {
+    std::size_t depth = 0;
+    int proc = -1;
+    std::vector<WakeupNode> sub;
+    parallel::Worker worker;
+  };
+
+  bool recording(std::size_t i) const { return calls_ && i <= floor_; }
+  void record(CallKind k, std::size_t i, const std::vector<Item>& v, Mask mask = 0, int q = -1) {
+    Call c;
+    c.kind = k;
+    c.node = i;
+    c.mask = mask;
+    c.q = q;
+    for (const Item& it : v) c.v.emplace_back(it.proc, *it.fp);
+    calls_->push_back(std::move(c));
+  }
+
+  static bool same_fp(const Footprint& a, const Footprint& b) {
+    if (a.acc.size() != b.acc.size() || a.objs != b.objs || a.global != b.global ||
+        a.exclusive_task != b.exclusive_task || a.exclusive_handler != b.exclusive_handler)
+      return false;
+    for (std::size_t k = 0; k < a.acc.size(); ++k)
+      if (a.acc[k].obj != b.acc[k].obj || a.acc[k].write != b.acc[k].write || a.acc[k].lock != b.acc[k].lock)
+        return false;
+    return true;
+  }
+  static bool same_trees(const std::vector<WakeupNode>& a, const std::vector<WakeupNode>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t k = 0; k < a.size(); ++k)
+      if (a[k].proc != b[k].proc || !same_fp(a[k].fp, b[k].fp) || !same_trees(a[k].kids, b[k].kids)) return false;
+    return true;
+  }
+
+  // The branch at node d is over (as in run()'s loop): it sleeps there.
+  void retire(std::size_t d) {
+    Node& n = nodes_[d];
+    if (n.chosen < 0) return;
+    if (use_sleep()) {
+      n.sleep.push_back({n.chosen, events_[d].fp});
+      if (!n.chosen_violation.empty()) n.doomed.push_back({n.chosen, n.chosen_violation});
+    }
+    n.chosen = -1;
+    n.chosen_violation.clear();
+  }
+  // The schedule cut back to its first d events (as in run()'s loop).
+  void rewind(std::size_t d) {
+    nodes_.resize(d + 1);
+    events_.resize(d);
+    std::fill(last_ev_.begin(), last_ev_.end(), -1);
+    inherit_.assign(P_, Clock(P_, 0));
+    for (std::size_t k = 0; k < d; ++k) {
+      last_ev_[events_[k].proc] = static_cast<int>(k);
+      inherit(nodes_[k], nodes_[k + 1], k);
+    }
+  }
+  System& reach(std::size_t d, std::unique_ptr<System>& sys) {
+    if (asys_) {
+      restore_to(static_cast<int>(d));
+      return *asys_;
+    }
+    sys = make_(false);
+    replay(*sys, 0, static_cast<int>(d));
+    return *sys;
+  }
+
+  ExploreResult run_parallel() {
+    start_ = std::chrono::steady_clock::now();
+    auto sys = make_(false);
+    P_ = sys->processes();
+    if (P_ > kMaxProcs) throw std::invalid_argument(fmt::format("at most {} processes, got {}", kMaxProcs, P_));
+    last_ev_.assign(P_, -1);
+    inherit_.assign(P_, Clock(P_, 0));
+    nodes_.push_back(make_node(*sys, nullptr, -1));
+    if (optimal()) {
+    } else if (opt_.reduction == Reduction::None) nodes_[0].backtrack = nodes_[0].enabled;
+    else if (int c = default_choice(nodes_[0]); c >= 0) nodes_[0].backtrack = bit(c);
+    extend(*sys);
+    if (opt_.snapshots && opt_.snapshot_interval > 0 && sys->snapshot_safe()) {
+      sys.reset();
+      start_snapshots();
+    }
+    backtrack_loop(sys, -1);
+    specs_.clear();  // a limit stopped the exploration: their answers are not needed
+    res_.seconds = elapsed();
+    res_.traces_covered = traces_.size();
+    res_.complete_within_bound = !res_.limit_hit;
+    res_.exhaustive = !res_.limit_hit && opt_.max_preemptions < 0;
+    return finish();
+  }
+
+  // run()'s loop, down to node `floor` (-1: everything; a worker: the node
+  // it was given, whose branches are the coordinator's).
+  void backtrack_loop(std::unique_ptr<System>& sys, long floor) {
+    for (;;) {
+      if (limits_hit()) break;
+      long d = static_cast<long>(nodes_.size()) - 1;
+      int p = -1;
+      for (; d > floor; --d) {
+        const auto du = static_cast<std::size_t>(d);
+        do {
+          retire(du);
+          p = pick(nodes_[du]);
+        } while (p >= 0 && adopt(du, p));
+        if (p >= 0) break;
+        drop_spec(du);
+      }
+      if (d <= floor) break;
+      const auto du = static_cast<std::size_t>(d);
+      rewind(du);
+      System& live = reach(du, sys);
+      const bool goes_on = take(live, p);
+      speculate();
+      if (goes_on) extend(live);
+    }
+  }
+
+  // Node i's next branch if nothing changed its tree (or backtrack set)
+  // before the branch explored there is over: pick(), without its effects.
+  int peek(std::size_t i, std::vector<WakeupNode>* sub) const {
+    const Node& n = nodes_[i];
+    Mask asleep = sleep_mask(n) | (use_sleep() ? bit(n.chosen) : 0);
+    if (optimal()) {
+      for (const WakeupNode& w : n.wut)
+        if ((n.enabled & bit(w.proc)) && !(asleep & bit(w.proc))) {
+          *sub = w.kids;
+          return w.proc;
+        }
+      return -1;  // a node already left chooses freely only the first time
+    }
+    const Mask cand = n.backtrack & ~n.done & ~n.pruned & ~asleep & n.enabled;
+    if (n.last_proc >= 0 && (cand & bit(n.last_proc)) && allowed(n, n.last_proc)) return n.last_proc;
+    for (int p = 0; p < P_; ++p)
+      if ((cand & bit(p)) && allowed(n, p)) return p;
+    return -1;
+  }
+
+  void speculate() {
+    if (calls_ || opt_.jobs <= 1) return;  // a worker does not fork workers
+    std::size_t from = 0;
+    while (specs_.size() + 1 < static_cast<std::size_t>(opt_.jobs)) {
+      std::size_t i = from;
+      int q = -1;
+      std::vector<WakeupNode> sub;
+      for (; i < events_.size() && i < nodes_.size(); ++i) {
+        if (nodes_[i].chosen < 0 || has_spec(i)) continue;
+        if ((q = peek(i, &sub)) >= 0) break;
+      }
+      if (q < 0) return;
+      from = i + 1;
+      Spec s;
+      s.depth = i;
+      s.proc = q;
+      s.sub = sub;
+      s.worker = parallel::Worker::spawn([&] { return work_on(i, q, std::move(sub)); });
+      specs_.push_back(std::move(s));
+    }
+  }
+  bool has_spec(std::size_t i) const {
+    return std::any_of(specs_.begin(), specs_.end(), [&](const Spec& s) { return s.depth == i; });
+  }
+  void drop_spec(std::size_t d) {
+    res_.workers_discarded += static_cast<std::uint64_t>(has_spec(d));
+    specs_.erase(std::remove_if(specs_.begin(), specs_.end(), [&](const Spec& s) { return s.depth == d; }), specs_.end());
+  }
+
+  // The coordinator picked p at node d: a worker's answer for it, if it had
+  // the same branch and subtree (pick() just set next_wut_ to it).
+  bool adopt(std::size_t d, int p) {
+    auto it = std::find_if(specs_.begin(), specs_.end(), [&](const Spec& s) { return s.depth == d; });
+    if (it == specs_.end()) return false;
+    Spec s = std::move(*it);
+    specs_.erase(it);
+    if (s.proc != p || (optimal() && !same_trees(s.sub, next_wut_))) {
+      ++res_.workers_discarded;
+      return false;  // s's worker dies here
+    }
+    merge(d, p, s.worker.collect());
+    ++res_.worker_subtrees;
+    return true;
+  }
+
+  // In the worker: explore branch q (wakeup subtree sub) of node i, as the
+  // sequential order would once the branch explored there now is over.
+  std::string work_on(std::size_t i, int q, std::vector<WakeupNode> sub) {
+    for (Spec& s : specs_) s.worker.forget();
+    specs_.clear();
+    std::vector<Call> calls;
+    calls_ = &calls;
+    floor_ = i;
+    const std::size_t bytes = res_.snapshot_bytes;
+    res_ = ExploreResult{};
+    res_.snapshot_bytes = bytes;
+    found_.clear();
+    traces_.clear();
+    retire(i);
+    rewind(i);
+    std::unique_ptr<System> sys;
+    System& live = reach(i, sys);
+    next_wut_ = std::move(sub);
+    if (take(live, q)) extend(live);
+    backtrack_loop(sys, static_cast<long>(i));
+    return answer(i);
+  }
+
+  std::string answer(std::size_t i) const {
+    parallel::Writer w;
+    for (std::uint64_t x : {res_.schedules, res_.sleep_blocked, res_.transitions, res_.restores, res_.pruned_by_bound,
+                            res_.wakeup_dropped, static_cast<std::uint64_t>(res_.max_depth_seen)})
+      w.u64(x);
+    w.u64(res_.limit_hit);
+    w.str(res_.limit_reason);
+    w.u64(res_.end_states.size());
+    for (const auto& [state, n] : res_.end_states) {
+      w.str(state);
+      w.u64(n);
+    }
+    w.u64(found_.size());
+    for (const auto& [key, f] : found_) {
+      w.str(key);
+      w.str(f.info.kind);
+      w.str(f.info.headline);
+      w.str(f.info.details);
+      w.u64(f.schedules);
+      w.u64(f.shortest.size());
+      for (int p : f.shortest) w.i64(p);
+    }
+    w.u64(traces_.size());
+    for (std::uint64_t h : traces_) w.u64(h);
+    w.fp(events_[i].fp);
+    w.str(nodes_[i].chosen_violation);
+    w.u64(calls_->size());
+    for (const Call& c : *calls_) {
+      w.u64(static_cast<std::uint64_t>(c.kind));
+      w.u64(c.node);
+      w.u64(c.mask);
+      w.i64(c.q);
+      w.u64(c.v.size());
+      for (const auto& [p, fp] : c.v) {
+        w.i64(p);
+        w.fp(fp);
+      }
+    }
+    return w.take();
+  }
+
+  // Node d's branch p was explored by a worker: its results join ours, in
+  // the place the sequential exploration would have found them.
+  void merge(std::size_t d, int p, const std::string& a) {
+    parallel::Reader r(a);
+    for (std::uint64_t* x : {&res_.schedules, &res_.sleep_blocked, &res_.transitions, &res_.restores,
+                             &res_.pruned_by_bound, &res_.wakeup_dropped})
+      *x += r.u64();
+    res_.max_depth_seen = std::max<std::size_t>(res_.max_depth_seen, r.u64());
+    if (r.u64() && !res_.limit_hit) {
+      res_.limit_hit = true;
+      res_.limit_reason = r.str();
+    } else {
+      r.str();
+    }
+    for (std::uint64_t k = r.u64(); k-- > 0;) {
+      std::string state = r.str();
+      res_.end_states[state] += r.u64();
+    }
+    for (std::uint64_t k = r.u64(); k-- > 0;) {
+      FoundViolation& f = found_[r.str()];
+      ViolationInfo info;
+      info.kind = r.str();
+      info.headline = r.str();
+      info.details = r.str();
+      const std::uint64_t schedules = r.u64();
+      std::vector<int> shortest(r.u64());
+      for (int& q : shortest) q = static_cast<int>(r.i64());
+      // record_violation's rule: the first of the shortest, in sequential order.
+      if (!info.kind.empty() && (f.info.kind.empty() || shortest.size() < f.shortest.size())) {
+        f.info = std::move(info);
+        f.shortest = std::move(shortest);
+      }
+      f.schedules += schedules;
+    }
+    for (std::uint64_t k = r.u64(); k-- > 0;) traces_.insert(r.u64());
+    if (events_.size() <= d) events_.resize(d + 1);
+    events_[d].proc = p;
+    events_[d].fp = r.fp();
+    events_[d].clock.clear();
+    Node& n = nodes_[d];
+    n.done |= bit(p);
+    n.chosen = p;
+    n.chosen_violation = r.str();
+    for (std::uint64_t k = r.u64(); k-- > 0;) {
+      Call c;
+      c.kind = static_cast<CallKind>(r.u64());
+      c.node = r.u64();
+      c.mask = r.u64();
+      c.q = static_cast<int>(r.i64());
+      for (std::uint64_t m = r.u64(); m-- > 0;) {
+        const int q = static_cast<int>(r.i64());
+        c.v.emplace_back(q, r.fp());
+      }
+      replay_call(c);
+    }
+    if (!r.done()) throw std::runtime_error("explore -j: a worker's result has bytes left over");
+  }
+  void replay_call(const Call& c) {
+    Node& n = nodes_.at(c.node);
+    switch (c.kind) {
+      case CallKind::InsertTree: {
+        std::vector<Item> v;
+        for (const auto& [q, fp] : c.v) v.push_back(Item{q, &fp});
+        insert_in_tree(n.wut, std::move(v));
+        break;
+      }
+      case CallKind::InsertBeside: insert_beside(n.wut, c.v.at(0).first, c.v.at(0).second); break;
+      case CallKind::Backtrack: n.backtrack |= c.mask; break;
+      case CallKind::AddAt: add_at(c.node, c.mask, c.q); break;
+    }
+  }
+
   const SystemFactory& make_;
   ExploreOptions opt_;
   int P_ = 0;
@@ -981,11 +1366,23 @@ class Explorer {
   std::size_t snap_valid_ = 0;
   ExploreResult res_;
   std::chrono::steady_clock::time_point start_;
+  // -j N: the coordinator's workers; in a worker, the calls it records and
+  // the node it was given.
+  std::vector<Spec> specs_;
+  std::vector<Call>* calls_ = nullptr;
+  std::size_t floor_ = 0;
 };
 
 }  // namespace
 
-ExploreResult explore(const SystemFactory& make, const ExploreOptions& opt) { return Explorer(make, opt).run(); }
+ExploreResult explore(const SystemFactory& make, const ExploreOptions& opt) {
+  if (opt.jobs < 1) throw std::invalid_argument(fmt::format("jobs: expected at least 1, got {}", opt.jobs));
+  if (opt.jobs > 1 && opt.reduction == Reduction::Random)
+    throw std::invalid_argument("-j: random walks draw from one random stream in order, so they run in one process (-j 1)");
+  if (opt.jobs > 1 && opt.max_schedules)
+    throw std::invalid_argument("-j: where a schedule limit stops depends on the order schedules finish in; use -j 1 with a schedule limit");
+  return Explorer(make, opt).run();
+}
 
 Floor measure_floor(const SystemFactory& make, std::uint64_t schedules) {
   Floor f;

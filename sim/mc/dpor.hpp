@@ -253,6 +253,12 @@ struct ExploreOptions {
   // Dpor and None: count the distinct Mazurkiewicz traces (Foata normal
   // forms) among the schedules run, into traces_covered (tests).
   bool count_traces = false;
+  // Dpor and None: how many processes explore at once (-j N). Above 1,
+  // forked workers explore the next sibling subtrees of the current schedule
+  // speculatively; the explorer uses a worker's answer only where it had the
+  // very inputs the subtree has in the sequential order, so the result is the
+  // one of jobs = 1 (docs/explorer.md, "Parallel exploration").
+  int jobs = 1;
 };
 
 struct FoundViolation {
@@ -285,6 +291,11 @@ struct ExploreResult {
   double traces_estimated = 0;       // Chao1
   double new_trace_chance = 0;       // Good-Turing: f1 / walks
   double interleavings_estimated = 0;  // Knuth
+  // jobs > 1: subtrees whose worker's answer was used, and workers whose
+  // answer was not (their branch or subtree was not the one picked). Not
+  // part of the answer: how the work was split.
+  std::uint64_t worker_subtrees = 0;
+  std::uint64_t workers_discarded = 0;
 };
 
 ExploreResult explore(const SystemFactory& make, const ExploreOptions& opt);

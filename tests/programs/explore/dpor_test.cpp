@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -13,9 +15,13 @@
 #include <string>
 #include <vector>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "sim/mc/dpor.hpp"
+#include "sim/mc/parallel.hpp"
 #include "sim/rng.hpp"
 
 namespace ex = sim::mc;
@@ -388,4 +394,140 @@ TEST_CASE("random walks: seeded, and their coverage statement on a program whose
   CHECK(few.traces_covered > 10);
   CHECK(few.traces_estimated > static_cast<double>(few.traces_covered));
   CHECK(few.new_trace_chance > 0.2);
+}
+
+namespace {
+
+// Everything an exploration reports but its time and how -j split the work.
+void require_same_result(const ex::ExploreResult& a, const ex::ExploreResult& b) {
+  CHECK(a.schedules == b.schedules);
+  CHECK(a.sleep_blocked == b.sleep_blocked);
+  CHECK(a.transitions == b.transitions);
+  CHECK(a.restores == b.restores);
+  CHECK(a.wakeup_dropped == b.wakeup_dropped);
+  CHECK(a.pruned_by_bound == b.pruned_by_bound);
+  CHECK(a.max_depth_seen == b.max_depth_seen);
+  CHECK(a.exhaustive == b.exhaustive);
+  CHECK(a.traces_covered == b.traces_covered);
+  CHECK(a.end_states == b.end_states);
+  REQUIRE(a.violations.size() == b.violations.size());
+  for (std::size_t i = 0; i < a.violations.size(); ++i) {
+    CHECK(a.violations[i].info.headline == b.violations[i].info.headline);
+    CHECK(a.violations[i].schedules == b.violations[i].schedules);
+    CHECK(a.violations[i].shortest == b.violations[i].shortest);
+    CHECK(a.violations[i].trace == b.violations[i].trace);
+  }
+}
+
+ex::ExploreResult run_jobs(const Program& p, ex::ExploreOptions o, int jobs) {
+  o.jobs = jobs;
+  o.count_traces = true;
+  return ex::explore([&](bool) { return std::make_unique<Toy>(p, 2, 1); }, o);
+}
+
+}  // namespace
+
+TEST_CASE("parallel exploration: -j 2 and -j 3 explore exactly what -j 1 explores on random programs", "[explore][dpor][jobs]") {
+  // Programs of 3 processes of 2-4 operations (some checks, which end a
+  // schedule with a violation), under every reduction the workers can run:
+  // optimal DPOR, source-DPOR, bounded DPOR, plain enumeration.
+  // AIOSIM_DPOR_JOBS_FUZZ="programs seed" runs a longer campaign.
+  int programs = 40;
+  std::uint64_t seed = 4242;
+  if (const char* f = std::getenv("AIOSIM_DPOR_JOBS_FUZZ")) std::sscanf(f, "%d %lu", &programs, &seed);
+  sim::Rng rng(seed, "dpor-jobs-random");
+  std::map<std::string, std::uint64_t> used;  // reduction -> subtrees whose worker's answer was used
+  for (int t = 0; t < programs; ++t) {
+    Program p(3);
+    for (auto& proc : p) {
+      const int n = 2 + static_cast<int>(rng.below(3));
+      const bool locked = rng.below(3) == 0;
+      if (locked) proc.push_back(lk(0));
+      for (int i = 0; i < n; ++i) {
+        const int v = static_cast<int>(rng.below(2));
+        switch (rng.below(5)) {
+          case 0: proc.push_back(rd(v)); break;
+          case 1: case 2: proc.push_back(wr(v, 1 + static_cast<int>(rng.below(3)))); break;
+          case 3: proc.push_back(add(v, 1)); break;
+          default: proc.push_back(chk(v, 3)); break;
+        }
+      }
+      if (locked) proc.push_back(ul(0));
+    }
+    INFO("program " << t << "\n" << show(p));
+    std::vector<std::pair<const char*, ex::ExploreOptions>> modes(4);
+    modes[0].first = "optimal DPOR";
+    modes[1].first = "source-DPOR";
+    modes[1].second.optimal = false;
+    modes[2].first = "DPOR bounded to 1 preemption";
+    modes[2].second.max_preemptions = 1;
+    modes[3].first = "every interleaving";
+    modes[3].second.reduction = ex::Reduction::None;
+    for (const auto& [name, o] : modes) {
+      INFO(name);
+      const ex::ExploreResult one = run_jobs(p, o, 1);
+      for (int jobs : {2, 3}) {
+        INFO("-j " << jobs);
+        const ex::ExploreResult r = run_jobs(p, o, jobs);
+        require_same_result(one, r);
+        used[name] += r.worker_subtrees;
+      }
+    }
+  }
+  // The workers did explore, under every reduction: their answers were used.
+  CHECK(used.size() == 4);
+  for (const auto& [name, n] : used) {
+    INFO(name);
+    CHECK(n >= static_cast<std::uint64_t>(programs));
+  }
+}
+
+namespace {
+
+// A Toy that is killed (SIGKILL) on its first step in any process but the
+// test's own: every worker of an exploration dies.
+class DiesInWorker final : public ex::System {
+ public:
+  DiesInWorker(const Program& p, pid_t main) : toy_(p, 1, 0), main_(main) {}
+  int processes() const override { return toy_.processes(); }
+  std::string process_name(int p) const override { return toy_.process_name(p); }
+  bool has_next(int p) const override { return toy_.has_next(p); }
+  bool enabled(int p) const override { return toy_.enabled(p); }
+  ex::Footprint next_footprint(int p) const override { return toy_.next_footprint(p); }
+  std::uint64_t next_signature(int p) const override { return toy_.next_signature(p); }
+  ex::Footprint execute(int p) override {
+    if (::getpid() != main_) ::raise(SIGKILL);
+    return toy_.execute(p);
+  }
+  std::optional<ex::ViolationInfo> at_end() override { return toy_.at_end(); }
+  std::string end_state() const override { return toy_.end_state(); }
+
+ private:
+  Toy toy_;
+  pid_t main_;
+};
+
+}  // namespace
+
+TEST_CASE("parallel exploration: a worker that is killed is reported, and no worker is left behind", "[explore][dpor][jobs]") {
+  // Three processes racing on x: 90 schedules, many subtrees to give away.
+  const Program p = {{wr(0, 1), wr(0, 2)}, {wr(0, 3), wr(0, 4)}, {wr(0, 5), wr(0, 6)}};
+  const pid_t main = ::getpid();
+  ex::ExploreOptions o;
+  o.jobs = 2;
+  std::string what;
+  try {
+    ex::explore([&](bool) { return std::make_unique<DiesInWorker>(p, main); }, o);
+  } catch (const sim::mc::parallel::WorkerFailed& e) {
+    what = e.what();
+  }
+  CHECK(what.find("was killed by signal 9") != std::string::npos);
+  CHECK(what.find("before sending its result") != std::string::npos);
+  // Every worker was reaped: this process has no child left, running or zombie.
+  errno = 0;
+  CHECK(::waitpid(-1, nullptr, WNOHANG) == -1);
+  CHECK(errno == ECHILD);
+  // The same program explored in one process: 90 = 6! / (2! 2! 2!) orders of the writes.
+  o.jobs = 1;
+  CHECK(ex::explore([&](bool) { return std::make_unique<DiesInWorker>(p, main); }, o).schedules == 90);
 }
