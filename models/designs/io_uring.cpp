@@ -506,8 +506,10 @@ Task<void> IoUring::io_wq_worker() {
 // TASK_INTERRUPTIBLE, takes it, finds nothing, and sleeps, and
 // io_wq_worker_sleeping takes it to drop nr_running. A request the worker
 // wakes up for alone thus costs 1 (io_wqe_enqueue) + 6 acquisitions.
-// Left out: the idle timeout (5 s, far beyond a run), io_worker_spin_for_work
-// (in v5.5's text, not in v5.7's), the files/creds switches (no lock).
+// (io_wqe_worker 538-581, io_worker_handle_work 443-536, __io_worker_idle
+// 368-377, __io_worker_unuse 137-175, io_wq_worker_sleeping 604-617.)
+// Left out: the idle timeout (5 s, far beyond a run), the files/creds
+// switches (no lock).
 Task<void> IoUring::io_wq_worker_kthread(const bool& stop) {
   KernelFunction fn{"io_wqe_worker"};
   IoWq& w = *io_wq_;
