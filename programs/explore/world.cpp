@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 
+#include <boost/container/small_vector.hpp>
 #include <fmt/format.h>
 
 #include "models/aio/aio.hpp"
@@ -168,8 +169,11 @@ class World final : public System {
   int wait_index(const Context& c) const { return c.cpu().id() * 2 + (c.in_irq() ? 1 : 0); }
   void add_step(Footprint& f, const Context& c, const sim::Step& s) const;
   void add_annotation(Footprint& f, const StepLog::Annotation& n) const;
-  std::vector<std::uint64_t> hidden() const;
-  std::vector<ObjKey> hidden_keys() const;
+  // Compared around every transition: inline, no allocation (3 entries and
+  // 2 per CPU).
+  using Hidden = boost::container::small_vector<std::uint64_t, 16>;
+  Hidden hidden() const;
+  Hidden hidden_keys() const;
   std::string ledger_note(const models::Ledger::Counts& before) const;
   void row(const std::string& who, const std::string& fn, const std::string& op, const std::string& obj,
            const std::string& val);
@@ -571,8 +575,8 @@ std::uint64_t World::next_signature(int p) const {
 // hidden() and hidden_keys(): the entries before the tasks' states.
 constexpr std::size_t kFirstTaskState = 3;
 
-std::vector<std::uint64_t> World::hidden() const {
-  std::vector<std::uint64_t> v;
+World::Hidden World::hidden() const {
+  Hidden v;
   v.push_back(slab_.in_use());
   const Ledger::Counts& n = ledger_.counts();
   v.push_back(mix(mix(mix(n.submitted, n.results), mix(n.ring_events, n.cancel_results)),
@@ -602,8 +606,8 @@ bool task_state_write(std::uint64_t before, std::uint64_t after) {
   return becomes_interruptible || sleep_changes;
 }
 
-std::vector<ObjKey> World::hidden_keys() const {
-  std::vector<ObjKey> k = {synth(kSlab), synth(kLedger), synth(kBlkHeld)};
+World::Hidden World::hidden_keys() const {
+  Hidden k = {synth(kSlab), synth(kLedger), synth(kBlkHeld)};
   for (int c = 0; c < m_.cpus(); ++c)
     for (int irq = 0; irq < 2; ++irq) k.push_back(synth(kWait, c * 2 + irq));
   return k;
@@ -621,7 +625,7 @@ std::string World::ledger_note(const Ledger::Counts& b) const {
 }
 
 Footprint World::execute(int p) {
-  const std::vector<std::uint64_t> before = fast_ ? std::vector<std::uint64_t>{} : hidden();
+  const Hidden before = fast_ ? Hidden{} : hidden();
   const Ledger::Counts counts = ledger_.counts();
   Footprint f = fast_ ? Footprint{} : next_footprint(p);
   const Proc& pr = procs_[p];
@@ -713,10 +717,13 @@ Footprint World::execute(int p) {
   // waits for IRQs on (sim::mc::LockOp).
   if (pr.kind == PKind::Task && irqs_on_before != m_.cpu(pr.cpu).irqs_enabled())
     f.add(irq_flag_key(pr.cpu), true, irqs_on_before ? sim::mc::LockOp::Acquire : sim::mc::LockOp::Release);
-  const std::vector<std::uint64_t> after = hidden();
-  const std::vector<ObjKey> keys = hidden_keys();
+  const Hidden after = hidden();
+  Hidden keys;  // built only when something hidden changed
   for (std::size_t i = 0; i < before.size(); ++i)
-    if (before[i] != after[i]) f.add(keys[i], i < kFirstTaskState || task_state_write(before[i], after[i]));
+    if (before[i] != after[i]) {
+      if (keys.empty()) keys = hidden_keys();
+      f.add(keys[i], i < kFirstTaskState || task_state_write(before[i], after[i]));
+    }
   if (tracing_) {
     std::string n = ledger_note(counts);
     if (!n.empty() && !trace_.empty()) trace_.back() += n;
