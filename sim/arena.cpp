@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 
 #include <cstring>
+#include <memory>
 #include <new>
 #include <stdexcept>
 
@@ -128,11 +129,16 @@ std::size_t Arena::used() const noexcept { return header(base_).top; }
 
 void Arena::save(Snapshot& s) const {
   const std::size_t n = used();
-  s.resize(n);
-  std::memcpy(s.data(), base_, n);
+  if (s.capacity_ < n) {
+    // A little room to grow: the arena's top rises as a system runs.
+    s.capacity_ = n + n / 8;
+    s.bytes_ = std::make_unique_for_overwrite<std::byte[]>(s.capacity_);
+  }
+  s.size_ = n;
+  std::memcpy(s.bytes_.get(), base_, n);
 }
 
-void Arena::restore(const Snapshot& s) noexcept { std::memcpy(base_, s.data(), s.size()); }
+void Arena::restore(const Snapshot& s) noexcept { std::memcpy(base_, s.bytes_.get(), s.size_); }
 
 Arena* Arena::active() noexcept { return g_active; }
 Arena* Arena::live() noexcept { return g_live; }
