@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 
 #include <cstring>
+#include <memory>
 #include <new>
 #include <stdexcept>
 
@@ -14,12 +15,18 @@ namespace {
 Arena* g_active = nullptr;  // one thread: the simulator and the explorer are single-threaded
 Arena* g_live = nullptr;
 
-// Size classes: 16-byte steps up to 2 KiB, then powers of two. Every block
-// starts with a 16-byte header naming its class (or, for an over-aligned
-// block, how far back its real start is), so blocks keep 16-byte alignment.
+// Size classes: 16-byte steps up to 2 KiB, then four per doubling (2.5,
+// 3, 3.5, 4 KiB, 5, 6, 7, 8 KiB, ...). A saved state copies every byte up
+// to the highest block, so a big block's rounding is copied each time:
+// quarter steps keep it under 25% (a 21 KiB slab block of 64 kiocbs took a
+// 32 KiB block with power-of-two classes). Every block starts with a
+// 16-byte header naming its class (or, for an over-aligned block, how far
+// back its real start is), so blocks keep 16-byte alignment.
 constexpr std::size_t kGranule = 16;
 constexpr std::size_t kSmallClasses = 128;  // up to 2048 bytes
-constexpr std::size_t kClasses = kSmallClasses + 48;
+constexpr std::size_t kSmallMax = kSmallClasses * kGranule;
+constexpr std::size_t kStepsPerDoubling = 4;
+constexpr std::size_t kClasses = kSmallClasses + kStepsPerDoubling * 22;  // up to 8 GiB, over any reserve
 constexpr std::uint32_t kOffsetTag = 0xffffffffu;
 
 struct BlockHeader {
@@ -40,17 +47,20 @@ struct ArenaHeader {
 };
 
 std::size_t class_of(std::size_t n) {
-  if (n <= kSmallClasses * kGranule) return n ? (n + kGranule - 1) / kGranule - 1 : 0;
-  std::size_t c = kSmallClasses, size = 2 * kSmallClasses * kGranule;
-  while (size < n) {
-    size *= 2;
-    ++c;
+  if (n <= kSmallMax) return n ? (n + kGranule - 1) / kGranule - 1 : 0;
+  std::size_t c = kSmallClasses, base = kSmallMax;  // classes (base, 2 base] in quarter steps
+  while (2 * base < n) {
+    base *= 2;
+    c += kStepsPerDoubling;
   }
-  return c;
+  const std::size_t step = base / kStepsPerDoubling;
+  return c + (n - base + step - 1) / step - 1;
 }
 std::size_t class_size(std::size_t c) {
   if (c < kSmallClasses) return (c + 1) * kGranule;
-  return (2 * kSmallClasses * kGranule) << (c - kSmallClasses);
+  const std::size_t k = c - kSmallClasses;
+  const std::size_t base = kSmallMax << (k / kStepsPerDoubling);
+  return base + (k % kStepsPerDoubling + 1) * (base / kStepsPerDoubling);
 }
 
 ArenaHeader& header(std::byte* base) { return *reinterpret_cast<ArenaHeader*>(base); }
@@ -119,11 +129,16 @@ std::size_t Arena::used() const noexcept { return header(base_).top; }
 
 void Arena::save(Snapshot& s) const {
   const std::size_t n = used();
-  s.resize(n);
-  std::memcpy(s.data(), base_, n);
+  if (s.capacity_ < n) {
+    // A little room to grow: the arena's top rises as a system runs.
+    s.capacity_ = n + n / 8;
+    s.bytes_ = std::make_unique_for_overwrite<std::byte[]>(s.capacity_);
+  }
+  s.size_ = n;
+  std::memcpy(s.bytes_.get(), base_, n);
 }
 
-void Arena::restore(const Snapshot& s) noexcept { std::memcpy(base_, s.data(), s.size()); }
+void Arena::restore(const Snapshot& s) noexcept { std::memcpy(base_, s.bytes_.get(), s.size_); }
 
 Arena* Arena::active() noexcept { return g_active; }
 Arena* Arena::live() noexcept { return g_live; }

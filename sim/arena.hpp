@@ -16,7 +16,7 @@
 // sim/coherence.cpp's line names).
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <memory>
 
 namespace sim {
 
@@ -37,7 +37,19 @@ class Arena {
   // snapshot copies.
   std::size_t used() const noexcept;
 
-  using Snapshot = std::vector<std::byte>;
+  // The saved bytes. Its buffer is reused by the next save into it and is
+  // never zeroed first (a save overwrites all of it): an explorer saves
+  // hundreds of states per exploration into a few Snapshots.
+  class Snapshot {
+   public:
+    std::size_t size() const noexcept { return size_; }
+
+   private:
+    friend class Arena;
+    std::unique_ptr<std::byte[]> bytes_;
+    std::size_t size_ = 0;
+    std::size_t capacity_ = 0;
+  };
   // Call both outside any Scope: the snapshot lives on the ordinary heap.
   void save(Snapshot& s) const;
   void restore(const Snapshot& s) noexcept;

@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 
+#include <boost/container/small_vector.hpp>
 #include <fmt/format.h>
 
 #include "models/aio/aio.hpp"
@@ -16,6 +17,7 @@
 #include "models/devices/buffered_block_file.hpp"
 #include "models/devices/usb_gadget.hpp"
 #include "models/devices/value_names.hpp"
+#include "sim/arena.hpp"
 #include "sim/machine.hpp"
 #include "sim/mc/step_footprint.hpp"
 #include "sim/observer.hpp"
@@ -167,8 +169,11 @@ class World final : public System {
   int wait_index(const Context& c) const { return c.cpu().id() * 2 + (c.in_irq() ? 1 : 0); }
   void add_step(Footprint& f, const Context& c, const sim::Step& s) const;
   void add_annotation(Footprint& f, const StepLog::Annotation& n) const;
-  std::vector<std::uint64_t> hidden() const;
-  std::vector<ObjKey> hidden_keys() const;
+  // Compared around every transition: inline, no allocation (3 entries and
+  // 2 per CPU).
+  using Hidden = boost::container::small_vector<std::uint64_t, 16>;
+  Hidden hidden() const;
+  Hidden hidden_keys() const;
   std::string ledger_note(const models::Ledger::Counts& before) const;
   void row(const std::string& who, const std::string& fn, const std::string& op, const std::string& obj,
            const std::string& val);
@@ -258,19 +263,29 @@ World::World(std::shared_ptr<const Scenario> scp, bool tracing)
 
   for (int c = 0; c < sc.cpus; ++c) markers_.emplace_back(marker_line_, "syscall entry", 0);
 
-  // Object identities.
-  add_region(&ctx_, sizeof(kioctx), "ctx", Region::Ctx);
-  for (std::size_t i = 0; i < ctx_.slots.size(); ++i)
-    add_region(&ctx_.slots[i], sizeof(sim::Shared<io_event>), fmt::format("ring event[{}]", i), Region::Slot);
-  for (int c = 0; c < sc.cpus; ++c) add_region(&m_.cpu(c), sizeof(sim::Cpu), fmt::format("cpu{}", c), Region::Cpu);
-  for (kiocb* k : kiocbs_) add_region(k, sizeof(kiocb), fmt::format("kiocb{}", k->slot), Region::Kiocb);
-  add_region(usb_.get(), sizeof(UsbGadget), "ep1in", Region::Other);
-  add_region(blk_.get(), sizeof(BlockDevice), "blockdev", Region::Other);
-  add_region(acdev_.get(), sizeof(AsyncCancelDevice), "acdev", Region::Other);
-  add_region(buffered_.get(), sizeof(BufferedBlockFile), "blockdev-buffered", Region::Other);
-  add_region(&aio_->rcu(), sizeof(sim::Rcu), "rcu", Region::Other);
-  for (int c = 0; c < sc.cpus; ++c) add_region(&markers_[c], sizeof(sim::Shared<int>), fmt::format("cpu{}", c), Region::Other);
-  std::sort(regions_.begin(), regions_.end(), [](const Region& a, const Region& b) { return a.base < b.base; });
+  {
+    // Object identities. They never change once built, so they live on the
+    // ordinary heap even when the world is built in the explorer's arena: a
+    // saved state then does not copy them (about 30 KiB with the vector's
+    // earlier, freed buffers, of a 150 KiB state on usb-cancel-destroy). The
+    // world's own bytes (the vector's pointers) are the same in every saved
+    // state, and deleting them frees heap memory (sim/heap.cpp routes a
+    // delete by address).
+    sim::OutsideArena immutable_on_heap;
+    regions_.reserve(8 + ctx_.slots.size() + 2 * static_cast<std::size_t>(sc.cpus) + kiocbs_.size());
+    add_region(&ctx_, sizeof(kioctx), "ctx", Region::Ctx);
+    for (std::size_t i = 0; i < ctx_.slots.size(); ++i)
+      add_region(&ctx_.slots[i], sizeof(sim::Shared<io_event>), fmt::format("ring event[{}]", i), Region::Slot);
+    for (int c = 0; c < sc.cpus; ++c) add_region(&m_.cpu(c), sizeof(sim::Cpu), fmt::format("cpu{}", c), Region::Cpu);
+    for (kiocb* k : kiocbs_) add_region(k, sizeof(kiocb), fmt::format("kiocb{}", k->slot), Region::Kiocb);
+    add_region(usb_.get(), sizeof(UsbGadget), "ep1in", Region::Other);
+    add_region(blk_.get(), sizeof(BlockDevice), "blockdev", Region::Other);
+    add_region(acdev_.get(), sizeof(AsyncCancelDevice), "acdev", Region::Other);
+    add_region(buffered_.get(), sizeof(BufferedBlockFile), "blockdev-buffered", Region::Other);
+    add_region(&aio_->rcu(), sizeof(sim::Rcu), "rcu", Region::Other);
+    for (int c = 0; c < sc.cpus; ++c) add_region(&markers_[c], sizeof(sim::Shared<int>), fmt::format("cpu{}", c), Region::Other);
+    std::sort(regions_.begin(), regions_.end(), [](const Region& a, const Region& b) { return a.base < b.base; });
+  }
 
   for (Device dev : sc.requests) {
     UserIocb u;
@@ -560,8 +575,8 @@ std::uint64_t World::next_signature(int p) const {
 // hidden() and hidden_keys(): the entries before the tasks' states.
 constexpr std::size_t kFirstTaskState = 3;
 
-std::vector<std::uint64_t> World::hidden() const {
-  std::vector<std::uint64_t> v;
+World::Hidden World::hidden() const {
+  Hidden v;
   v.push_back(slab_.in_use());
   const Ledger::Counts& n = ledger_.counts();
   v.push_back(mix(mix(mix(n.submitted, n.results), mix(n.ring_events, n.cancel_results)),
@@ -591,8 +606,8 @@ bool task_state_write(std::uint64_t before, std::uint64_t after) {
   return becomes_interruptible || sleep_changes;
 }
 
-std::vector<ObjKey> World::hidden_keys() const {
-  std::vector<ObjKey> k = {synth(kSlab), synth(kLedger), synth(kBlkHeld)};
+World::Hidden World::hidden_keys() const {
+  Hidden k = {synth(kSlab), synth(kLedger), synth(kBlkHeld)};
   for (int c = 0; c < m_.cpus(); ++c)
     for (int irq = 0; irq < 2; ++irq) k.push_back(synth(kWait, c * 2 + irq));
   return k;
@@ -610,7 +625,7 @@ std::string World::ledger_note(const Ledger::Counts& b) const {
 }
 
 Footprint World::execute(int p) {
-  const std::vector<std::uint64_t> before = fast_ ? std::vector<std::uint64_t>{} : hidden();
+  const Hidden before = fast_ ? Hidden{} : hidden();
   const Ledger::Counts counts = ledger_.counts();
   Footprint f = fast_ ? Footprint{} : next_footprint(p);
   const Proc& pr = procs_[p];
@@ -702,10 +717,13 @@ Footprint World::execute(int p) {
   // waits for IRQs on (sim::mc::LockOp).
   if (pr.kind == PKind::Task && irqs_on_before != m_.cpu(pr.cpu).irqs_enabled())
     f.add(irq_flag_key(pr.cpu), true, irqs_on_before ? sim::mc::LockOp::Acquire : sim::mc::LockOp::Release);
-  const std::vector<std::uint64_t> after = hidden();
-  const std::vector<ObjKey> keys = hidden_keys();
+  const Hidden after = hidden();
+  Hidden keys;  // built only when something hidden changed
   for (std::size_t i = 0; i < before.size(); ++i)
-    if (before[i] != after[i]) f.add(keys[i], i < kFirstTaskState || task_state_write(before[i], after[i]));
+    if (before[i] != after[i]) {
+      if (keys.empty()) keys = hidden_keys();
+      f.add(keys[i], i < kFirstTaskState || task_state_write(before[i], after[i]));
+    }
   if (tracing_) {
     std::string n = ledger_note(counts);
     if (!n.empty() && !trace_.empty()) trace_.back() += n;

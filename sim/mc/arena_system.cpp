@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "sim/mc/arena_system.hpp"
 
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -24,25 +25,34 @@ struct Escaped {
 
 }  // namespace
 
+// The system is asked several things at every node of the exploration, so
+// the common path (nothing thrown) keeps nothing else on the stack: no
+// std::optional of the result or of the escaped exception (GCC zeroes an
+// empty one's whole storage, 168 and 144 bytes, on every call). The result
+// is copied to the ordinary heap before the arena's copy is freed; what
+// escapes is copied there in the handler.
 template <class F>
 auto ArenaSystem::inside(F&& f) const {
   using R = decltype(f());
-  std::optional<R> r;
-  std::optional<Escaped> esc;
+  std::unique_ptr<Escaped> esc;
   {
     Arena::Scope scope(arena_);
     try {
-      r.emplace(f());
+      const R in_arena = f();
+      OutsideArena heap;
+      return R(in_arena);
     } catch (const ViolationError& e) {
-      esc.emplace(Escaped{Escaped::Violation, e.info, {}});
+      OutsideArena heap;
+      esc = std::make_unique<Escaped>(Escaped{Escaped::Violation, e.info, {}});
     } catch (const std::logic_error& e) {
-      esc.emplace(Escaped{Escaped::Logic, {}, e.what()});
+      OutsideArena heap;
+      esc = std::make_unique<Escaped>(Escaped{Escaped::Logic, {}, e.what()});
     } catch (const std::exception& e) {
-      esc.emplace(Escaped{Escaped::Runtime, {}, e.what()});
+      OutsideArena heap;
+      esc = std::make_unique<Escaped>(Escaped{Escaped::Runtime, {}, e.what()});
     }
   }
-  if (esc) rethrow_outside(*esc);
-  return R(*r);  // the copy is made on the ordinary heap; the arena's is freed
+  rethrow_outside(*esc);
 }
 
 ArenaSystem::ArenaSystem(const SystemFactory& make) {

@@ -95,6 +95,37 @@ TEST_CASE("arena: freed blocks are reused by size class; over-aligned blocks are
   CHECK(reinterpret_cast<std::uintptr_t>(a.allocate(1, 16)) % 16 == 0);
 }
 
+// Above 2 KiB a block is rounded up to a quarter step of its doubling
+// (2048 < n <= 4096: 2560, 3072, 3584, 4096; then 5120, 6144, ...), and
+// the arena grows by the block plus its 16-byte header: the growth of
+// used() is the class size + 16, worked out here by hand.
+TEST_CASE("arena: big blocks are rounded to a quarter of their doubling, not to a power of two", "[arena]") {
+  sim::Arena a(std::size_t{1} << 24);
+  sim::Arena::Scope s(a);
+  const std::vector<std::pair<std::size_t, std::size_t>> cases = {
+      {2048, 2048},    // the largest 16-byte class
+      {2049, 2560},    {3072, 3072},   {3073, 3584},   {4096, 4096},
+      {4688, 5120},    // the explorer's World
+      {10240, 10240},  // a block of 64 ledger entries
+      {21504, 24576},  // a block of 64 kiocbs (was 32768)
+      {16385, 20480},  {1 << 20, 1 << 20}};
+  // Every block stays allocated, so no free list serves a later request and
+  // each one grows the arena.
+  for (const auto& [request, rounded] : cases) {
+    const std::size_t before = a.used();
+    void* p = a.allocate(request, 16);
+    CHECK(a.used() - before == rounded + 16);
+    a.deallocate(p);
+    CHECK(a.allocate(rounded, 16) == p);  // the same class serves the rounded size
+  }
+  for (const auto& [request, rounded] : cases) {
+    if (rounded <= 2048) continue;
+    const std::size_t before = a.used();
+    a.allocate(rounded + 1, 16);  // one byte more: the next class up, a new block
+    CHECK(a.used() - before > rounded + 16);
+  }
+}
+
 TEST_CASE("arena: a full arena throws bad_alloc; only one is mapped at a time", "[arena]") {
   sim::Arena a(std::size_t{1} << 16);
   CHECK_THROWS_AS(a.allocate(std::size_t{1} << 20, 16), std::bad_alloc);
