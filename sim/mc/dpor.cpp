@@ -390,6 +390,8 @@ class Explorer {
       WakeupNode w = std::move(n.wut.front());
       n.wut.erase(n.wut.begin());
       if ((n.enabled & bit(w.proc)) && !(sleep_mask(n) & bit(w.proc))) {
+        std::vector<Item> path;
+        if (covered_by_sleep(n, w, path)) continue;
         next_wut_ = std::move(w.kids);
         return w.proc;
       }
@@ -397,6 +399,34 @@ class Explorer {
     }
     next_wut_.clear();
     return n.done ? -1 : default_choice(n);
+  }
+
+  // Drops the sequences of branch `w` (a path from the node down to a leaf)
+  // that a process asleep at `n` is a weak initial of, as insert_wakeup
+  // would have; true when none is left. Checked again here, when the branch
+  // is taken, because the sleep set has grown since the insertion and each
+  // sleeper's footprint is what its transition does at this node: the one
+  // v recorded for its last transition may not be (moved before the race's
+  // earlier event, a load can read another value and then do other private
+  // work, such as an rcu_read_unlock() behind an if). Without this, such a
+  // branch is taken, finds the sleeper there and the schedule is cut short.
+  // A doomed sleeper covers nothing here: explore_beside_violation's
+  // branches are there to run beside it.
+  bool covered_by_sleep(const Node& n, WakeupNode& w, std::vector<Item>& path) {
+    if (n.sleep.empty()) return false;
+    path.push_back({w.proc, &w.fp});
+    bool covered = true;
+    if (w.kids.empty()) {
+      long at = -1;
+      covered = std::any_of(n.sleep.begin(), n.sleep.end(), [&](const auto& s) {
+        return !is_doomed(n, s.first) && weak_initial(path, s.first, s.second, &at, true);
+      });
+    } else {
+      std::erase_if(w.kids, [&](WakeupNode& k) { return covered_by_sleep(n, k, path); });
+      covered = w.kids.empty();
+    }
+    path.pop_back();
+    return covered;
   }
 
   // v's transition at k is one of v's initials: none before it in v

@@ -68,7 +68,9 @@
 // the earlier event; moved before it, it may read other values and do
 // other private work. So whether a sleeping process (or the branch being
 // explored) is a weak initial of v is decided with the footprint its own
-// transition has at that node, where it ran.
+// transition has at that node, where it ran. The same test is made again
+// when a branch is taken, against the sleep set as it is then, so a branch
+// that an explored schedule covers is not run only to be cut short.
 // A branch whose process still cannot run where it was inserted is dropped
 // (`wakeup_dropped`; the node then chooses freely), and a schedule that
 // ends with every enabled process asleep is cut short (`sleep_blocked`);
