@@ -142,9 +142,10 @@ class Explorer {
  public:
   Explorer(const SystemFactory& make, const ExploreOptions& opt) : make_(make), opt_(opt) {}
 
-  ExploreResult run() {
-    if (opt_.reduction == Reduction::Random) return run_random();
-    if (opt_.jobs > 1) return run_parallel();
+  // The root and the first schedule, shared by the sequential and the
+  // parallel exploration. Returns the system to backtrack on (empty once
+  // snapshots have taken over).
+  std::unique_ptr<System> first_schedule() {
     start_ = std::chrono::steady_clock::now();
     auto sys = make_(false);
     P_ = sys->processes();
@@ -163,6 +164,13 @@ class Explorer {
       sys.reset();
       start_snapshots();
     }
+    return sys;
+  }
+
+  ExploreResult run() {
+    if (opt_.reduction == Reduction::Random) return run_random();
+    if (opt_.jobs > 1) return run_parallel();
+    auto sys = first_schedule();
     for (;;) {
       if (limits_hit()) break;
       int d = static_cast<int>(nodes_.size()) - 1;
@@ -1129,21 +1137,7 @@ class Explorer {
   }
 
   ExploreResult run_parallel() {
-    start_ = std::chrono::steady_clock::now();
-    auto sys = make_(false);
-    P_ = sys->processes();
-    if (P_ > kMaxProcs) throw std::invalid_argument(fmt::format("at most {} processes, got {}", kMaxProcs, P_));
-    last_ev_.assign(P_, -1);
-    inherit_.assign(P_, Clock(P_, 0));
-    nodes_.push_back(make_node(*sys, nullptr, -1));
-    if (optimal()) {
-    } else if (opt_.reduction == Reduction::None) nodes_[0].backtrack = nodes_[0].enabled;
-    else if (int c = default_choice(nodes_[0]); c >= 0) nodes_[0].backtrack = bit(c);
-    extend(*sys);
-    if (opt_.snapshots && opt_.snapshot_interval > 0 && sys->snapshot_safe()) {
-      sys.reset();
-      start_snapshots();
-    }
+    auto sys = first_schedule();
     backtrack_loop(sys, -1);
     specs_.clear();  // a limit stopped the exploration: their answers are not needed
     res_.seconds = elapsed();
