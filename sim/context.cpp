@@ -70,7 +70,7 @@ void Context::fire() {
   // (not started yet, spinning, sleeping).
   if (kind_ == ContextKind::Task) cpu_->set_task_activity(Activity::Task, local);
   if (Observer* o = observer()) o->on_context(*this, true, local);
-  resume_point.resume();
+  resume_bounded(resume_point);
   if (!root.done()) return;
   // The root returned at `local`, possibly after private work that reaches
   // past other pending events. Its end (a handler's return re-enables IRQs

@@ -165,13 +165,12 @@ TEST_CASE("io_uring: ASYNC_CANCEL of queued buffered writes in a timed run: one 
 TEST_CASE("fs/aio.c buffered writes complete inside io_submit: no interrupt, no io-wq", "[models][designs][io_wq]") {
   ScratchDir dir;
   write_file(dir / "buffered.toml", kConfig);
-  // 20 requests: with every write completing inside io_submit the lone
-  // submitter never suspends, and in builds without tail calls (ASan, -O0)
-  // each finished coroutine step nests a frame until it does (a known engine
-  // limit, docs/how-it-works.md); 200 overflowed the ASan build's stack.
-  const json r = run(dir, "lazy", {"--set", "kioctx.design=lazy-cancel", "--set", "workload.kiocbs=20"});
-  CHECK(r["correctness"]["results"] == 20);
-  CHECK(r["correctness"]["ring_events"] == 20);
+  // 200 requests: every write completes inside io_submit, so the lone
+  // submitter never suspends; before the engine bounded a run's stack
+  // (resume_bounded, sim/task.hpp) this overflowed the ASan build's stack.
+  const json r = run(dir, "lazy", {"--set", "kioctx.design=lazy-cancel", "--set", "workload.kiocbs=200"});
+  CHECK(r["correctness"]["results"] == 200);
+  CHECK(r["correctness"]["ring_events"] == 200);
   CHECK(r["correctness"]["lost"] == 0);
   CHECK(r["buffered"]["io_wq_enqueued"] == 0);
   CHECK_FALSE(r["locks"].contains("wqe_lock"));
@@ -179,7 +178,7 @@ TEST_CASE("fs/aio.c buffered writes complete inside io_submit: no interrupt, no 
   // io_submit_one -> aio_complete from the submitter: the event is in the
   // ring before io_submit returns, so the one submitter's completion_lock is
   // the ring's only writer: one acquisition per event.
-  CHECK(acq(r, "completion_lock") == 20);
+  CHECK(acq(r, "completion_lock") == 200);
 }
 
 TEST_CASE("workload.buffered_fraction 0: no buffered section, no io-wq locks", "[models][designs][io_wq]") {
