@@ -64,8 +64,12 @@ class BlockDevice final : public file {
   // The word the handler reads before taking each entry (the CQE it polls).
   const Shared<std::uint64_t>& cq_tail(int cpu) const { return vectors_.at(cpu)->tail; }
 
-  // After the warm-up: completions per handler invocation, and from the
-  // device finishing a request to its aio_complete() call.
+  // Handler invocations that ran after the warm-up (begun after it, or still
+  // draining when it ended); over those begun after it, completions per
+  // invocation that returned (one still running at the end has no count);
+  // after the warm-up, from the device finishing a request to its
+  // aio_complete() call.
+  std::uint64_t irq_invocations() const { return irq_invocations_; }
   const sim::Histogram& completions_per_irq() const { return per_irq_; }
   const sim::Histogram& done_to_aio_complete() const { return done_to_complete_; }
 
@@ -99,6 +103,7 @@ class BlockDevice final : public file {
   std::vector<std::unique_ptr<Vector>> vectors_;  // by CPU
   std::size_t next_irq_cpu_ = 0;
   std::uint64_t completions_ = 0;
+  std::uint64_t irq_invocations_ = 0;
   sim::Histogram per_irq_, done_to_complete_;
 };
 

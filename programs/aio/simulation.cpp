@@ -330,7 +330,7 @@ void cpus_json(const Run& run, double window_ps, ordered_json& r) {
   r["cpus"] = std::move(cpus);
   // Interrupt delivery per device: completions per handler invocation and
   // from the device finishing a request to its aio_complete().
-  r["devices"] = {{"block", {{"irq_invocations", run.blk.completions_per_irq().count()},
+  r["devices"] = {{"block", {{"irq_invocations", run.blk.irq_invocations()},
                              {"completions_per_irq", count_json(run.blk.completions_per_irq())},
                              {"done_to_aio_complete_ns", dist_json(run.blk.done_to_aio_complete(), true)}}}};
   r["cpu_share"] = {{"spinning", window_ps > 0 ? spin_total / (window_ps * ncpus) : 0.0},
