@@ -443,6 +443,11 @@ class Figures:
         fig, axes = plt.subplots(2, 3, figsize=(style.FULL_W, 4.6))
         for k, (ax, (col, scale, label, yscale, title)) in enumerate(zip(axes.flat, panels)):
             part = ok
+            if col.startswith("per_completion.") and col.endswith("_lock_acquisitions"):
+                # A design without the lock (v3.9 and mm-parent have no
+                # completion_lock) reports 0 per completion: not a point to draw.
+                lock = col[len("per_completion."):-len("_acquisitions")]
+                part = ok[ok[f"locks.{lock}.acquisitions"].notna()]
             if yscale == "log":  # a lock never waited on has no p99 to draw on a log axis
                 part = ok[ok[col] > 0]
             draw(ax, part, "cpus", col, hue="kioctx.design", scale=scale, styles=styles, logx=2)
@@ -454,7 +459,8 @@ class Figures:
             if yscale == "log":
                 ax.set_yscale("log")
             else:
-                ax.set_ylim(bottom=0)
+                # Headroom above the top series (panel c's lie at 0.99 of 1).
+                ax.set_ylim(0, ax.get_ylim()[1] * 1.05)
             ax.set_title(f"({'abcdef'[k]}) {title}", loc="left")
         handles, labels = axes.flat[0].get_legend_handles_labels()
         fig.tight_layout(h_pad=1.2)
