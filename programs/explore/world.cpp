@@ -216,6 +216,14 @@ class World final : public System {
   std::vector<std::string> trace_;
   int rows_ = 0;
   bool fast_ = false;  // replay_step: no footprint
+  // key_of's last answer. A pending step's object is looked up for its
+  // signature, then for its footprint, then again when it runs: one
+  // search of the regions serves all three. The key is a function of
+  // (obj, what) alone (the regions never change), so a remembered one is
+  // right whatever state is restored.
+  mutable const void* key_obj_ = nullptr;
+  mutable const char* key_what_ = nullptr;
+  mutable ObjKey key_ = 0;
 };
 
 const sim::CoherenceCosts& zero_costs() {
@@ -351,9 +359,13 @@ const Region* World::region_of(const void* obj) const {
 }
 
 ObjKey World::key_of(const void* obj, const char* what) const {
-  if (const Region* r = region_of(obj))
-    return mix(r->id + 1, static_cast<std::uint64_t>(static_cast<const char*>(obj) - r->base));
-  return name_key(what);
+  if (obj == key_obj_ && what == key_what_ && obj) return key_;
+  const Region* r = region_of(obj);
+  const ObjKey k = r ? mix(r->id + 1, static_cast<std::uint64_t>(static_cast<const char*>(obj) - r->base)) : name_key(what);
+  key_obj_ = obj;
+  key_what_ = what;
+  key_ = k;
+  return k;
 }
 
 std::string World::label_of(const void* obj, const char* what) const {
