@@ -169,9 +169,9 @@ class World final : public System {
   int wait_index(const Context& c) const { return c.cpu().id() * 2 + (c.in_irq() ? 1 : 0); }
   void add_step(Footprint& f, const Context& c, const sim::Step& s) const;
   void add_annotation(Footprint& f, const StepLog::Annotation& n) const;
-  // Compared around every transition: inline, no allocation (3 entries and
-  // 2 per CPU).
-  using Hidden = boost::container::small_vector<std::uint64_t, 16>;
+  // Compared around every transition: inline, no allocation (10 entries and
+  // 2 per CPU; up to 4 CPUs).
+  using Hidden = boost::container::small_vector<std::uint64_t, 18>;
   Hidden hidden() const;
   Hidden hidden_keys() const;
   std::string ledger_note(const models::Ledger::Counts& before) const;
@@ -216,6 +216,14 @@ class World final : public System {
   std::vector<std::string> trace_;
   int rows_ = 0;
   bool fast_ = false;  // replay_step: no footprint
+  // key_of's last answer. A pending step's object is looked up for its
+  // signature, then for its footprint, then again when it runs: one
+  // search of the regions serves all three. The key is a function of
+  // (obj, what) alone (the regions never change), so a remembered one is
+  // right whatever state is restored.
+  mutable const void* key_obj_ = nullptr;
+  mutable const char* key_what_ = nullptr;
+  mutable ObjKey key_ = 0;
 };
 
 const sim::CoherenceCosts& zero_costs() {
@@ -351,9 +359,13 @@ const Region* World::region_of(const void* obj) const {
 }
 
 ObjKey World::key_of(const void* obj, const char* what) const {
-  if (const Region* r = region_of(obj))
-    return mix(r->id + 1, static_cast<std::uint64_t>(static_cast<const char*>(obj) - r->base));
-  return name_key(what);
+  if (obj == key_obj_ && what == key_what_ && obj) return key_;
+  const Region* r = region_of(obj);
+  const ObjKey k = r ? mix(r->id + 1, static_cast<std::uint64_t>(static_cast<const char*>(obj) - r->base)) : name_key(what);
+  key_obj_ = obj;
+  key_what_ = what;
+  key_ = k;
+  return k;
 }
 
 std::string World::label_of(const void* obj, const char* what) const {
@@ -572,15 +584,21 @@ std::uint64_t World::next_signature(int p) const {
                                                  : 0);
 }
 
-// hidden() and hidden_keys(): the entries before the tasks' states.
-constexpr std::size_t kFirstTaskState = 3;
+// hidden() and hidden_keys(): the entries before the tasks' states: the
+// slab, the ledger's eight counts (one object, kLedger: a change of any is
+// a write of it) and the block device.
+constexpr std::size_t kLedgerCounts = 8;
+constexpr std::size_t kFirstTaskState = 1 + kLedgerCounts + 1;
 
 World::Hidden World::hidden() const {
   Hidden v;
   v.push_back(slab_.in_use());
+  // The counts themselves, not a hash of them: hidden() runs twice per
+  // transition, and comparing eight words costs less than mixing them.
   const Ledger::Counts& n = ledger_.counts();
-  v.push_back(mix(mix(mix(n.submitted, n.results), mix(n.ring_events, n.cancel_results)),
-                  mix(mix(n.reaped, n.duplicates), mix(n.lost, n.teardown_dropped))));
+  for (std::uint64_t x : {n.submitted, n.results, n.ring_events, n.cancel_results, n.reaped, n.duplicates, n.lost,
+                          n.teardown_dropped})
+    v.push_back(x);
   // The block device's hidden state (kBlkHeld): what it holds and what its
   // completion queues hold; one entry, as hidden_keys() lists one key.
   std::uint64_t queued = 0;
@@ -607,7 +625,9 @@ bool task_state_write(std::uint64_t before, std::uint64_t after) {
 }
 
 World::Hidden World::hidden_keys() const {
-  Hidden k = {synth(kSlab), synth(kLedger), synth(kBlkHeld)};
+  Hidden k = {synth(kSlab)};
+  k.insert(k.end(), kLedgerCounts, synth(kLedger));
+  k.push_back(synth(kBlkHeld));
   for (int c = 0; c < m_.cpus(); ++c)
     for (int irq = 0; irq < 2; ++irq) k.push_back(synth(kWait, c * 2 + irq));
   return k;
