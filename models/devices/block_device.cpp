@@ -124,8 +124,9 @@ Task<void> BlockDevice::blk_irq_handler(sim::IrqRequest& irq) {
   sim::Machine& m = dev.machine_;
   const bool counted = sim::current().local >= m.stats_start();
   // An invocation is counted once it runs in the measured window: on entry,
-  // or at its first step after the warm-up. Under a saturated interrupt CPU
-  // one invocation can drain the queue from the warm-up to the end of the run.
+  // or, begun in the warm-up, when it next looks at its queue after it. Under
+  // a saturated interrupt CPU one invocation can drain the queue from the
+  // warm-up to the end of the run.
   bool in_window = counted;
   if (in_window) ++dev.irq_invocations_;
   long n = 0;

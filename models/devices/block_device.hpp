@@ -64,8 +64,8 @@ class BlockDevice final : public file {
   // The word the handler reads before taking each entry (the CQE it polls).
   const Shared<std::uint64_t>& cq_tail(int cpu) const { return vectors_.at(cpu)->tail; }
 
-  // Handler invocations that ran after the warm-up (begun after it, or still
-  // draining when it ended); over those begun after it, completions per
+  // Handler invocations that ran after the warm-up (begun after it, or begun
+  // in it and still draining after it); over those begun after it, completions per
   // invocation that returned (one still running at the end has no count);
   // after the warm-up, from the device finishing a request to its
   // aio_complete() call.
