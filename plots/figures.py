@@ -449,7 +449,7 @@ class Figures:
                 lock = col[len("per_completion."):-len("_acquisitions")]
                 part = ok[ok[f"locks.{lock}.acquisitions"].notna()]
             if yscale == "log":  # a lock never waited on has no p99 to draw on a log axis
-                part = ok[ok[col] > 0]
+                part = part[part[col] > 0]
             draw(ax, part, "cpus", col, hue="kioctx.design", scale=scale, styles=styles, logx=2)
             # CPU counts only: the machine's shape (sockets × cores) is in the caption.
             ax.set_xticks(cpus, [str(c) for c in cpus])
