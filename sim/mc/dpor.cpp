@@ -137,6 +137,7 @@ struct Node {
   Mask pruned = 0;  // choices dropped by the preemption bound
   std::vector<std::uint64_t> sig;  // next_signature per process (0: no next transition)
   std::vector<Footprint> pend;     // what is known of each process's next transition
+  std::uint64_t branch_from = 0;   // -j N: schedules explored when `chosen` was taken
 };
 
 class Explorer {
@@ -850,6 +851,7 @@ class Explorer {
     Node& n = nodes_[j];
     n.done |= bit(p);
     n.chosen = p;
+    n.branch_from = res_.schedules;
     Event ev;
     ev.proc = p;
     // What make_node recorded of p's next transition, in this same state.
@@ -1230,13 +1232,14 @@ class Explorer {
 
   // Node i's next branch if nothing changed its tree (or backtrack set)
   // before the branch explored there is over: pick(), without its effects.
-  int peek(std::size_t i, std::vector<WakeupNode>* sub) const {
+  // (*sub: that branch's wakeup subtree, left as it is when there is none.)
+  int peek(std::size_t i, const std::vector<WakeupNode>** sub) const {
     const Node& n = nodes_[i];
     Mask asleep = sleep_mask(n) | (use_sleep() ? bit(n.chosen) : 0);
     if (optimal()) {
       for (const WakeupNode& w : n.wut)
         if ((n.enabled & bit(w.proc)) && !(asleep & bit(w.proc))) {
-          *sub = w.kids;
+          *sub = &w.kids;
           return w.proc;
         }
       return -1;  // a node already left chooses freely only the first time
@@ -1254,9 +1257,11 @@ class Explorer {
     while (specs_.size() + 1 < static_cast<std::size_t>(opt_.jobs)) {
       std::size_t i = from;
       int q = -1;
-      std::vector<WakeupNode> sub;
+      const std::vector<WakeupNode>* sub = nullptr;
       for (; i < events_.size() && i < nodes_.size(); ++i) {
         if (nodes_[i].chosen < 0 || has_spec(i)) continue;
+        // The branches at deeper nodes were taken later still.
+        if (res_.schedules - nodes_[i].branch_from < opt_.min_spec_schedules) return;
         if ((q = peek(i, &sub)) >= 0) break;
       }
       if (q < 0) return;
@@ -1264,8 +1269,8 @@ class Explorer {
       Spec s;
       s.depth = i;
       s.proc = q;
-      s.sub = sub;
-      s.worker = parallel::Worker::spawn([&] { return work_on(i, q, std::move(sub)); });
+      if (sub) s.sub = *sub;
+      s.worker = parallel::Worker::spawn([&] { return work_on(i, q, s.sub); });
       specs_.push_back(std::move(s));
     }
   }

@@ -261,6 +261,13 @@ struct ExploreOptions {
   // very inputs the subtree has in the sequential order, so the result is the
   // one of jobs = 1 (docs/explorer.md, "Parallel exploration").
   int jobs = 1;
+  // jobs > 1: a node's next branch goes to a worker only once the branch
+  // explored there has run this many schedules. A sibling of a small
+  // subtree is likely small too, and a fork costs milliseconds (copy-on-write
+  // faults on every page either side writes next): without this, -j 2 was
+  // 2-4x slower than -j 1 on the scenarios of a few hundred schedules
+  // (docs/explorer.md). Tests set 0 to make workers take even tiny subtrees.
+  std::uint64_t min_spec_schedules = 512;
 };
 
 struct FoundViolation {

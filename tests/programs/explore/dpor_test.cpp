@@ -421,6 +421,7 @@ void require_same_result(const ex::ExploreResult& a, const ex::ExploreResult& b)
 
 ex::ExploreResult run_jobs(const Program& p, ex::ExploreOptions o, int jobs) {
   o.jobs = jobs;
+  o.min_spec_schedules = 0;  // workers take even the smallest subtrees
   o.count_traces = true;
   return ex::explore([&](bool) { return std::make_unique<Toy>(p, 2, 1); }, o);
 }
@@ -515,6 +516,7 @@ TEST_CASE("parallel exploration: a worker that is killed is reported, and no wor
   const pid_t main = ::getpid();
   ex::ExploreOptions o;
   o.jobs = 2;
+  o.min_spec_schedules = 0;
   std::string what;
   try {
     ex::explore([&](bool) { return std::make_unique<DiesInWorker>(p, main); }, o);

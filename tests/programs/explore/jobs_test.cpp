@@ -42,6 +42,7 @@ TEST_CASE("parallel exploration: -j 2 and -j 3 report what -j 1 reports on every
     ex::ExploreOptions o = ex::options_for(sc);
     // As the rest of the suite explores it (53,781 schedules unbounded).
     if (sc.name == "cancel-complete-destroy-reap") o.max_preemptions = 1;
+    o.min_spec_schedules = 0;  // workers take even the smallest subtrees
     const std::string one = report_without_time(sc, o, ex::explore_scenario(sc, o));
     for (int jobs : {2, 3}) {
       INFO("-j " << jobs);
@@ -55,6 +56,27 @@ TEST_CASE("parallel exploration: -j 2 and -j 3 report what -j 1 reports on every
   }
   CHECK(n >= 15);
   CHECK(used > 0);  // the workers did take subtrees
+}
+
+TEST_CASE("parallel exploration: no worker is forked for an exploration smaller than the threshold", "[explore][jobs]") {
+  // usb-cancel-destroy under lazy-cancel runs 451 schedules: no branch of it
+  // can have run the 512 a branch must have run before its next sibling goes
+  // to a worker, so -j 2 forks nothing; with no threshold, workers take
+  // subtrees. Either way the report is -j 1's.
+  const ex::Scenario sc = ex::load_scenario(std::filesystem::path(AIOSIM_SCENARIOS) / "usb-cancel-destroy.toml", {});
+  ex::ExploreOptions o = ex::options_for(sc);
+  const std::string one = report_without_time(sc, o, ex::explore_scenario(sc, o));
+  o.jobs = 2;
+  REQUIRE(o.min_spec_schedules == 512);
+  const ex::ExploreResult r = ex::explore_scenario(sc, o);
+  CHECK(r.schedules == 451);
+  CHECK(r.worker_subtrees == 0);
+  CHECK(r.workers_discarded == 0);
+  CHECK(report_without_time(sc, o, r) == one);
+  o.min_spec_schedules = 0;
+  const ex::ExploreResult all = ex::explore_scenario(sc, o);
+  CHECK(all.worker_subtrees + all.workers_discarded > 0);
+  CHECK(report_without_time(sc, o, all) == one);
 }
 
 TEST_CASE("aiosim explore -j: bad values and the options it cannot honour are one line and exit 2", "[explore][jobs][cli]") {
@@ -88,10 +110,12 @@ TEST_CASE("aiosim explore -j 2: the same report as -j 1 but for the time line", 
       if (line.rfind("time ", 0) != 0) out += line + "\n";
     return out;
   };
+  // percpu-refill: 2,506 schedules under lazy-cancel, enough for workers
+  // to take subtrees past the 512-schedule threshold.
   for (const char* design : {"lazy-cancel", "v3.17"}) {
     INFO(design);
-    const clitest::Run one = clitest::aiosim({"explore", "usb-cancel-destroy", "--design", design}, dir);
-    const clitest::Run two = clitest::aiosim({"explore", "usb-cancel-destroy", "--design", design, "-j", "2"}, dir);
+    const clitest::Run one = clitest::aiosim({"explore", "percpu-refill", "--design", design}, dir);
+    const clitest::Run two = clitest::aiosim({"explore", "percpu-refill", "--design", design, "-j", "2"}, dir);
     CHECK(two.status == one.status);
     CHECK(two.err == one.err);
     CHECK(without_time(two.out) == without_time(one.out));
