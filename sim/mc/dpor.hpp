@@ -265,7 +265,7 @@ struct ExploreOptions {
   // explored there has run this many schedules. A sibling of a small
   // subtree is likely small too, and a fork costs milliseconds (copy-on-write
   // faults on every page either side writes next): without this, -j 2 was
-  // 2-4x slower than -j 1 on the scenarios of a few hundred schedules
+  // 1.8-3.9x slower than -j 1 on the scenarios of a few hundred schedules
   // (docs/explorer.md). Tests set 0 to make workers take even tiny subtrees.
   std::uint64_t min_spec_schedules = 512;
 };
