@@ -2,6 +2,7 @@
 #include "sim/machine.hpp"
 
 #include <stdexcept>
+#include <string>
 
 namespace sim {
 
@@ -13,5 +14,9 @@ Machine::Machine(const Topology& topo, const CoherenceCosts& costs) : topo_(topo
 }
 
 Machine::~Machine() = default;
+
+void Machine::no_such_cpu(int i) const {
+  throw std::out_of_range("no cpu " + std::to_string(i) + " in a machine of " + std::to_string(cpus()));
+}
 
 }  // namespace sim

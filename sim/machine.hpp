@@ -22,8 +22,15 @@ class Machine {
   ~Machine();
 
   int cpus() const { return static_cast<int>(cpus_.size()); }
-  Cpu& cpu(int i) { return *cpus_.at(i); }
-  const Cpu& cpu(int i) const { return *cpus_.at(i); }
+  // Checked, and inlined: the explorer asks for a CPU several times per
+  // transition (vector::at kept this out of line).
+  Cpu& cpu(int i) {
+    if (static_cast<std::size_t>(i) >= cpus_.size()) [[unlikely]]
+      no_such_cpu(i);
+    return *cpus_[static_cast<std::size_t>(i)];
+  }
+  const Cpu& cpu(int i) const { return const_cast<Machine*>(this)->cpu(i); }
+  [[noreturn]] void no_such_cpu(int i) const;
   const Topology& topology() const { return topo_; }
   Coherence& coherence() { return coherence_; }
 

@@ -131,7 +131,9 @@ class Ledger {
 
   bool timed_ = true;
   LostPolicy lost_policy_;
-  sim::StableArray<Req, 256> reqs_;  // grows by chunks: no doubling spike at the peak
+  // Grows by chunks: no doubling spike at the peak. Chunks of 16 (0.6 KiB):
+  // the explorer copies a whole scenario's heap at every saved state.
+  sim::StableArray<Req, 16> reqs_;
   std::vector<std::uint32_t> free_slots_;
   Counts counts_;
   bool torn_down_ = false;

@@ -124,16 +124,25 @@ class World final : public System {
   bool enabled(int p) const override;
   Footprint next_footprint(int p) const override;
   std::uint64_t next_signature(int p) const override;
-  Footprint execute(int p) override;
+  Footprint execute(int p) override {
+    Footprint f;
+    ViolationInfo v;
+    if (!execute_or_report(p, f, v)) throw ViolationError{std::move(v)};
+    return f;
+  }
   void replay_step(int p) override {
+    ViolationInfo v;
+    if (!replay_step_or_report(p, v)) throw ViolationError{std::move(v)};
+  }
+  bool execute_or_report(int p, Footprint& f, ViolationInfo& violated) override;
+  bool replay_step_or_report(int p, ViolationInfo& violated) override {
     fast_ = true;
-    try {
-      execute(p);
-    } catch (...) {
-      fast_ = false;
-      throw;
-    }
-    fast_ = false;
+    struct Reset {
+      bool& fast;
+      ~Reset() { fast = false; }
+    } reset{fast_};
+    Footprint unused;
+    return execute_or_report(p, unused, violated);
   }
   std::optional<ViolationInfo> at_end() override;
   std::string end_state() const override;
@@ -175,6 +184,7 @@ class World final : public System {
   Hidden hidden() const;
   Hidden hidden_keys() const;
   std::string ledger_note(const models::Ledger::Counts& before) const;
+  bool report(const sim::Violation& v, const models::Ledger::Counts& counts_before, ViolationInfo& violated);
   void row(const std::string& who, const std::string& fn, const std::string& op, const std::string& obj,
            const std::string& val);
   std::string request_name(std::uint64_t id) const;
@@ -252,11 +262,21 @@ World::World(std::shared_ptr<const Scenario> scp, bool tracing)
   aio_->attach(m_, ctx_, slab_, ledger_, design_.costs);
   // The devices of `aiosim run` with their declared defaults, except that
   // the scenario's contexts, not a clock, finish each request.
-  BlockDevice::Config bc = BlockDevice::default_config({0}, design_.costs.submit_io);
+  // The defaults are parsed from their declarations (a schema and a TOML
+  // document) on the ordinary heap: in the explorer's arena that garbage
+  // left 5 KiB of free blocks below the world's live ones, copied with
+  // every saved state. The configs themselves are copied into the devices.
+  BlockDevice::Config bc = [&] {
+    sim::OutsideArena parse_on_heap;
+    return BlockDevice::default_config({0}, design_.costs.submit_io);
+  }();
   bc.service = sim::Distribution::constant(1000);
   bc.manual_hardware = true;
   blk_ = std::make_unique<BlockDevice>(m_, *aio_, bc, 1);
-  UsbGadget::Config uc = UsbGadget::default_config(sc.usb_irq_cpu);
+  UsbGadget::Config uc = [&] {
+    sim::OutsideArena parse_on_heap;
+    return UsbGadget::default_config(sc.usb_irq_cpu);
+  }();
   uc.manual_hardware = true;
   usb_ = std::make_unique<UsbGadget>(m_, *aio_, uc,
                                      sc.count_kernel_races ? UsbGadget::RacePolicy::Count : UsbGadget::RacePolicy::Stop);
@@ -591,23 +611,26 @@ constexpr std::size_t kLedgerCounts = 8;
 constexpr std::size_t kFirstTaskState = 1 + kLedgerCounts + 1;
 
 World::Hidden World::hidden() const {
-  Hidden v;
-  v.push_back(slab_.in_use());
-  // The counts themselves, not a hash of them: hidden() runs twice per
-  // transition, and comparing eight words costs less than mixing them.
+  // Sized once and filled in place: hidden() runs twice per transition.
+  const int cpus = m_.cpus();
+  Hidden v(kFirstTaskState + 2 * static_cast<std::size_t>(cpus), boost::container::default_init);
+  std::size_t i = 0;
+  v[i++] = slab_.in_use();
+  // The counts themselves, not a hash of them: comparing eight words costs
+  // less than mixing them.
   const Ledger::Counts& n = ledger_.counts();
   for (std::uint64_t x : {n.submitted, n.results, n.ring_events, n.cancel_results, n.reaped, n.duplicates, n.lost,
                           n.teardown_dropped})
-    v.push_back(x);
+    v[i++] = x;
   // The block device's hidden state (kBlkHeld): what it holds and what its
   // completion queues hold; one entry, as hidden_keys() lists one key.
   std::uint64_t queued = 0;
-  for (int c = 0; c < m_.cpus(); ++c) queued = queued * 31 + blk_->queued(c);
-  v.push_back(mix(blk_->held(), queued));
-  for (int c = 0; c < m_.cpus(); ++c)
+  for (int c = 0; c < cpus; ++c) queued = queued * 31 + blk_->queued(c);
+  v[i++] = mix(blk_->held(), queued);
+  for (int c = 0; c < cpus; ++c)
     for (const Context* x : {&m_.cpu(c).task(), &m_.cpu(c).irq()})
-      v.push_back((x->interruptible ? 1u : 0u) | (x->in_schedule ? 2u : 0u) |
-                  static_cast<std::uint64_t>(x->task_state_accesses) << 2);
+      v[i++] = (x->interruptible ? 1u : 0u) | (x->in_schedule ? 2u : 0u) |
+               static_cast<std::uint64_t>(x->task_state_accesses) << 2;
   return v;
 }
 
@@ -644,10 +667,10 @@ std::string World::ledger_note(const Ledger::Counts& b) const {
   return s;
 }
 
-Footprint World::execute(int p) {
+bool World::execute_or_report(int p, Footprint& f, ViolationInfo& violated) {
   const Hidden before = fast_ ? Hidden{} : hidden();
   const Ledger::Counts counts = ledger_.counts();
-  Footprint f = fast_ ? Footprint{} : next_footprint(p);
+  f = fast_ ? Footprint{} : next_footprint(p);
   const Proc& pr = procs_[p];
   const bool irqs_on_before = m_.cpu(pr.cpu).irqs_enabled();
   log_.reset();
@@ -692,12 +715,20 @@ Footprint World::execute(int p) {
           if (!fast_)
             for (const StepLog::Annotation& n : log_.notes) add_annotation(f, n);
         };
-        try {
-          d_.step(c);
-        } catch (...) {
+        auto aborted = [&] {
           notes();
           if (log_.steps) step_row();
           else if (k == Pend::Step && tracing_) row(c.name(), c.function(), sim::to_string(pending.kind), label_of(pending.object, pending.what), "");
+        };
+        try {
+          d_.step(c);
+        } catch (const sim::Violation& v) {
+          // Reported here rather than rethrown to the handler below: a
+          // rethrow costs about what the throw did, on many schedules.
+          aborted();
+          return report(v, counts, violated);
+        } catch (...) {
+          aborted();
           throw;
         }
         notes();
@@ -720,18 +751,9 @@ Footprint World::execute(int p) {
       }
     }
   } catch (const sim::Violation& v) {
-    const char* kind = v.kind() == sim::ViolationKind::Deadlock       ? "deadlock"
-                       : v.kind() == sim::ViolationKind::LockOwnership ? "lock-ownership"
-                                                                       : "invariant";
-    const std::string headline = name_requests(v.what()), details = name_requests(v.details());
-    if (tracing_) {
-      std::string n = ledger_note(counts);
-      if (!n.empty() && !trace_.empty()) trace_.back() += n;
-      trace_.push_back(fmt::format("   X  VIOLATION ({}): {}", kind, headline));
-    }
-    throw ViolationError{ViolationInfo{kind, headline, details}};
+    return report(v, counts, violated);
   }
-  if (fast_) return f;
+  if (fast_) return true;
   // The task turning its CPU's IRQs off (local_irq_disable, spin_lock_irq)
   // or back on: like a lock's acquire and release for the delivery, which
   // waits for IRQs on (sim::mc::LockOp).
@@ -748,7 +770,23 @@ Footprint World::execute(int p) {
     std::string n = ledger_note(counts);
     if (!n.empty() && !trace_.empty()) trace_.back() += n;
   }
-  return f;
+  return true;
+}
+
+// A violation thrown by a transition, as the explorer reports it (and as
+// the trace's last line).
+bool World::report(const sim::Violation& v, const Ledger::Counts& counts_before, ViolationInfo& violated) {
+  const char* kind = v.kind() == sim::ViolationKind::Deadlock       ? "deadlock"
+                     : v.kind() == sim::ViolationKind::LockOwnership ? "lock-ownership"
+                                                                     : "invariant";
+  const std::string headline = name_requests(v.what()), details = name_requests(v.details());
+  if (tracing_) {
+    std::string n = ledger_note(counts_before);
+    if (!n.empty() && !trace_.empty()) trace_.back() += n;
+    trace_.push_back(fmt::format("   X  VIOLATION ({}): {}", kind, headline));
+  }
+  violated = ViolationInfo{kind, headline, details};
+  return false;
 }
 
 std::optional<ViolationInfo> World::at_end() {

@@ -55,6 +55,34 @@ auto ArenaSystem::inside(F&& f) const {
   rethrow_outside(*esc);
 }
 
+// inside() for the *_or_report calls: f returns false with a violation in
+// its ViolationInfo (in the arena), which is copied out; f copies out its
+// other results itself.
+template <class F>
+bool ArenaSystem::inside_reporting(F&& f, ViolationInfo& violated) {
+  std::unique_ptr<Escaped> esc;
+  {
+    Arena::Scope scope(arena_);
+    try {
+      ViolationInfo in_arena;
+      if (f(in_arena)) return true;
+      OutsideArena heap;
+      violated = ViolationInfo(in_arena);
+      return false;
+    } catch (const ViolationError& e) {
+      OutsideArena heap;
+      esc = std::make_unique<Escaped>(Escaped{Escaped::Violation, e.info, {}});
+    } catch (const std::logic_error& e) {
+      OutsideArena heap;
+      esc = std::make_unique<Escaped>(Escaped{Escaped::Logic, {}, e.what()});
+    } catch (const std::exception& e) {
+      OutsideArena heap;
+      esc = std::make_unique<Escaped>(Escaped{Escaped::Runtime, {}, e.what()});
+    }
+  }
+  rethrow_outside(*esc);
+}
+
 ArenaSystem::ArenaSystem(const SystemFactory& make) {
   inside([&] {
     inner_ = make(false).release();
@@ -96,6 +124,20 @@ void ArenaSystem::replay_step(int p) {
     inner_->replay_step(p);
     return 0;
   });
+}
+bool ArenaSystem::execute_or_report(int p, Footprint& fp, ViolationInfo& violated) {
+  return inside_reporting(
+      [&](ViolationInfo& v) {
+        Footprint in_arena;
+        if (!inner_->execute_or_report(p, in_arena, v)) return false;
+        OutsideArena heap;
+        fp = in_arena;
+        return true;
+      },
+      violated);
+}
+bool ArenaSystem::replay_step_or_report(int p, ViolationInfo& violated) {
+  return inside_reporting([&](ViolationInfo& v) { return inner_->replay_step_or_report(p, v); }, violated);
 }
 std::optional<ViolationInfo> ArenaSystem::at_end() {
   return inside([&] { return inner_->at_end(); });

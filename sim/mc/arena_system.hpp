@@ -31,6 +31,8 @@ class ArenaSystem final : public System {
   Next next(int p) const override;
   Footprint execute(int p) override;
   void replay_step(int p) override;
+  bool execute_or_report(int p, Footprint& fp, ViolationInfo& violated) override;
+  bool replay_step_or_report(int p, ViolationInfo& violated) override;
   std::optional<ViolationInfo> at_end() override;
   std::string end_state() const override;
   std::vector<std::string> trace() const override;
@@ -38,6 +40,8 @@ class ArenaSystem final : public System {
  private:
   template <class F>
   auto inside(F&& f) const;
+  template <class F>
+  bool inside_reporting(F&& f, ViolationInfo& violated);
 
   mutable Arena arena_;
   System* inner_ = nullptr;  // lives in arena_

@@ -138,6 +138,53 @@ struct Node {
   std::vector<std::uint64_t> sig;  // next_signature per process (0: no next transition)
   std::vector<Footprint> pend;     // what is known of each process's next transition
   std::uint64_t branch_from = 0;   // -j N: schedules explored when `chosen` was taken
+
+  // Back to a fresh node's state, keeping the buffers (see NodeStack).
+  void reset() {
+    wut.clear();
+    enabled = backtrack = done = pruned = 0;
+    sleep.clear();
+    doomed.clear();
+    chosen = last_proc = -1;
+    chosen_violation.clear();
+    preemptions = 0;
+    branch_from = 0;
+  }
+};
+
+// The nodes of the current schedule. A node cut off by a backtrack keeps its
+// buffers (its sleep set, pending footprints, signatures) for the next node
+// made at that depth: schedules are short and run in the hundreds of
+// thousands, and allocating those anew for every node was a tenth of the
+// exploration's time.
+class NodeStack {
+ public:
+  std::size_t size() const noexcept { return n_; }
+  Node& operator[](std::size_t i) noexcept { return v_[i]; }
+  const Node& operator[](std::size_t i) const noexcept { return v_[i]; }
+  Node& at(std::size_t i) {
+    if (i >= n_) throw std::out_of_range("NodeStack::at");
+    return v_[i];
+  }
+  Node& back() noexcept { return v_[n_ - 1]; }
+  // Makes room for the node after the last one: references to the nodes
+  // stay valid until the next call.
+  void reserve_next() {
+    if (v_.size() == n_) v_.emplace_back();
+  }
+  // The node after the last one, reset, not yet part of the stack (call
+  // reserve_next first); push_next makes it the last.
+  Node& next() noexcept {
+    v_[n_].reset();
+    return v_[n_];
+  }
+  void push_next() noexcept { ++n_; }
+  // Cuts the stack back to its first n nodes (n <= size()).
+  void resize(std::size_t n) noexcept { n_ = n; }
+
+ private:
+  std::vector<Node> v_;
+  std::size_t n_ = 0;
 };
 
 class Explorer {
@@ -154,7 +201,9 @@ class Explorer {
     if (P_ > kMaxProcs) throw std::invalid_argument(fmt::format("at most {} processes, got {}", kMaxProcs, P_));
     last_ev_.assign(P_, -1);
     inherit_.assign(P_, Clock(P_, 0));
-    nodes_.push_back(make_node(*sys, nullptr, -1));
+    nodes_.reserve_next();
+    make_node(*sys, nullptr, -1, nodes_.next());
+    nodes_.push_next();
     if (optimal()) {
       // pick() chooses at the root like at any fresh node.
     } else if (opt_.reduction == Reduction::None) nodes_[0].backtrack = nodes_[0].enabled;
@@ -305,11 +354,9 @@ class Explorer {
         Event& ev = events_.emplace_back();
         ev.proc = p;
         ++res_.transitions;
-        try {
-          ev.fp = sys->execute(p);
-        } catch (const ViolationError& e) {
+        if (ViolationInfo e; !sys->execute_or_report(p, ev.fp, e)) {
           ev.fp = known;
-          record_violation(e.info);
+          record_violation(e);
           break;
         }
         ev.fp.merge(known);
@@ -744,8 +791,7 @@ class Explorer {
 
   // The node for the state the system is in now. `parent`: the node before
   // the last event (nullptr at the root).
-  Node make_node(System& sys, const Node* parent, int last_proc) {
-    Node n;
+  void make_node(System& sys, const Node* parent, int last_proc, Node& n) {
     n.sig.assign(P_, 0);
     n.pend.assign(P_, Footprint{});
     n.last_proc = last_proc;
@@ -771,7 +817,6 @@ class Explorer {
           reverse(j, q, fq, clock_after(q, fq, upto), upto);
       }
     }
-    return n;
   }
 
   static std::string key_of(const ViolationInfo& v) { return v.kind + "\n" + v.headline; }
@@ -848,6 +893,7 @@ class Explorer {
   // ends with it (a violation).
   bool take(System& sys, int p) {
     const std::size_t j = events_.size();
+    nodes_.reserve_next();
     Node& n = nodes_[j];
     n.done |= bit(p);
     n.chosen = p;
@@ -857,11 +903,9 @@ class Explorer {
     // What make_node recorded of p's next transition, in this same state.
     Footprint known = n.sig[p] ? n.pend[p] : sys.next_footprint(p);
     std::optional<ViolationInfo> violated;
-    try {
-      ev.fp = sys.execute(p);
-    } catch (const ViolationError& e) {
+    if (ViolationInfo v; !sys.execute_or_report(p, ev.fp, v)) {
       ev.fp = known;
-      violated = e.info;
+      violated = std::move(v);
     }
     ev.fp.merge(known);
     ++res_.transitions;
@@ -882,8 +926,9 @@ class Explorer {
       if (opt_.reduction == Reduction::Dpor) explore_beside_violation(j, p, key_of(*violated));
       return false;
     }
-    Node child = make_node(sys, &nodes_[j], p);
-    child.wut = std::move(next_wut_);
+    Node& child = nodes_.next();
+    make_node(sys, &nodes_[j], p, child);
+    child.wut.swap(next_wut_);  // the emptied buffer stays with next_wut_ for reuse
     next_wut_.clear();
     const Node& parent = nodes_[j];
     child.preemptions = parent.preemptions + (is_preemption(parent, p) ? 1 : 0);
@@ -899,7 +944,7 @@ class Explorer {
     } else if (int c = default_choice(child); c >= 0) {
       child.backtrack |= bit(c);
     }
-    nodes_.push_back(std::move(child));
+    nodes_.push_next();
     if (asys_) save_reached(events_.size());
     return true;
   }
@@ -987,11 +1032,8 @@ class Explorer {
         throw std::logic_error(fmt::format("replay diverged at transition {}: {} is not enabled", k + 1,
                                            sys.process_name(p)));
       if (!check) {
-        try {
-          sys.replay_step(p);
-        } catch (const ViolationError& e) {
-          throw std::logic_error(fmt::format("replay diverged at transition {}: {}", k + 1, e.info.headline));
-        }
+        if (ViolationInfo e; !sys.replay_step_or_report(p, e))
+          throw std::logic_error(fmt::format("replay diverged at transition {}: {}", k + 1, e.headline));
         ++res_.transitions;
         if (asys_) save_reached(static_cast<std::size_t>(k + 1));
         continue;
@@ -1014,18 +1056,32 @@ class Explorer {
 
   // Replays `sched`; the length of the prefix that ends in violation `v`
   // (thrown by a transition, or found at the end state), or -1.
-  long reproduces(const std::vector<int>& sched, const ViolationInfo& v) {
+  //
+  // `shared`: how many first steps sched has in common with the schedule
+  // being minimized, whose states are saved every snapshot_interval steps
+  // (min_snaps_, the first min_valid_ levels): the replay starts from the
+  // deepest of those within the common part, saving the levels it passes
+  // that are still missing. Those steps are the same steps from the same
+  // state: they ran without a violation and enabled when that schedule did.
+  long reproduces(const std::vector<int>& sched, const ViolationInfo& v, std::size_t shared = 0) {
     std::unique_ptr<System> fresh;
-    System& sys = initial_system(fresh);
     std::size_t k = 0;
-    try {
-      for (; k < sched.size(); ++k) {
-        if (!sys.enabled(sched[k])) return -1;
-        // Only the violation is wanted, not the footprint: the fast path.
-        sys.replay_step(sched[k]);
+    const auto every = static_cast<std::size_t>(opt_.snapshot_interval);
+    if (asys_ && min_valid_ > 1 && shared >= every) {
+      const std::size_t level = std::min(shared / every, min_valid_ - 1);
+      asys_->restore(min_snaps_[level]);
+      k = level * every;
+    }
+    System& sys = k ? *asys_ : initial_system(fresh);
+    for (ViolationInfo e; k < sched.size(); ++k) {
+      if (asys_ && k && k % every == 0 && k <= shared && k / every == min_valid_) {
+        if (min_snaps_.size() <= min_valid_) min_snaps_.resize(min_valid_ + 1);
+        asys_->save(min_snaps_[min_valid_++]);
       }
-    } catch (const ViolationError& e) {
-      return e.info.kind == v.kind && e.info.headline == v.headline ? static_cast<long>(k + 1) : -1;
+      if (!sys.enabled(sched[k])) return -1;
+      // Only the violation is wanted, not the footprint: the fast path.
+      if (!sys.replay_step_or_report(sched[k], e))
+        return e.kind == v.kind && e.headline == v.headline ? static_cast<long>(k + 1) : -1;
     }
     for (int q = 0; q < P_; ++q)
       if (sys.enabled(q)) return -1;
@@ -1051,11 +1107,17 @@ class Explorer {
   // still happens. Every candidate is replayed in the real model.
   std::vector<int> minimize(std::vector<int> cur, const ViolationInfo& v) {
     int budget = 4000;
+    min_valid_ = 1;  // level 0, the initial state, is snaps_[0]
     auto attempt = [&](const std::vector<int>& cand) {
       if (budget-- <= 0) return false;
-      const long n = reproduces(cand, v);
+      const auto shared =
+          static_cast<std::size_t>(std::mismatch(cand.begin(), cand.end(), cur.begin(), cur.end()).first - cand.begin());
+      const long n = reproduces(cand, v, shared);
       if (n < 0) return false;
       cur.assign(cand.begin(), cand.begin() + n);
+      // The levels saved within what the old and the new schedule share.
+      const auto every = static_cast<std::size_t>(opt_.snapshot_interval);
+      if (asys_) min_valid_ = std::min(min_valid_, std::min(shared, cur.size()) / every + 1);
       return true;
     };
     for (int p = 0; p < P_; ++p) {
@@ -1437,7 +1499,7 @@ class Explorer {
   const SystemFactory& make_;
   ExploreOptions opt_;
   int P_ = 0;
-  std::vector<Node> nodes_;
+  NodeStack nodes_;
   std::vector<Event> events_;
   std::vector<int> last_ev_;
   std::vector<Clock> inherit_;
@@ -1447,6 +1509,8 @@ class Explorer {
   std::vector<WakeupNode> next_wut_;  // the subtree of the branch pick_optimal chose
   std::unique_ptr<ArenaSystem> asys_;  // snapshots: the system, in its arena
   std::vector<Arena::Snapshot> snaps_;
+  std::vector<Arena::Snapshot> min_snaps_;  // minimize: the schedule being shortened (reproduces)
+  std::size_t min_valid_ = 0;
   std::size_t snap_valid_ = 0;
   ExploreResult res_;
   std::chrono::steady_clock::time_point start_;

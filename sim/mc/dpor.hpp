@@ -215,6 +215,30 @@ class System {
   // The same when replaying a prefix already run (its footprint is known):
   // a system may skip computing the footprint.
   virtual void replay_step(int p) { execute(p); }
+  // execute and replay_step with a violation stored in `violated` (and
+  // false returned) instead of thrown. The explorer meets a violation on
+  // many of its schedules and on most candidates it replays to shorten a
+  // counterexample, and every rethrow of one on its way out (a system in an
+  // arena copies it out and throws the copy) costs microseconds: a system
+  // that can report one without throwing overrides these.
+  virtual bool execute_or_report(int p, Footprint& fp, ViolationInfo& violated) {
+    try {
+      fp = execute(p);
+      return true;
+    } catch (const ViolationError& e) {
+      violated = e.info;
+      return false;
+    }
+  }
+  virtual bool replay_step_or_report(int p, ViolationInfo& violated) {
+    try {
+      replay_step(p);
+      return true;
+    } catch (const ViolationError& e) {
+      violated = e.info;
+      return false;
+    }
+  }
   // At a state where nothing is enabled: a violation (deadlock, lost
   // result...) or none.
   virtual std::optional<ViolationInfo> at_end() = 0;

@@ -95,6 +95,25 @@ TEST_CASE("arena: freed blocks are reused by size class; over-aligned blocks are
   CHECK(reinterpret_cast<std::uintptr_t>(a.allocate(1, 16)) % 16 == 0);
 }
 
+// A saved state copies the arena up to its top: the highest block, when
+// freed, lowers the top by its size and header (the coroutine frames of a
+// schedule come and go there); any other goes to its free list.
+TEST_CASE("arena: freeing the highest block lowers the top; a lower one goes to its free list", "[arena]") {
+  sim::Arena a(std::size_t{1} << 24);
+  sim::Arena::Scope s(a);
+  const std::size_t start = a.used();
+  void* low = a.allocate(100, 16);  // class 112, 128 bytes with its header
+  void* high = a.allocate(200, 16);  // class 208, 224 bytes
+  CHECK(a.used() == start + 128 + 224);
+  a.deallocate(high);
+  CHECK(a.used() == start + 128);
+  CHECK(a.allocate(200, 16) == high);  // the top serves it again, where it was
+  a.deallocate(low);                   // not the highest: the top stays
+  CHECK(a.used() == start + 128 + 224);
+  CHECK(a.allocate(100, 16) == low);  // from the free list
+  CHECK(a.used() == start + 128 + 224);
+}
+
 // Above 2 KiB a block is rounded up to a quarter step of its doubling
 // (2048 < n <= 4096: 2560, 3072, 3584, 4096; then 5120, 6144, ...), and
 // the arena grows by the block plus its 16-byte header: the growth of
