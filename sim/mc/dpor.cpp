@@ -139,7 +139,8 @@ struct Node {
   std::vector<Footprint> pend;     // what is known of each process's next transition
   std::uint64_t branch_from = 0;   // -j N: schedules explored when `chosen` was taken
 
-  // Back to a fresh node's state, keeping the buffers (see NodeStack).
+  // Back to a fresh node's state but for sig and pend, which make_node
+  // assigns whole; the buffers stay (see NodeStack).
   void reset() {
     wut.clear();
     enabled = backtrack = done = pruned = 0;
@@ -167,8 +168,8 @@ class NodeStack {
     return v_[i];
   }
   Node& back() noexcept { return v_[n_ - 1]; }
-  // Makes room for the node after the last one: references to the nodes
-  // stay valid until the next call.
+  // Makes room for the node after the last one. It may move the nodes:
+  // references taken after it stay valid until the next call.
   void reserve_next() {
     if (v_.size() == n_) v_.emplace_back();
   }
@@ -928,7 +929,7 @@ class Explorer {
     }
     Node& child = nodes_.next();
     make_node(sys, &nodes_[j], p, child);
-    child.wut.swap(next_wut_);  // the emptied buffer stays with next_wut_ for reuse
+    child.wut.swap(next_wut_);  // the subtree pick_optimal chose; child.wut was empty
     next_wut_.clear();
     const Node& parent = nodes_[j];
     child.preemptions = parent.preemptions + (is_preemption(parent, p) ? 1 : 0);
@@ -1067,14 +1068,17 @@ class Explorer {
     std::unique_ptr<System> fresh;
     std::size_t k = 0;
     const auto every = static_cast<std::size_t>(opt_.snapshot_interval);
-    if (asys_ && min_valid_ > 1 && shared >= every) {
+    // Random walks use only the initial state, whatever the interval (which
+    // the API lets be 0 with snapshots on): no saved prefixes then.
+    const bool prefixes = asys_ && every > 0;
+    if (prefixes && min_valid_ > 1 && shared >= every) {
       const std::size_t level = std::min(shared / every, min_valid_ - 1);
       asys_->restore(min_snaps_[level]);
       k = level * every;
     }
     System& sys = k ? *asys_ : initial_system(fresh);
     for (ViolationInfo e; k < sched.size(); ++k) {
-      if (asys_ && k && k % every == 0 && k <= shared && k / every == min_valid_) {
+      if (prefixes && k && k % every == 0 && k <= shared && k / every == min_valid_) {
         if (min_snaps_.size() <= min_valid_) min_snaps_.resize(min_valid_ + 1);
         asys_->save(min_snaps_[min_valid_++]);
       }
@@ -1117,7 +1121,7 @@ class Explorer {
       cur.assign(cand.begin(), cand.begin() + n);
       // The levels saved within what the old and the new schedule share.
       const auto every = static_cast<std::size_t>(opt_.snapshot_interval);
-      if (asys_) min_valid_ = std::min(min_valid_, std::min(shared, cur.size()) / every + 1);
+      if (asys_ && every > 0) min_valid_ = std::min(min_valid_, std::min(shared, cur.size()) / every + 1);
       return true;
     };
     for (int p = 0; p < P_; ++p) {
