@@ -56,31 +56,21 @@ auto ArenaSystem::inside(F&& f) const {
 }
 
 // inside() for the *_or_report calls: f returns false with a violation in
-// its ViolationInfo (in the arena), which is copied out; f copies out its
-// other results itself.
+// its ViolationInfo, which inside() copies out with the flag; f copies out
+// its other results itself.
 template <class F>
 bool ArenaSystem::inside_reporting(F&& f, ViolationInfo& violated) {
-  std::unique_ptr<Escaped> esc;
-  {
-    Arena::Scope scope(arena_);
-    try {
-      ViolationInfo in_arena;
-      if (f(in_arena)) return true;
-      OutsideArena heap;
-      violated = ViolationInfo(in_arena);
-      return false;
-    } catch (const ViolationError& e) {
-      OutsideArena heap;
-      esc = std::make_unique<Escaped>(Escaped{Escaped::Violation, e.info, {}});
-    } catch (const std::logic_error& e) {
-      OutsideArena heap;
-      esc = std::make_unique<Escaped>(Escaped{Escaped::Logic, {}, e.what()});
-    } catch (const std::exception& e) {
-      OutsideArena heap;
-      esc = std::make_unique<Escaped>(Escaped{Escaped::Runtime, {}, e.what()});
-    }
-  }
-  rethrow_outside(*esc);
+  struct Reported {
+    bool ok = true;
+    ViolationInfo violation;
+  };
+  Reported r = inside([&] {
+    Reported in_arena;
+    in_arena.ok = f(in_arena.violation);
+    return in_arena;
+  });
+  if (!r.ok) violated = std::move(r.violation);
+  return r.ok;
 }
 
 ArenaSystem::ArenaSystem(const SystemFactory& make) {
